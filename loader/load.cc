@@ -1,0 +1,538 @@
+#include "loader/load.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "loader/status_macros.h"
+#include "proto/deployment.pb.h"
+#include "proto/hardware.pb.h"
+#include "proto/model.pb.h"
+
+namespace perfmodel {
+namespace {
+
+// Collects the parser's errors as "origin:line:col: message" (1-based).
+class ErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit ErrorCollector(absl::string_view origin) : origin_(origin) {}
+  void AddError(int line, int column, const std::string& message) override {
+    errors_.push_back(absl::StrCat(origin_, ":", line + 1, ":", column + 1, ": ", message));
+  }
+  void AddWarning(int line, int column, const std::string& message) override {
+    AddError(line, column, message);
+  }
+  std::string Joined() const { return absl::StrJoin(errors_, "\n"); }
+
+ private:
+  std::string origin_;
+  std::vector<std::string> errors_;
+};
+
+template <typename Message>
+absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view origin) {
+  Message msg;
+  ErrorCollector errors(origin);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &msg)) {
+    return absl::InvalidArgumentError(errors.Joined());
+  }
+  return msg;
+}
+
+// Field checks: each returns InvalidArgument "origin: field: reason".
+class Fields final {
+ public:
+  explicit Fields(absl::string_view origin) : origin_(origin) {}
+
+  absl::Status Error(absl::string_view field, absl::string_view reason) const {
+    return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", field, ": ", reason));
+  }
+  absl::Status Missing(absl::string_view field) const {
+    return Error(field, "required field is missing");
+  }
+  template <typename T>
+  absl::Status Positive(absl::string_view field, bool has, T value) const {
+    if (!has) return Missing(field);
+    if (!(value > 0)) return Error(field, absl::StrCat("must be > 0, got ", value));
+    return absl::OkStatus();
+  }
+  template <typename T>
+  absl::Status NonNegative(absl::string_view field, bool has, T value) const {
+    if (!has) return Missing(field);
+    if (!(value >= 0)) return Error(field, absl::StrCat("must be >= 0, got ", value));
+    return absl::OkStatus();
+  }
+  absl::Status Fraction(absl::string_view field, bool has, double value) const {
+    if (!has) return Missing(field);
+    if (!(value > 0.0 && value <= 1.0)) {
+      return Error(field, absl::StrCat("must be in (0, 1], got ", value));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Text(absl::string_view field, bool has, const std::string& value) const {
+    if (!has || value.empty()) return Missing(field);
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string origin_;
+};
+
+absl::StatusOr<DType> ToDType(const Fields& f, absl::string_view field, bool has, int v) {
+  if (!has || v == pb::DTYPE_UNSPECIFIED) return f.Missing(field);
+  switch (v) {
+    case pb::FP32: return DType::kFp32;
+    case pb::BF16: return DType::kBf16;
+    case pb::FP16: return DType::kFp16;
+    case pb::FP8: return DType::kFp8;
+    case pb::FP4: return DType::kFp4;
+    default: return f.Error(field, absl::StrCat("unknown dtype value ", v));
+  }
+}
+
+absl::StatusOr<LayerKind> ToLayerKind(const Fields& f, absl::string_view field, bool has, int v) {
+  if (!has || v == pb::LAYER_KIND_UNSPECIFIED) return f.Missing(field);
+  switch (v) {
+    case pb::DENSE: return LayerKind::kDense;
+    case pb::MOE: return LayerKind::kMoe;
+    default: return f.Error(field, absl::StrCat("unknown layer kind value ", v));
+  }
+}
+
+absl::Status FillDType(const Fields& f, absl::string_view field, bool has, int v, DType* out) {
+  absl::StatusOr<DType> d = ToDType(f, field, has, v);
+  if (!d.ok()) return d.status();
+  *out = *d;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) {
+  const Fields f(origin);
+  ModelSpec m;
+  PM_RETURN_IF_ERROR(f.Text("name", p.has_name(), p.name()));
+  if (p.name().size() >= Name::kCapacity) {
+    return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
+  }
+  m.name = Name(p.name());
+  PM_RETURN_IF_ERROR(f.Positive("hidden_size", p.has_hidden_size(), p.hidden_size()));
+  PM_RETURN_IF_ERROR(f.Positive("vocab_size", p.has_vocab_size(), p.vocab_size()));
+  m.hidden_size = p.hidden_size();
+  m.vocab_size = p.vocab_size();
+
+  switch (p.attention_case()) {
+    case pb::Model::kMla: {
+      const pb::Mla& a = p.mla();
+      m.attention_kind = AttentionKind::kMla;
+      PM_RETURN_IF_ERROR(f.Positive("mla.heads", a.has_heads(), a.heads()));
+      PM_RETURN_IF_ERROR(f.NonNegative("mla.q_lora_rank", a.has_q_lora_rank(), a.q_lora_rank()));
+      PM_RETURN_IF_ERROR(f.Positive("mla.kv_lora_rank", a.has_kv_lora_rank(), a.kv_lora_rank()));
+      PM_RETURN_IF_ERROR(
+          f.Positive("mla.qk_nope_head_dim", a.has_qk_nope_head_dim(), a.qk_nope_head_dim()));
+      PM_RETURN_IF_ERROR(
+          f.Positive("mla.qk_rope_head_dim", a.has_qk_rope_head_dim(), a.qk_rope_head_dim()));
+      PM_RETURN_IF_ERROR(f.Positive("mla.v_head_dim", a.has_v_head_dim(), a.v_head_dim()));
+      m.mla = MlaSpec{a.heads(), a.q_lora_rank(), a.kv_lora_rank(), a.qk_nope_head_dim(),
+                      a.qk_rope_head_dim(), a.v_head_dim()};
+      break;
+    }
+    case pb::Model::kGqa: {
+      const pb::Gqa& a = p.gqa();
+      m.attention_kind = AttentionKind::kGqa;
+      PM_RETURN_IF_ERROR(f.Positive("gqa.heads", a.has_heads(), a.heads()));
+      PM_RETURN_IF_ERROR(f.Positive("gqa.kv_heads", a.has_kv_heads(), a.kv_heads()));
+      PM_RETURN_IF_ERROR(f.Positive("gqa.head_dim", a.has_head_dim(), a.head_dim()));
+      if (a.heads() % a.kv_heads() != 0) {
+        return f.Error("gqa.kv_heads", absl::StrCat("must divide heads (", a.heads(), "), got ",
+                                                    a.kv_heads()));
+      }
+      m.gqa = GqaSpec{a.heads(), a.kv_heads(), a.head_dim()};
+      break;
+    }
+    default:
+      return f.Error("attention", "one of mla or gqa is required");
+  }
+
+  if (p.layer_groups_size() == 0) return f.Missing("layer_groups");
+  if (static_cast<std::size_t>(p.layer_groups_size()) > ModelSpec::kMaxLayerGroups) {
+    return f.Error("layer_groups", absl::StrCat("at most ", ModelSpec::kMaxLayerGroups,
+                                                " groups, got ", p.layer_groups_size()));
+  }
+  for (int i = 0; i < p.layer_groups_size(); ++i) {
+    const pb::LayerGroup& g = p.layer_groups(i);
+    const std::string at = absl::StrCat("layer_groups[", i, "]");
+    absl::StatusOr<LayerKind> kind =
+        ToLayerKind(f, absl::StrCat(at, ".kind"), g.has_kind(), g.kind());
+    if (!kind.ok()) return kind.status();
+    PM_RETURN_IF_ERROR(f.Positive(absl::StrCat(at, ".count"), g.has_count(), g.count()));
+    m.layer_groups[i] = LayerGroup{*kind, g.count()};
+  }
+  m.layer_group_count = static_cast<std::size_t>(p.layer_groups_size());
+
+  PM_RETURN_IF_ERROR(f.NonNegative("mtp_modules", true, p.mtp_modules()));
+  m.mtp_modules = p.mtp_modules();
+  if (m.mtp_modules > 0) {
+    absl::StatusOr<LayerKind> kind =
+        ToLayerKind(f, "mtp_layer_kind", p.has_mtp_layer_kind(), p.mtp_layer_kind());
+    if (!kind.ok()) return kind.status();
+    m.mtp_layer_kind = *kind;
+  }
+
+  const bool needs_dense = m.HasLayerKind(LayerKind::kDense) ||
+                           (m.mtp_modules > 0 && m.mtp_layer_kind == LayerKind::kDense);
+  const bool needs_moe = m.HasLayerKind(LayerKind::kMoe) ||
+                         (m.mtp_modules > 0 && m.mtp_layer_kind == LayerKind::kMoe);
+  if (needs_dense) {
+    if (!p.has_dense_mlp()) return f.Error("dense_mlp", "required: the model has dense layers");
+    PM_RETURN_IF_ERROR(f.Positive("dense_mlp.intermediate_size",
+                                  p.dense_mlp().has_intermediate_size(),
+                                  p.dense_mlp().intermediate_size()));
+    m.dense_intermediate_size = p.dense_mlp().intermediate_size();
+  }
+  if (needs_moe) {
+    if (!p.has_moe()) return f.Error("moe", "required: the model has MoE layers");
+    const pb::Moe& e = p.moe();
+    PM_RETURN_IF_ERROR(f.Positive("moe.routed_experts", e.has_routed_experts(), e.routed_experts()));
+    PM_RETURN_IF_ERROR(
+        f.Positive("moe.experts_per_token", e.has_experts_per_token(), e.experts_per_token()));
+    PM_RETURN_IF_ERROR(
+        f.NonNegative("moe.shared_experts", e.has_shared_experts(), e.shared_experts()));
+    PM_RETURN_IF_ERROR(f.Positive("moe.expert_intermediate_size", e.has_expert_intermediate_size(),
+                                  e.expert_intermediate_size()));
+    if (e.experts_per_token() > e.routed_experts()) {
+      return f.Error("moe.experts_per_token",
+                     absl::StrCat("must be <= routed_experts (", e.routed_experts(), "), got ",
+                                  e.experts_per_token()));
+    }
+    const int64_t groups = e.has_groups() ? e.groups() : 1;
+    const int64_t per_token = e.has_groups_per_token() ? e.groups_per_token() : groups;
+    PM_RETURN_IF_ERROR(f.Positive("moe.groups", true, groups));
+    PM_RETURN_IF_ERROR(f.Positive("moe.groups_per_token", true, per_token));
+    if (e.routed_experts() % groups != 0) {
+      return f.Error("moe.groups", absl::StrCat("must divide routed_experts (", e.routed_experts(),
+                                                "), got ", groups));
+    }
+    if (per_token > groups) {
+      return f.Error("moe.groups_per_token",
+                     absl::StrCat("must be <= groups (", groups, "), got ", per_token));
+    }
+    m.moe = MoeSpec{e.routed_experts(), e.experts_per_token(), e.shared_experts(),
+                    e.expert_intermediate_size(), groups, per_token};
+  }
+
+  PM_RETURN_IF_ERROR(FillDType(f, "weight_dtype", p.has_weight_dtype(), p.weight_dtype(),
+                               &m.weight_dtype));
+  PM_RETURN_IF_ERROR(FillDType(f, "activation_dtype", p.has_activation_dtype(),
+                               p.activation_dtype(), &m.activation_dtype));
+  PM_RETURN_IF_ERROR(FillDType(f, "kv_cache_dtype", p.has_kv_cache_dtype(), p.kv_cache_dtype(),
+                               &m.kv_cache_dtype));
+  PM_RETURN_IF_ERROR(FillDType(f, "attention_dtype", p.has_attention_dtype(),
+                               p.attention_dtype(), &m.attention_dtype));
+  PM_RETURN_IF_ERROR(
+      FillDType(f, "head_dtype", p.has_head_dtype(), p.head_dtype(), &m.head_dtype));
+  return m;
+}
+
+absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_view origin) {
+  const Fields f(origin);
+  LoadedHardware out;
+  HardwareSpec& h = out.spec;
+  PM_RETURN_IF_ERROR(f.Text("name", p.has_name(), p.name()));
+  if (p.name().size() >= Name::kCapacity) {
+    return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
+  }
+  h.name = Name(p.name());
+  PM_RETURN_IF_ERROR(
+      f.Positive("bf16_dense_tflops", p.has_bf16_dense_tflops(), p.bf16_dense_tflops()));
+  PM_RETURN_IF_ERROR(
+      f.NonNegative("fp8_dense_tflops", true, p.fp8_dense_tflops()));
+  PM_RETURN_IF_ERROR(f.NonNegative("fp4_dense_tflops", true, p.fp4_dense_tflops()));
+  PM_RETURN_IF_ERROR(f.Positive("fp32_tflops", p.has_fp32_tflops(), p.fp32_tflops()));
+  PM_RETURN_IF_ERROR(f.Positive("hbm_capacity_gb", p.has_hbm_capacity_gb(), p.hbm_capacity_gb()));
+  PM_RETURN_IF_ERROR(
+      f.Positive("hbm_bandwidth_tbps", p.has_hbm_bandwidth_tbps(), p.hbm_bandwidth_tbps()));
+  PM_RETURN_IF_ERROR(f.Positive("scale_up_bandwidth_gbps", p.has_scale_up_bandwidth_gbps(),
+                                p.scale_up_bandwidth_gbps()));
+  PM_RETURN_IF_ERROR(f.NonNegative("scale_up_latency_us", p.has_scale_up_latency_us(),
+                                   p.scale_up_latency_us()));
+  PM_RETURN_IF_ERROR(f.Positive("scale_out_bandwidth_gbps", p.has_scale_out_bandwidth_gbps(),
+                                p.scale_out_bandwidth_gbps()));
+  PM_RETURN_IF_ERROR(f.NonNegative("scale_out_latency_us", p.has_scale_out_latency_us(),
+                                   p.scale_out_latency_us()));
+  PM_RETURN_IF_ERROR(f.Positive("gpus_per_node", p.has_gpus_per_node(), p.gpus_per_node()));
+  PM_RETURN_IF_ERROR(f.Positive("sm_count", p.has_sm_count(), p.sm_count()));
+  PM_RETURN_IF_ERROR(f.NonNegative("kernel_launch_overhead_us", p.has_kernel_launch_overhead_us(),
+                                   p.kernel_launch_overhead_us()));
+  h.bf16_dense = TeraflopsPerSecond(p.bf16_dense_tflops());
+  h.fp8_dense = TeraflopsPerSecond(p.fp8_dense_tflops());
+  h.fp4_dense = TeraflopsPerSecond(p.fp4_dense_tflops());
+  h.fp32 = TeraflopsPerSecond(p.fp32_tflops());
+  h.hbm_capacity = Gigabytes(p.hbm_capacity_gb());
+  h.hbm_bandwidth = TerabytesPerSecond(p.hbm_bandwidth_tbps());
+  h.scale_up_bandwidth = GigabytesPerSecond(p.scale_up_bandwidth_gbps());
+  h.scale_up_latency = Microseconds(p.scale_up_latency_us());
+  h.scale_out_bandwidth = GigabytesPerSecond(p.scale_out_bandwidth_gbps());
+  h.scale_out_latency = Microseconds(p.scale_out_latency_us());
+  h.gpus_per_node = p.gpus_per_node();
+  h.sm_count = p.sm_count();
+  h.kernel_launch_overhead = Microseconds(p.kernel_launch_overhead_us());
+
+  std::array<bool, kOpClassCount> seen{};
+  for (int i = 0; i < p.efficiency_size(); ++i) {
+    const pb::Efficiency& e = p.efficiency(i);
+    const std::string at = absl::StrCat("efficiency[", i, "]");
+    if (!e.has_op_class() || e.op_class() == pb::OP_CLASS_UNSPECIFIED) {
+      return f.Missing(absl::StrCat(at, ".op_class"));
+    }
+    if (e.op_class() < pb::GEMM || e.op_class() > pb::SCALE_OUT) {
+      return f.Error(absl::StrCat(at, ".op_class"),
+                     absl::StrCat("unknown op class value ", e.op_class()));
+    }
+    const std::size_t c = static_cast<std::size_t>(e.op_class() - pb::GEMM);
+    if (seen[c]) {
+      return f.Error(absl::StrCat(at, ".op_class"),
+                     absl::StrCat("duplicate ", pb::OpClass_Name(e.op_class())));
+    }
+    seen[c] = true;
+    const bool comm = e.op_class() == pb::SCALE_UP || e.op_class() == pb::SCALE_OUT;
+    Efficiency& eff = h.efficiency[c];
+    if (comm) {
+      PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".link"), e.has_link(), e.link()));
+      eff.link = e.link();
+    } else {
+      PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".compute"), e.has_compute(), e.compute()));
+      PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".memory"), e.has_memory(), e.memory()));
+      eff.compute = e.compute();
+      eff.memory = e.memory();
+    }
+    PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".source"), e.has_source(), e.source()));
+    out.efficiency_source[c] = e.source();
+  }
+  for (std::size_t c = 0; c < kOpClassCount; ++c) {
+    if (!seen[c]) {
+      return f.Error("efficiency", absl::StrCat("no entry for op class ",
+                                                pb::OpClass_Name(static_cast<pb::OpClass>(
+                                                    c + pb::GEMM))));
+    }
+  }
+  out.source = p.source();
+  return out;
+}
+
+absl::StatusOr<DeploymentSpec> ToDeployment(const pb::Deployment& p, absl::string_view origin) {
+  const Fields f(origin);
+  DeploymentSpec d;
+  PM_RETURN_IF_ERROR(f.Text("name", p.has_name(), p.name()));
+  if (p.name().size() >= Name::kCapacity) {
+    return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
+  }
+  d.name = Name(p.name());
+  PM_RETURN_IF_ERROR(f.Positive("gpus", p.has_gpus(), p.gpus()));
+  d.gpus = p.gpus();
+  if (!p.has_parallelism()) return f.Missing("parallelism");
+  const pb::Parallelism& q = p.parallelism();
+  PM_RETURN_IF_ERROR(
+      f.Positive("parallelism.attention_dp", q.has_attention_dp(), q.attention_dp()));
+  PM_RETURN_IF_ERROR(
+      f.Positive("parallelism.attention_tp", q.has_attention_tp(), q.attention_tp()));
+  PM_RETURN_IF_ERROR(f.Positive("parallelism.dense_tp", q.has_dense_tp(), q.dense_tp()));
+  PM_RETURN_IF_ERROR(f.Positive("parallelism.moe_ep", q.has_moe_ep(), q.moe_ep()));
+  PM_RETURN_IF_ERROR(f.Positive("parallelism.moe_tp", q.has_moe_tp(), q.moe_tp()));
+  PM_RETURN_IF_ERROR(
+      f.NonNegative("parallelism.redundant_experts", true, q.redundant_experts()));
+  if (q.attention_dp() * q.attention_tp() != p.gpus()) {
+    return f.Error("parallelism.attention_dp",
+                   absl::StrCat("attention_dp (", q.attention_dp(), ") x attention_tp (",
+                                q.attention_tp(), ") must equal gpus (", p.gpus(), ")"));
+  }
+  if (q.moe_ep() * q.moe_tp() != p.gpus()) {
+    return f.Error("parallelism.moe_ep", absl::StrCat("moe_ep (", q.moe_ep(), ") x moe_tp (",
+                                                      q.moe_tp(), ") must equal gpus (",
+                                                      p.gpus(), ")"));
+  }
+  if (p.gpus() % q.dense_tp() != 0) {
+    return f.Error("parallelism.dense_tp",
+                   absl::StrCat("must divide gpus (", p.gpus(), "), got ", q.dense_tp()));
+  }
+  d.parallel = Parallelism{q.attention_dp(), q.attention_tp(), q.dense_tp(),
+                           q.moe_ep(),       q.moe_tp(),       q.redundant_experts()};
+  PM_RETURN_IF_ERROR(f.Positive("batch_per_dp", p.has_batch_per_dp(), p.batch_per_dp()));
+  d.batch_per_dp = p.batch_per_dp();
+  PM_RETURN_IF_ERROR(f.NonNegative("mtp_draft_tokens", true, p.mtp_draft_tokens()));
+  d.mtp_draft_tokens = p.mtp_draft_tokens();
+  const double accepted = p.has_accepted_tokens_per_step() ? p.accepted_tokens_per_step() : 1.0;
+  if (!(accepted >= 1.0)) {
+    return f.Error("accepted_tokens_per_step", absl::StrCat("must be >= 1, got ", accepted));
+  }
+  if (accepted > static_cast<double>(d.mtp_draft_tokens + 1)) {
+    return f.Error("accepted_tokens_per_step",
+                   absl::StrCat("must be <= mtp_draft_tokens + 1 (", d.mtp_draft_tokens + 1,
+                                "), got ", accepted));
+  }
+  d.accepted_tokens_per_step = accepted;
+  PM_RETURN_IF_ERROR(f.Positive("context_tokens", p.has_context_tokens(), p.context_tokens()));
+  d.context_tokens = p.context_tokens();
+  PM_RETURN_IF_ERROR(f.NonNegative("host_gap_ms", true, p.host_gap_ms()));
+  d.host_gap = Milliseconds(p.host_gap_ms());
+  switch (p.overlap()) {
+    case pb::OVERLAP_UNSPECIFIED:
+    case pb::NONE: d.overlap = Overlap::kNone; break;
+    case pb::TWO_MICRO_BATCH: d.overlap = Overlap::kTwoMicroBatch; break;
+    default: return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
+  }
+  const double imbalance = p.has_expert_imbalance() ? p.expert_imbalance() : 1.0;
+  if (!(imbalance >= 1.0)) {
+    return f.Error("expert_imbalance", absl::StrCat("must be >= 1, got ", imbalance));
+  }
+  d.expert_imbalance = imbalance;
+  PM_RETURN_IF_ERROR(f.NonNegative("memory_reserve_gb", true, p.memory_reserve_gb()));
+  d.memory_reserve_per_gpu = Gigabytes(p.memory_reserve_gb());
+  return d;
+}
+
+template <typename Spec, typename Parse>
+absl::StatusOr<Spec> LoadWith(absl::string_view path, Parse parse) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  return parse(*text, path);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFile(absl::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  return ss.str();
+}
+
+absl::StatusOr<ModelSpec> ParseModel(absl::string_view text, absl::string_view origin) {
+  absl::StatusOr<pb::Model> p = ParseText<pb::Model>(text, origin);
+  if (!p.ok()) return p.status();
+  return ToModel(*p, origin);
+}
+
+absl::StatusOr<LoadedHardware> ParseHardware(absl::string_view text, absl::string_view origin) {
+  absl::StatusOr<pb::Hardware> p = ParseText<pb::Hardware>(text, origin);
+  if (!p.ok()) return p.status();
+  return ToHardware(*p, origin);
+}
+
+absl::StatusOr<DeploymentSpec> ParseDeployment(absl::string_view text, absl::string_view origin) {
+  absl::StatusOr<pb::Deployment> p = ParseText<pb::Deployment>(text, origin);
+  if (!p.ok()) return p.status();
+  return ToDeployment(*p, origin);
+}
+
+absl::StatusOr<pb::SlaTargets> ParseSlaTargets(absl::string_view text, absl::string_view origin) {
+  absl::StatusOr<pb::SlaTargets> p = ParseText<pb::SlaTargets>(text, origin);
+  if (!p.ok()) return p.status();
+  const Fields f(origin);
+  switch (p->decode_rate_case()) {
+    case pb::SlaTargets::kMachineOutputTps:
+      PM_RETURN_IF_ERROR(f.Positive("machine_output_tps", true, p->machine_output_tps()));
+      break;
+    case pb::SlaTargets::kUserOutputTps:
+      PM_RETURN_IF_ERROR(f.Positive("user_output_tps", true, p->user_output_tps()));
+      break;
+    case pb::SlaTargets::kTpotMs:
+      PM_RETURN_IF_ERROR(f.Positive("tpot_ms", true, p->tpot_ms()));
+      break;
+    default:
+      if (!p->has_ttft_ms()) {
+        return f.Error("decode_rate", "one of machine_output_tps, user_output_tps, tpot_ms or "
+                                      "ttft_ms is required");
+      }
+  }
+  if (p->has_ttft_ms()) PM_RETURN_IF_ERROR(f.Positive("ttft_ms", true, p->ttft_ms()));
+  return p;
+}
+
+absl::StatusOr<pb::Baseline> ParseBaseline(absl::string_view text, absl::string_view origin) {
+  absl::StatusOr<pb::Baseline> p = ParseText<pb::Baseline>(text, origin);
+  if (!p.ok()) return p.status();
+  const Fields f(origin);
+  PM_RETURN_IF_ERROR(f.Text("name", p->has_name(), p->name()));
+  if (p->ops_size() == 0) return f.Missing("ops");
+  for (int i = 0; i < p->ops_size(); ++i) {
+    const pb::OpTime& o = p->ops(i);
+    const std::string at = absl::StrCat("ops[", i, "]");
+    PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".op"), o.has_op(), o.op()));
+    PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".layer_kind"), o.has_layer_kind(), o.layer_kind()));
+    PM_RETURN_IF_ERROR(f.NonNegative(absl::StrCat(at, ".time_us"), o.has_time_us(), o.time_us()));
+    PM_RETURN_IF_ERROR(f.Positive(absl::StrCat(at, ".count"), o.has_count(), o.count()));
+  }
+  if (p->has_forward_ms()) PM_RETURN_IF_ERROR(f.Positive("forward_ms", true, p->forward_ms()));
+  PM_RETURN_IF_ERROR(f.NonNegative("host_gap_ms", true, p->host_gap_ms()));
+  return p;
+}
+
+absl::StatusOr<ModelSpec> LoadModel(absl::string_view path) {
+  return LoadWith<ModelSpec>(path, ParseModel);
+}
+absl::StatusOr<LoadedHardware> LoadHardware(absl::string_view path) {
+  return LoadWith<LoadedHardware>(path, ParseHardware);
+}
+absl::StatusOr<DeploymentSpec> LoadDeployment(absl::string_view path) {
+  return LoadWith<DeploymentSpec>(path, ParseDeployment);
+}
+absl::StatusOr<pb::SlaTargets> LoadSlaTargets(absl::string_view path) {
+  return LoadWith<pb::SlaTargets>(path, ParseSlaTargets);
+}
+absl::StatusOr<pb::Baseline> LoadBaseline(absl::string_view path) {
+  return LoadWith<pb::Baseline>(path, ParseBaseline);
+}
+
+absl::Status ValidateDeploymentFor(const ModelSpec& model, const HardwareSpec& hw,
+                                   const DeploymentSpec& d, absl::string_view origin) {
+  const Fields f(origin);
+  const Parallelism& q = d.parallel;
+  const bool has_moe = model.HasLayerKind(LayerKind::kMoe) ||
+                       (model.mtp_modules > 0 && model.mtp_layer_kind == LayerKind::kMoe);
+  if (has_moe) {
+    const int64_t slots = model.moe.routed_experts + q.redundant_experts;
+    if (slots % q.moe_ep != 0) {
+      return f.Error("parallelism.moe_ep",
+                     absl::StrCat("must divide routed_experts (", model.moe.routed_experts,
+                                  ") + redundant_experts (", q.redundant_experts, ") = ", slots,
+                                  ", got ", q.moe_ep, "; add redundant experts to make it divide"));
+    }
+    if (model.moe.expert_intermediate_size % q.moe_tp != 0) {
+      return f.Error("parallelism.moe_tp",
+                     absl::StrCat("must divide moe.expert_intermediate_size (",
+                                  model.moe.expert_intermediate_size, "), got ", q.moe_tp));
+    }
+  }
+  const int64_t heads =
+      model.attention_kind == AttentionKind::kMla ? model.mla.heads : model.gqa.heads;
+  if (heads % q.attention_tp != 0) {
+    return f.Error("parallelism.attention_tp",
+                   absl::StrCat("must divide the attention heads (", heads, "), got ",
+                                q.attention_tp));
+  }
+  if (model.dense_intermediate_size > 0 && model.dense_intermediate_size % q.dense_tp != 0) {
+    return f.Error("parallelism.dense_tp",
+                   absl::StrCat("must divide dense_mlp.intermediate_size (",
+                                model.dense_intermediate_size, "), got ", q.dense_tp));
+  }
+  if (d.mtp_draft_tokens > 0 && model.mtp_modules == 0) {
+    return f.Error("mtp_draft_tokens",
+                   absl::StrCat("the model '", std::string(model.name.view()), "' has no MTP modules"));
+  }
+  if (q.moe_ep > hw.gpus_per_node && d.gpus % hw.gpus_per_node != 0) {
+    return f.Error("gpus", absl::StrCat("spans nodes of ", hw.gpus_per_node,
+                                        " GPUs but is not a whole number of them: ", d.gpus));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace perfmodel

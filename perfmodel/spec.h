@@ -1,0 +1,245 @@
+// File: perfmodel/spec.h
+// -----------------------------------------------------------------------------
+//
+// Plain, constexpr-capable descriptions of a model, a GPU and a deployment: the
+// values the cost model reads. They mirror the textproto schemas in proto/, but
+// the core never sees protobuf: loader/ fills these from files, and the
+// generated headers in models/ and hw/ fill them at compile time.
+//
+//   constexpr ModelSpec m = ...;             // from //models:deepseek_v3_spec
+//   m.LayerCount(LayerKind::kMoe)            // == 58
+//   BytesPerElement(DType::kFp8)             // == 1.0
+//
+// Every struct is a literal type (no std::string): names are fixed-capacity.
+
+#ifndef PERFMODEL_SPEC_H_
+#define PERFMODEL_SPEC_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+// Name is a fixed-capacity, constexpr string for spec names. Longer names are
+// cut at kCapacity - 1 characters.
+class Name final {
+ public:
+  static constexpr std::size_t kCapacity = 48;
+  constexpr Name() = default;
+  constexpr Name(std::string_view s) {  // NOLINT: implicit from literals on purpose
+    for (std::size_t i = 0; i < s.size() && i + 1 < kCapacity; ++i) data_[i] = s[i], size_ = i + 1;
+  }
+  constexpr std::string_view view() const { return std::string_view(data_.data(), size_); }
+  friend constexpr bool operator==(const Name& a, const Name& b) { return a.view() == b.view(); }
+
+ private:
+  std::array<char, kCapacity> data_{};
+  std::size_t size_ = 0;
+};
+
+enum class DType : uint8_t { kFp32, kBf16, kFp16, kFp8, kFp4 };
+
+// BytesPerElement() is the storage size of one element, scales excluded.
+constexpr double BytesPerElement(DType d) {
+  switch (d) {
+    case DType::kFp32: return 4.0;
+    case DType::kBf16: return 2.0;
+    case DType::kFp16: return 2.0;
+    case DType::kFp8: return 1.0;
+    case DType::kFp4: return 0.5;
+  }
+  return 0.0;
+}
+
+// DTypeName() is the lower-case name used in reports ("fp8").
+constexpr std::string_view DTypeName(DType d) {
+  switch (d) {
+    case DType::kFp32: return "fp32";
+    case DType::kBf16: return "bf16";
+    case DType::kFp16: return "fp16";
+    case DType::kFp8: return "fp8";
+    case DType::kFp4: return "fp4";
+  }
+  return "?";
+}
+
+enum class AttentionKind : uint8_t { kMla, kGqa };
+
+struct MlaSpec final {
+  int64_t heads = 0;
+  int64_t q_lora_rank = 0;  // 0: queries are projected directly from the hidden state
+  int64_t kv_lora_rank = 0;
+  int64_t qk_nope_head_dim = 0;
+  int64_t qk_rope_head_dim = 0;
+  int64_t v_head_dim = 0;
+};
+
+struct GqaSpec final {
+  int64_t heads = 0;
+  int64_t kv_heads = 0;
+  int64_t head_dim = 0;
+};
+
+struct MoeSpec final {
+  int64_t routed_experts = 0;
+  int64_t experts_per_token = 0;
+  int64_t shared_experts = 0;
+  int64_t expert_intermediate_size = 0;
+  int64_t groups = 1;
+  int64_t groups_per_token = 1;
+};
+
+enum class LayerKind : uint8_t { kDense, kMoe };
+
+constexpr std::string_view LayerKindName(LayerKind k) {
+  return k == LayerKind::kDense ? "dense" : "moe";
+}
+
+struct LayerGroup final {
+  LayerKind kind = LayerKind::kDense;
+  int64_t count = 0;
+};
+
+struct ModelSpec final {
+  static constexpr std::size_t kMaxLayerGroups = 8;
+
+  Name name;
+  int64_t hidden_size = 0;
+  int64_t vocab_size = 0;
+  AttentionKind attention_kind = AttentionKind::kMla;
+  MlaSpec mla;  // when attention_kind == kMla
+  GqaSpec gqa;  // when attention_kind == kGqa
+  int64_t dense_intermediate_size = 0;
+  MoeSpec moe;
+  std::array<LayerGroup, kMaxLayerGroups> layer_groups{};
+  std::size_t layer_group_count = 0;
+  int64_t mtp_modules = 0;
+  LayerKind mtp_layer_kind = LayerKind::kMoe;
+  DType weight_dtype = DType::kBf16;
+  DType activation_dtype = DType::kBf16;
+  DType kv_cache_dtype = DType::kBf16;
+  DType attention_dtype = DType::kBf16;
+  DType head_dtype = DType::kBf16;
+
+  // LayerCount() is the number of decoder layers of `kind` (MTP excluded).
+  constexpr int64_t LayerCount(LayerKind kind) const {
+    int64_t n = 0;
+    for (std::size_t i = 0; i < layer_group_count; ++i) {
+      if (layer_groups[i].kind == kind) n += layer_groups[i].count;
+    }
+    return n;
+  }
+  // TotalLayers() is the number of decoder layers (MTP excluded).
+  constexpr int64_t TotalLayers() const {
+    return LayerCount(LayerKind::kDense) + LayerCount(LayerKind::kMoe);
+  }
+  constexpr bool HasLayerKind(LayerKind kind) const { return LayerCount(kind) > 0; }
+};
+
+// Op classes sharing an achieved-efficiency factor (see proto/hardware.proto).
+enum class OpClass : uint8_t {
+  kGemm,
+  kGroupedGemm,
+  kAttention,
+  kElementwise,
+  kScaleUp,
+  kScaleOut,
+};
+inline constexpr std::size_t kOpClassCount = 6;
+
+constexpr std::string_view OpClassName(OpClass c) {
+  switch (c) {
+    case OpClass::kGemm: return "gemm";
+    case OpClass::kGroupedGemm: return "grouped_gemm";
+    case OpClass::kAttention: return "attention";
+    case OpClass::kElementwise: return "elementwise";
+    case OpClass::kScaleUp: return "scale_up";
+    case OpClass::kScaleOut: return "scale_out";
+  }
+  return "?";
+}
+
+// Achieved fractions of the peaks for one op class.
+struct Efficiency final {
+  double compute = 1.0;
+  double memory = 1.0;
+  double link = 1.0;
+};
+
+struct HardwareSpec final {
+  Name name;
+  FlopsPerSecond bf16_dense;
+  FlopsPerSecond fp8_dense;
+  FlopsPerSecond fp4_dense;  // zero: no FP4 tensor cores
+  FlopsPerSecond fp32;
+  Bytes hbm_capacity;
+  BytesPerSecond hbm_bandwidth;
+  BytesPerSecond scale_up_bandwidth;   // per GPU per direction
+  Duration scale_up_latency;
+  BytesPerSecond scale_out_bandwidth;  // per GPU per direction
+  Duration scale_out_latency;
+  int64_t gpus_per_node = 8;
+  int64_t sm_count = 0;
+  Duration kernel_launch_overhead;
+  std::array<Efficiency, kOpClassCount> efficiency{};
+
+  constexpr const Efficiency& EfficiencyOf(OpClass c) const {
+    return efficiency[static_cast<std::size_t>(c)];
+  }
+
+  // PeakFlops() is the dense peak for math in `d`; FP16 runs at the BF16 rate
+  // and a dtype the GPU lacks falls back to the next wider one it has.
+  constexpr FlopsPerSecond PeakFlops(DType d) const {
+    switch (d) {
+      case DType::kFp4:
+        if (fp4_dense > FlopsPerSecond::Zero()) return fp4_dense;
+        [[fallthrough]];
+      case DType::kFp8:
+        if (fp8_dense > FlopsPerSecond::Zero()) return fp8_dense;
+        [[fallthrough]];
+      case DType::kBf16:
+      case DType::kFp16:
+        return bf16_dense;
+      case DType::kFp32:
+        return fp32;
+    }
+    return bf16_dense;
+  }
+};
+
+enum class Overlap : uint8_t { kNone, kTwoMicroBatch };
+
+struct Parallelism final {
+  int64_t attention_dp = 1;
+  int64_t attention_tp = 1;
+  int64_t dense_tp = 1;
+  int64_t moe_ep = 1;
+  int64_t moe_tp = 1;
+  int64_t redundant_experts = 0;
+};
+
+struct DeploymentSpec final {
+  Name name;
+  int64_t gpus = 1;
+  Parallelism parallel;
+  int64_t batch_per_dp = 1;
+  int64_t mtp_draft_tokens = 0;
+  double accepted_tokens_per_step = 1.0;
+  int64_t context_tokens = 0;
+  Duration host_gap;
+  Overlap overlap = Overlap::kNone;
+  double expert_imbalance = 1.0;
+  Bytes memory_reserve_per_gpu;
+
+  // TokensPerRequestPerStep() is how many query tokens each request feeds one
+  // forward: the last accepted token plus the drafts to verify.
+  constexpr int64_t TokensPerRequestPerStep() const { return 1 + mtp_draft_tokens; }
+};
+
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_SPEC_H_
