@@ -385,6 +385,7 @@ absl::StatusOr<DeploymentSpec> ToDeployment(const pb::Deployment& p, absl::strin
     case pb::OVERLAP_UNSPECIFIED:
     case pb::NONE: d.overlap = Overlap::kNone; break;
     case pb::TWO_MICRO_BATCH: d.overlap = Overlap::kTwoMicroBatch; break;
+    case pb::RECV_HOOK: d.overlap = Overlap::kRecvHook; break;
     default: return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
   }
   const double imbalance = p.has_expert_imbalance() ? p.expert_imbalance() : 1.0;

@@ -211,7 +211,17 @@ struct HardwareSpec final {
   }
 };
 
-enum class Overlap : uint8_t { kNone, kTwoMicroBatch };
+// How expert-parallel communication overlaps compute (proto/deployment.proto).
+enum class Overlap : uint8_t { kNone, kTwoMicroBatch, kRecvHook };
+
+constexpr std::string_view OverlapName(Overlap o) {
+  switch (o) {
+    case Overlap::kNone: return "none";
+    case Overlap::kTwoMicroBatch: return "two_micro_batch";
+    case Overlap::kRecvHook: return "recv_hook";
+  }
+  return "?";
+}
 
 struct Parallelism final {
   int64_t attention_dp = 1;

@@ -1,0 +1,333 @@
+// File: perfmodel/ops.h
+// -----------------------------------------------------------------------------
+//
+// One cost function per op kind. Each derives the op's FLOPs, HBM bytes and
+// link bytes from shapes, dtypes and the parallel layout, then times it as the
+// roofline of those quantities over the GPU's peaks, each peak scaled by the
+// achieved-efficiency factor of the op's class (hw/*.textproto, with sources):
+//
+//   compute  = flops / (peak_flops(dtype) * eff.compute * wave_utilisation)
+//   reads    = bytes read / (hbm_bandwidth * eff.memory)
+//   writes   = bytes written / (hbm_bandwidth * eff.memory)
+//   kernel   = max(compute, reads) + writes      (the epilogue follows the main loop)
+//   network  = link_bytes / (link_bandwidth * eff.link) + link latency
+//   time     = kernel + kernels * launch overhead
+//
+// Nothing here knows a measured time. Example (DeepGEMM's M=64 N=2112 K=7168
+// FP8 row on an H800):
+//
+//   OpCost c = Gemm({.m = 64, .n = 2112, .k = 7168}, GemmTypes::Fp8(), h800);
+//   ToGigaflops(c.flops)   // == 1.94  (2 * 64 * 2112 * 7168)
+//   ToMegabytes(c.bytes)   // == 15.9  (weights + scales + A + C)
+//   c.bound                // == Bound::kMemory
+//
+// All functions are constexpr and allocation-free, so the compile-time graph
+// (perfmodel/graph.h) and the tools share them bit for bit.
+
+#ifndef PERFMODEL_OPS_H_
+#define PERFMODEL_OPS_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "perfmodel/spec.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+enum class Bound : uint8_t { kCompute, kMemory, kNetwork };
+
+constexpr std::string_view BoundName(Bound b) {
+  switch (b) {
+    case Bound::kCompute: return "compute";
+    case Bound::kMemory: return "memory";
+    case Bound::kNetwork: return "network";
+  }
+  return "?";
+}
+
+// The cost of one occurrence of an op.
+struct OpCost final {
+  OpClass op_class = OpClass::kElementwise;
+  Flops flops;
+  Bytes bytes;       // HBM traffic, read + written
+  Bytes link_bytes;  // sent by one GPU over NVLink or the NIC
+  Bound bound = Bound::kMemory;
+  Duration kernel_time;  // the roofline time of the kernels themselves
+  Duration overhead;     // launch overhead of `kernels` kernels
+  int64_t kernels = 1;
+
+  constexpr Duration time() const { return kernel_time + overhead; }
+};
+
+namespace ops_internal {
+
+// Ceil division for positive integers.
+constexpr int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Block-scaled formats carry one FP32 scale per 128 elements (DeepSeek-V3's
+// 1x128 activation tiles; weights use 128x128 blocks, i.e. 1/16384).
+constexpr double ActivationBytesPerElement(DType d) {
+  const double b = BytesPerElement(d);
+  return (d == DType::kFp8 || d == DType::kFp4) ? b + 4.0 / 128.0 : b;
+}
+constexpr double WeightBytesPerElement(DType d) {
+  const double b = BytesPerElement(d);
+  return (d == DType::kFp8 || d == DType::kFp4) ? b + 4.0 / (128.0 * 128.0) : b;
+}
+
+// Roofline() finishes an OpCost from its quantities. Reads overlap compute
+// (a pipelined main loop); writes are the epilogue, after it.
+constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, double utilisation,
+                          Bytes read, Bytes written, const HardwareSpec& hw, int64_t kernels) {
+  const Efficiency& e = hw.EfficiencyOf(cls);
+  const BytesPerSecond bandwidth = hw.hbm_bandwidth * e.memory;
+  const Duration compute = flops > Flops::Zero()
+                               ? flops / (peak * (e.compute * utilisation))
+                               : Duration::Zero();
+  const Duration reading = read / bandwidth;
+  OpCost c;
+  c.op_class = cls;
+  c.flops = flops;
+  c.bytes = read + written;
+  c.bound = compute > reading ? Bound::kCompute : Bound::kMemory;
+  c.kernel_time = Max(compute, reading) + written / bandwidth;
+  c.kernels = kernels;
+  c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
+  return c;
+}
+
+// WaveUtilisation() is the fraction of SM-time doing useful work when `tiles`
+// equal output tiles run in waves over the GPU's SMs (the last wave is partial).
+constexpr double WaveUtilisation(int64_t tiles, int64_t sms) {
+  if (tiles <= 0 || sms <= 0) return 1.0;
+  const int64_t waves = CeilDiv(tiles, sms);
+  return static_cast<double>(tiles) / static_cast<double>(waves * sms);
+}
+
+}  // namespace ops_internal
+
+// The dtypes of a GEMM: weights (B), activations in (A), output (C), and the
+// math dtype whose tensor-core peak applies.
+struct GemmTypes final {
+  DType weight = DType::kBf16;
+  DType input = DType::kBf16;
+  DType output = DType::kBf16;
+  DType math = DType::kBf16;
+
+  static constexpr GemmTypes Fp8() { return {DType::kFp8, DType::kFp8, DType::kBf16, DType::kFp8}; }
+  static constexpr GemmTypes Bf16() {
+    return {DType::kBf16, DType::kBf16, DType::kBf16, DType::kBf16};
+  }
+  // For a model: weights in its weight dtype, math in the narrower of the two.
+  static constexpr GemmTypes For(const ModelSpec& m) {
+    return {m.weight_dtype, m.activation_dtype, DType::kBf16,
+            BytesPerElement(m.weight_dtype) < BytesPerElement(m.activation_dtype)
+                ? m.activation_dtype
+                : m.weight_dtype};
+  }
+};
+
+// C[m, n] = A[m, k] * B[k, n], B being a weight. `batch` independent GEMMs
+// with separate weights run in one kernel (batched GEMM, e.g. MLA's absorbed
+// per-head products).
+struct GemmShape final {
+  int64_t m = 0;
+  int64_t n = 0;
+  int64_t k = 0;
+  int64_t batch = 1;
+};
+
+// Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;
+// bytes = weights (with block scales) + A (with activation scales) + C. Output
+// tiles of 128 x 128 run in waves over the SMs; a decode GEMM (m <= 64) uses
+// 64-row tiles. An empty shape costs nothing but its launch.
+constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec& hw,
+                      OpClass cls = OpClass::kGemm, int64_t kernels = 1) {
+  using namespace ops_internal;
+  const double m = static_cast<double>(s.m), n = static_cast<double>(s.n),
+               k = static_cast<double>(s.k), b = static_cast<double>(s.batch);
+  const Flops flops = FlopCount(2.0 * m * n * k * b);
+  const Bytes read = ByteCount(b * (k * n * WeightBytesPerElement(t.weight) +
+                                    m * k * ActivationBytesPerElement(t.input)));
+  const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
+  const int64_t block_m = s.m <= 64 ? 64 : 128;
+  const int64_t tiles = CeilDiv(s.m, block_m) * CeilDiv(s.n, 128) * s.batch;
+  return Roofline(cls, flops, hw.PeakFlops(t.math), WaveUtilisation(tiles, hw.sm_count), read,
+                  written, hw, kernels);
+}
+
+// GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` local
+// experts, each multiplying `tokens_per_expert` rows (the hottest expert's
+// count under imbalance) by its own [k, n] weight. Decode uses the masked
+// layout: every expert's rows are padded to the same count, so FLOPs follow the
+// padded rows while weights are read once per expert.
+constexpr OpCost GroupedGemm(double tokens_per_expert, int64_t experts, int64_t n, int64_t k,
+                             const GemmTypes& t, const HardwareSpec& hw, int64_t kernels = 1) {
+  using namespace ops_internal;
+  const double e = static_cast<double>(experts), nn = static_cast<double>(n),
+               kk = static_cast<double>(k);
+  const double rows = tokens_per_expert * e;
+  const Flops flops = FlopCount(2.0 * rows * nn * kk);
+  const Bytes read = ByteCount(e * kk * nn * WeightBytesPerElement(t.weight) +
+                               rows * kk * ActivationBytesPerElement(t.input));
+  const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
+  const int64_t rows_per_expert = static_cast<int64_t>(tokens_per_expert + 0.999999);
+  const int64_t block_m = rows_per_expert <= 64 ? 64 : 128;
+  const int64_t tiles = CeilDiv(rows_per_expert, block_m) * CeilDiv(n, 128) * experts;
+  return Roofline(OpClass::kGroupedGemm, flops, hw.PeakFlops(t.math),
+                  WaveUtilisation(tiles, hw.sm_count), read, written, hw, kernels);
+}
+
+// MlaDecodeAttention() costs absorbed multi-head latent attention in decode
+// (FlashMLA): `queries` query tokens on this GPU, `heads` query heads, one
+// shared latent KV head of width kv_lora_rank + qk_rope_head_dim (the key) and
+// kv_lora_rank (the value). `sum_context` is the Σ of attended KV lengths over
+// all query tokens; `cached_tokens` the distinct KV entries read.
+//   FLOPs = 2 * heads * sum_context * (d_qk + d_v)
+//   bytes = cached_tokens * d_qk * kv bytes + q and output (BF16)
+constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads, double sum_context,
+                                    double cached_tokens, const MlaSpec& mla, DType kv_dtype,
+                                    DType math, const HardwareSpec& hw, int64_t kernels = 1) {
+  const double d_qk = static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim);
+  const double d_v = static_cast<double>(mla.kv_lora_rank);
+  const double h = static_cast<double>(heads), q = static_cast<double>(queries);
+  const Flops flops = FlopCount(2.0 * h * sum_context * (d_qk + d_v));
+  const Bytes read = ByteCount(cached_tokens * d_qk * BytesPerElement(kv_dtype) +
+                               q * h * d_qk * 2.0);
+  const Bytes written = ByteCount(q * h * d_v * 2.0);
+  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), 1.0, read,
+                                written, hw, kernels);
+}
+
+// GqaDecodeAttention() costs grouped-query attention in decode: `heads` query
+// heads and `kv_heads` KV heads on this GPU, head_dim each.
+//   FLOPs = 4 * heads * sum_context * head_dim   (QK^T and PV)
+//   bytes = cached_tokens * 2 * kv_heads * head_dim * kv bytes + q and output
+constexpr OpCost GqaDecodeAttention(int64_t queries, int64_t heads, int64_t kv_heads,
+                                    int64_t head_dim, double sum_context, double cached_tokens,
+                                    DType kv_dtype, DType math, const HardwareSpec& hw,
+                                    int64_t kernels = 1) {
+  const double d = static_cast<double>(head_dim), h = static_cast<double>(heads),
+               kvh = static_cast<double>(kv_heads), q = static_cast<double>(queries);
+  const Flops flops = FlopCount(4.0 * h * sum_context * d);
+  const Bytes read = ByteCount(cached_tokens * 2.0 * kvh * d * BytesPerElement(kv_dtype) +
+                               q * h * d * 2.0);
+  const Bytes written = ByteCount(q * h * d * 2.0);
+  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), 1.0, read,
+                                written, hw, kernels);
+}
+
+// Elementwise() costs a memory-bound kernel over `elements` elements that reads
+// `read_bytes_per_element`, writes `write_bytes_per_element` and does
+// `flops_per_element` FP32 FLOPs per element, plus `extra_bytes` (e.g. a norm's
+// weight vector).
+constexpr OpCost Elementwise(double elements, double read_bytes_per_element,
+                             double write_bytes_per_element, double flops_per_element,
+                             const HardwareSpec& hw, int64_t kernels = 1,
+                             Bytes extra_bytes = Bytes::Zero()) {
+  const Flops flops = FlopCount(elements * flops_per_element);
+  const Bytes read = ByteCount(elements * read_bytes_per_element) + extra_bytes;
+  const Bytes written = ByteCount(elements * write_bytes_per_element);
+  return ops_internal::Roofline(OpClass::kElementwise, flops, hw.fp32, 1.0, read, written, hw,
+                                kernels);
+}
+
+// LinkTransfer() costs one GPU sending `bytes` to its peers, the share
+// `nvlink_share` over NVLink and the rest over the NIC; both paths run at once,
+// the slower bounds the time, plus that path's latency.
+// NoOp() is an op that does not run (a collective over one rank).
+constexpr OpCost NoOp() {
+  OpCost c;
+  c.kernels = 0;
+  return c;
+}
+
+constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share, const HardwareSpec& hw,
+                              int64_t kernels = 1) {
+  const Bytes up = bytes * nvlink_share;
+  const Bytes out = bytes * (1.0 - nvlink_share);
+  const Efficiency& eu = hw.EfficiencyOf(OpClass::kScaleUp);
+  const Efficiency& eo = hw.EfficiencyOf(OpClass::kScaleOut);
+  const Duration t_up = up > Bytes::Zero()
+                            ? up / (hw.scale_up_bandwidth * eu.link) + hw.scale_up_latency
+                            : Duration::Zero();
+  const Duration t_out = out > Bytes::Zero()
+                             ? out / (hw.scale_out_bandwidth * eo.link) + hw.scale_out_latency
+                             : Duration::Zero();
+  OpCost c;
+  c.op_class = t_out > t_up ? OpClass::kScaleOut : OpClass::kScaleUp;
+  c.link_bytes = bytes;
+  c.bytes = bytes * 2.0;  // read to send, written on receipt
+  c.bound = Bound::kNetwork;
+  c.kernel_time = Max(t_up, t_out);
+  c.kernels = kernels;
+  c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
+  return c;
+}
+
+// Where the peers of an all-to-all sit.
+enum class Transport : uint8_t {
+  kAuto,    // NVLink to peers in the node, the NIC to the others
+  kNvlink,  // every peer over NVLink
+  kRdma,    // every peer over the NIC (DeepEP's pure-RDMA low-latency kernels)
+};
+
+// AllToAllNvlinkShare() is the share of an even all-to-all over `ranks` GPUs
+// that stays in the node. Like DeepEP's figures, it counts the rank's own share
+// as traffic (it is copied through the same kernel).
+constexpr double AllToAllNvlinkShare(int64_t ranks, Transport transport, const HardwareSpec& hw) {
+  if (transport == Transport::kNvlink) return 1.0;
+  if (transport == Transport::kRdma) return 0.0;
+  const int64_t in_node = ranks < hw.gpus_per_node ? ranks : hw.gpus_per_node;
+  return static_cast<double>(in_node) / static_cast<double>(ranks);
+}
+
+// EpDispatch() costs expert-parallel dispatch (DeepEP low-latency mode): each
+// of `tokens` tokens on a rank goes to `experts_per_token` experts spread over
+// `ep` ranks, as `payload` (FP8 with 1x128 scales, or BF16) of `hidden`
+// elements. `imbalance` (>= 1) scales the busiest rank's traffic.
+constexpr OpCost EpDispatch(int64_t tokens, int64_t experts_per_token, int64_t hidden,
+                            DType payload, int64_t ep, Transport transport,
+                            const HardwareSpec& hw, double imbalance = 1.0) {
+  const Bytes sent = ByteCount(static_cast<double>(tokens * experts_per_token * hidden) *
+                               ops_internal::ActivationBytesPerElement(payload) * imbalance);
+  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw);
+}
+
+// EpCombine() costs the way back: each expert output returns in BF16.
+constexpr OpCost EpCombine(int64_t tokens, int64_t experts_per_token, int64_t hidden, int64_t ep,
+                           Transport transport, const HardwareSpec& hw, double imbalance = 1.0) {
+  const Bytes sent =
+      ByteCount(static_cast<double>(tokens * experts_per_token * hidden) * 2.0 * imbalance);
+  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw);
+}
+
+// RingNvlinkShare() is 1 for a ring inside one node; a ring across nodes is
+// bounded by its NIC hops, so it is costed on the NIC.
+constexpr double RingNvlinkShare(int64_t ranks, const HardwareSpec& hw) {
+  return ranks <= hw.gpus_per_node ? 1.0 : 0.0;
+}
+
+// AllReduce() costs a ring all-reduce of a `bytes` buffer over `ranks` GPUs:
+// each sends 2 (ranks - 1) / ranks of it. One rank costs nothing.
+constexpr OpCost AllReduce(Bytes bytes, int64_t ranks, const HardwareSpec& hw) {
+  if (ranks <= 1) return NoOp();
+  const double r = static_cast<double>(ranks);
+  return LinkTransfer(bytes * (2.0 * (r - 1.0) / r), RingNvlinkShare(ranks, hw), hw);
+}
+
+// AllGather() and ReduceScatter() cost a ring over `ranks` GPUs of a `bytes`
+// (gathered) buffer: each sends (ranks - 1) / ranks of it.
+constexpr OpCost AllGather(Bytes bytes, int64_t ranks, const HardwareSpec& hw) {
+  if (ranks <= 1) return NoOp();
+  const double r = static_cast<double>(ranks);
+  return LinkTransfer(bytes * ((r - 1.0) / r), RingNvlinkShare(ranks, hw), hw);
+}
+constexpr OpCost ReduceScatter(Bytes bytes, int64_t ranks, const HardwareSpec& hw) {
+  return AllGather(bytes, ranks, hw);
+}
+
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_OPS_H_

@@ -1,0 +1,120 @@
+// File: perfmodel/step.h
+// -----------------------------------------------------------------------------
+//
+// The one result type every tool renders: a decode step as rows of
+// (op, part, count, cost), with the forward time, the host gap, the SLA it
+// achieves and the memory it needs per GPU. perfmodel/graph.h fills it.
+//
+//   StepResult r = EstimateDecode(model, hw, deployment);
+//   r.PartLayerTime(Part::kMoe)   // one MoE layer, e.g. 0.44 ms
+//   r.forward                     // Σ over rows of time x count
+//   r.sla.tpot                    // (forward + host gap) / accepted tokens
+//
+// Fixed capacity (kMaxRows), no allocation: a scheduler can hold one on the stack
+// and the whole estimate can run inside a constant expression.
+
+#ifndef PERFMODEL_STEP_H_
+#define PERFMODEL_STEP_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "perfmodel/ops.h"
+#include "perfmodel/sla.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+// The part of a step a row belongs to; dense and MoE are decoder layers.
+enum class Part : uint8_t { kDense, kMoe, kMtp, kHead };
+inline constexpr std::size_t kPartCount = 4;
+
+constexpr std::string_view PartName(Part p) {
+  switch (p) {
+    case Part::kDense: return "dense";
+    case Part::kMoe: return "moe";
+    case Part::kMtp: return "mtp";
+    case Part::kHead: return "head";
+  }
+  return "?";
+}
+
+// One op of one part: `cost` is one occurrence (one layer), `visible` the time
+// it adds to the step after overlap (equal to cost.time() unless hidden behind
+// another micro-batch's compute), `count` its occurrences per step.
+struct OpRow final {
+  std::string_view op;
+  Part part = Part::kDense;
+  int64_t count = 0;
+  OpCost cost;
+  Duration visible;
+
+  constexpr Duration Total() const { return visible * static_cast<double>(count); }
+};
+
+// Memory per GPU.
+struct MemoryUse final {
+  Bytes weights;
+  Bytes kv_cache;
+  Bytes reserve;
+  Bytes capacity;
+
+  constexpr Bytes Total() const { return weights + kv_cache + reserve; }
+  constexpr bool Fits() const { return Total() <= capacity; }
+  constexpr Bytes Headroom() const { return capacity - Total(); }  // negative: over
+};
+
+struct StepResult final {
+  static constexpr std::size_t kMaxRows = 96;
+
+  std::array<OpRow, kMaxRows> rows{};
+  std::size_t row_count = 0;
+  Duration forward;   // Σ rows' visible time x count
+  Duration host_gap;  // idle between forwards, from the deployment
+  DecodeSla sla;      // per machine, from forward + host gap
+  MemoryUse memory;
+  int64_t tokens_per_rank = 0;  // query tokens one DP rank feeds the main model per step
+  int64_t dp_per_machine = 1;   // attention DP ranks on one node
+
+  constexpr void Add(const OpRow& row) {
+    if (row_count < kMaxRows) rows[row_count++] = row;
+  }
+
+  // PartLayerTime() is one occurrence of `part` (one layer, one MTP pass...):
+  // the Σ of its rows' visible time.
+  constexpr Duration PartLayerTime(Part part) const {
+    Duration t;
+    for (std::size_t i = 0; i < row_count; ++i) {
+      if (rows[i].part == part) t += rows[i].visible;
+    }
+    return t;
+  }
+  // PartCount() is how many times `part` runs per step (0 if absent).
+  constexpr int64_t PartCount(Part part) const {
+    for (std::size_t i = 0; i < row_count; ++i) {
+      if (rows[i].part == part) return rows[i].count;
+    }
+    return 0;
+  }
+  // PartTotal() is the step time spent in `part`.
+  constexpr Duration PartTotal(Part part) const {
+    Duration t;
+    for (std::size_t i = 0; i < row_count; ++i) {
+      if (rows[i].part == part) t += rows[i].Total();
+    }
+    return t;
+  }
+  // Find() returns the row of `op` in `part`, or nullptr.
+  constexpr const OpRow* Find(std::string_view op, Part part) const {
+    for (std::size_t i = 0; i < row_count; ++i) {
+      if (rows[i].op == op && rows[i].part == part) return &rows[i];
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_STEP_H_
