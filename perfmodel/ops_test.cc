@@ -1,0 +1,149 @@
+// Op costs against hand calculations. Shapes are DeepSeek-V3's (hidden 7168,
+// q_lora 1536, kv_lora 512, rope 64, 128 heads, experts 256 x 2048, top-8)
+// for the seed's decode step: 24 requests x 3 query tokens = 72 tokens/rank.
+// A synthetic GPU with round peaks makes the times easy to check by hand.
+
+#include "perfmodel/ops.h"
+
+#include "gtest/gtest.h"
+
+namespace perfmodel {
+namespace {
+
+// 1000 TFLOP/s at every dtype, 1 TB/s HBM, 100 GB/s NVLink, 10 GB/s NIC, no
+// latency or launch overhead, every efficiency 1, 100 SMs.
+constexpr HardwareSpec RoundGpu() {
+  HardwareSpec h;
+  h.name = Name("round");
+  h.bf16_dense = TeraflopsPerSecond(1000);
+  h.fp8_dense = TeraflopsPerSecond(1000);
+  h.fp32 = TeraflopsPerSecond(1000);
+  h.hbm_capacity = Gigabytes(100);
+  h.hbm_bandwidth = TerabytesPerSecond(1);
+  h.scale_up_bandwidth = GigabytesPerSecond(100);
+  h.scale_out_bandwidth = GigabytesPerSecond(10);
+  h.gpus_per_node = 8;
+  h.sm_count = 100;
+  return h;
+}
+constexpr HardwareSpec kGpu = RoundGpu();
+constexpr double kFp8Act = 1.0 + 4.0 / 128.0;      // FP8 + one FP32 scale per 128
+constexpr double kFp8W = 1.0 + 4.0 / (128 * 128);  // FP8 + one FP32 scale per 128x128
+
+TEST(GemmTest, DeepSeekQaKvaShape) {
+  // q_a_kv_a: [72 x 7168] x [7168 x (1536 + 512 + 64)].
+  const OpCost c = Gemm({.m = 72, .n = 2112, .k = 7168}, GemmTypes::Fp8(), kGpu);
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 72 * 2112 * 7168);
+  const double read = 7168.0 * 2112 * kFp8W + 72.0 * 7168 * kFp8Act;
+  const double written = 72.0 * 2112 * 2;  // BF16 out
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), read + written);
+  // Tiles: ceil(72/128) x ceil(2112/128) = 17 of 100 SMs: utilisation 0.17.
+  const double compute_s = 2.0 * 72 * 2112 * 7168 / (1000e12 * 0.17);
+  const double read_s = read / 1e12;
+  EXPECT_NEAR(ToSeconds(c.kernel_time), std::max(compute_s, read_s) + written / 1e12, 1e-15);
+  EXPECT_EQ(c.bound, compute_s > read_s ? Bound::kCompute : Bound::kMemory);
+}
+
+TEST(GemmTest, RooflineByHand) {
+  // 1024^3 BF16: 2.147 GFLOP -> 2.147 us; reads 4 MiB -> 4.19 us; writes 2 MiB
+  // -> 2.10 us after the main loop. 64 tiles on 100 SMs: 0.64 utilisation.
+  const OpCost c = Gemm({.m = 1024, .n = 1024, .k = 1024}, GemmTypes::Bf16(), kGpu);
+  const double compute_us = 2.0 * 1024 * 1024 * 1024 / 1000e12 / 0.64 * 1e6;
+  EXPECT_NEAR(compute_us, 3.355, 1e-3);
+  EXPECT_NEAR(ToMicroseconds(c.kernel_time), 4.194304 + 2.097152, 1e-9);
+  EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_EQ(c.overhead, Duration::Zero());
+}
+
+TEST(GemmTest, BatchedAbsorbedBmm) {
+  // q_nope x W_uk per head: 128 heads of [72 x 128] x [128 x 512], BF16.
+  const OpCost c = Gemm({.m = 72, .n = 512, .k = 128, .batch = 128}, GemmTypes::Bf16(), kGpu);
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 72 * 512 * 128 * 128);
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 128.0 * (128 * 512 * 2 + 72 * 128 * 2 + 72 * 512 * 2));
+}
+
+TEST(GroupedGemmTest, RoutedExpertsUpGate) {
+  // EP64: 256 / 64 = 4 experts per GPU; 72 tokens x 64 ranks x 8 / 256 = 144
+  // tokens per expert; up/gate [144 x 7168] x [7168 x 4096] each.
+  const OpCost c = GroupedGemm(144, 4, 4096, 7168, GemmTypes::Fp8(), kGpu);
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 144 * 4 * 4096 * 7168);
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes),
+                   4.0 * 7168 * 4096 * kFp8W + 576.0 * 7168 * kFp8Act + 576.0 * 4096 * 2);
+  EXPECT_EQ(c.op_class, OpClass::kGroupedGemm);
+}
+
+TEST(AttentionTest, MlaDecodeByHand) {
+  // 24 requests x 3 query tokens, 128 heads, 4096 context each.
+  const MlaSpec mla{128, 1536, 512, 128, 64, 128};
+  const double sum_context = 3.0 * 24 * 4096;  // Σ over query tokens
+  const double cached = 24.0 * 4096;           // distinct KV entries
+  const OpCost c =
+      MlaDecodeAttention(72, 128, sum_context, cached, mla, DType::kBf16, DType::kBf16, kGpu);
+  // FLOPs = 2 * heads * Σcontext * (d_qk + d_v) = 2 * 128 * 294912 * (576 + 512)
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 128 * 294912 * 1088);
+  // Bytes: the latent cache (576 BF16 per token) + q (72 x 128 x 576 BF16) + out (x 512).
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 98304.0 * 576 * 2 + 72.0 * 128 * 576 * 2 + 72.0 * 128 * 512 * 2);
+  // 82.1 GFLOP over 0.133 GB is 618 FLOP/B, below this GPU's balance of
+  // 1000 FLOP/B: memory-bound here (an H800's balance is ~220: compute-bound).
+  EXPECT_NEAR(ToFlops(c.flops) / ToBytes(c.bytes), 618, 1);
+  EXPECT_EQ(c.bound, Bound::kMemory);
+}
+
+TEST(AttentionTest, GqaDecodeByHand) {
+  // Llama-3.1-70B on 8-way TP: 8 q heads, 1 kv head of 128 per GPU.
+  const OpCost c = GqaDecodeAttention(32, 8, 1, 128, 32.0 * 8192, 32.0 * 8192, DType::kBf16,
+                                      DType::kBf16, kGpu);
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 4.0 * 8 * 32 * 8192 * 128);
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 32.0 * 8192 * 2 * 128 * 2 + 32.0 * 8 * 128 * 2 * 2);
+  EXPECT_EQ(c.bound, Bound::kMemory);
+}
+
+TEST(ElementwiseTest, RmsNormLike) {
+  const OpCost c = Elementwise(72.0 * 7168, 4.0, 4.0, 5.0, kGpu, 1, ByteCount(7168 * 2));
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 72.0 * 7168 * 8 + 7168 * 2);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 1e12, 1e-18);
+}
+
+TEST(CommTest, DispatchAcrossNodes) {
+  // 72 tokens x top-8 x 7168 FP8 (+ scales) = 4.26 MB per rank; EP64 over
+  // 8-GPU nodes: 8/64 of it stays on NVLink, 56/64 crosses the NIC.
+  const OpCost c = EpDispatch(72, 8, 7168, DType::kFp8, 64, Transport::kAuto, kGpu);
+  const double sent = 72.0 * 8 * 7168 * kFp8Act;
+  EXPECT_DOUBLE_EQ(ToBytes(c.link_bytes), sent);
+  const double nic_s = sent * 56 / 64 / 10e9, nvl_s = sent * 8 / 64 / 100e9;
+  EXPECT_NEAR(ToSeconds(c.kernel_time), std::max(nic_s, nvl_s), 1e-15);
+  EXPECT_EQ(c.op_class, OpClass::kScaleOut);
+  // Combine returns BF16.
+  EXPECT_DOUBLE_EQ(ToBytes(EpCombine(72, 8, 7168, 64, Transport::kAuto, kGpu).link_bytes),
+                   72.0 * 8 * 7168 * 2);
+  // Forced transports.
+  EXPECT_DOUBLE_EQ(AllToAllNvlinkShare(64, Transport::kRdma, kGpu), 0.0);
+  EXPECT_DOUBLE_EQ(AllToAllNvlinkShare(8, Transport::kAuto, kGpu), 1.0);
+}
+
+TEST(CommTest, RingCollectives) {
+  // Ring all-reduce of 1 MB over 8 GPUs: each sends 2 * 7/8 MB over NVLink.
+  const OpCost ar = AllReduce(Megabytes(1), 8, kGpu);
+  EXPECT_DOUBLE_EQ(ToBytes(ar.link_bytes), 2.0 * 7 / 8 * 1e6);
+  EXPECT_NEAR(ToMicroseconds(ar.kernel_time), 2.0 * 7 / 8 * 1e6 / 100e9 * 1e6, 1e-9);
+  EXPECT_DOUBLE_EQ(ToBytes(AllGather(Megabytes(1), 4, kGpu).link_bytes), 0.75e6);
+  EXPECT_EQ(AllReduce(Megabytes(1), 1, kGpu).kernels, 0);
+  EXPECT_EQ(AllReduce(Megabytes(1), 1, kGpu).time(), Duration::Zero());
+}
+
+TEST(OpsTest, WaveUtilisation) {
+  EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(132, 132), 1.0);
+  EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(133, 132), 133.0 / 264.0);
+  EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(17, 132), 17.0 / 132.0);
+}
+
+TEST(OpsTest, LaunchOverheadPerKernel) {
+  HardwareSpec h = kGpu;
+  h.kernel_launch_overhead = Microseconds(2);
+  const OpCost c = Gemm({.m = 64, .n = 64, .k = 64}, GemmTypes::Bf16(), h, OpClass::kGemm, 2);
+  EXPECT_EQ(c.overhead, Microseconds(4));
+  EXPECT_EQ(c.time(), c.kernel_time + Microseconds(4));
+}
+
+}  // namespace
+}  // namespace perfmodel

@@ -1,0 +1,134 @@
+// The decode-step graph end to end: a full DeepSeek-V3 estimate evaluated
+// inside static_assert from headers generated from the repo's textprotos, the
+// runtime path over the same textprotos agreeing to the last bit, and the
+// step's structure (parts, counts, memory, SLA).
+
+#include <cstring>
+
+#include "deployments/seed_decode_spec.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hw/h200_sxm_spec.h"
+#include "loader/load.h"
+#include "models/deepseek_v3_spec.h"
+#include "perfmodel/graph.h"
+#include "perfmodel/testing/matchers.h"
+
+namespace perfmodel {
+namespace {
+
+using specs::kDeepSeekV3;
+using specs::kH200Sxm;
+using specs::kSeedDecode;
+
+constexpr StepResult kSeedStep = DeepSeekDecode::Estimate(kDeepSeekV3, kH200Sxm, kSeedDecode);
+
+// The whole estimate is a constant expression.
+static_assert(kSeedStep.row_count > 50);
+static_assert(kSeedStep.forward > Milliseconds(10) && kSeedStep.forward < Milliseconds(60));
+static_assert(kSeedStep.PartCount(Part::kDense) == 3);
+static_assert(kSeedStep.PartCount(Part::kMoe) == 58);
+static_assert(kSeedStep.PartCount(Part::kMtp) == 2);
+static_assert(kSeedStep.PartCount(Part::kHead) == 1);
+static_assert(kSeedStep.memory.Fits());
+// A scheduler can check an SLA at compile time.
+static_assert(MeetsTpot(kSeedStep.sla, Milliseconds(16.6)));
+
+// Bitwise equality of two results, row by row.
+void ExpectIdentical(const StepResult& a, const StepResult& b) {
+  ASSERT_EQ(a.row_count, b.row_count);
+  for (std::size_t i = 0; i < a.row_count; ++i) {
+    SCOPED_TRACE(std::string(a.rows[i].op));
+    EXPECT_EQ(a.rows[i].op, b.rows[i].op);
+    EXPECT_EQ(a.rows[i].count, b.rows[i].count);
+    EXPECT_EQ(a.rows[i].cost.kernel_time, b.rows[i].cost.kernel_time);
+    EXPECT_EQ(a.rows[i].cost.flops, b.rows[i].cost.flops);
+    EXPECT_EQ(a.rows[i].cost.bytes, b.rows[i].cost.bytes);
+    EXPECT_EQ(a.rows[i].visible, b.rows[i].visible);
+  }
+  EXPECT_EQ(a.forward, b.forward);
+  EXPECT_EQ(a.sla.tpot, b.sla.tpot);
+  EXPECT_EQ(a.memory.Total(), b.memory.Total());
+}
+
+TEST(DecodeStepTest, CompileTimeAndRuntimePathsAgreeExactly) {
+  absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
+  absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
+  absl::StatusOr<DeploymentSpec> d = LoadDeployment("deployments/seed_decode.textproto");
+  ASSERT_TRUE(m.ok() && h.ok() && d.ok());
+  // The generated constants hold the loaded values bit for bit...
+  EXPECT_EQ(std::memcmp(&h->spec.efficiency, &kH200Sxm.efficiency, sizeof(kH200Sxm.efficiency)), 0);
+  EXPECT_EQ(d->accepted_tokens_per_step, kSeedDecode.accepted_tokens_per_step);
+  // ... and the runtime entry point gives the constant-evaluated result.
+  const StepResult runtime = EstimateDecode(*m, h->spec, *d);
+  ExpectIdentical(runtime, kSeedStep);
+}
+
+TEST(DecodeStepTest, RowsFollowTheSeedLayout) {
+  for (const char* op : {"attn_norm", "q_a_kv_a", "q_kv_norm", "q_b", "bmm_q_uk", "rope",
+                         "attention", "bmm_uv", "o_proj", "mlp_norm", "mlp_up_gate", "mlp_act",
+                         "mlp_down"}) {
+    EXPECT_NE(kSeedStep.Find(op, Part::kDense), nullptr) << op;
+  }
+  for (const char* op : {"attention", "router", "shared_up_gate", "shared_act", "shared_down",
+                         "dispatch", "moe_up_gate", "moe_act", "moe_down", "combine", "moe_post"}) {
+    EXPECT_NE(kSeedStep.Find(op, Part::kMoe), nullptr) << op;
+  }
+  EXPECT_EQ(kSeedStep.Find("router", Part::kDense), nullptr);
+  EXPECT_NE(kSeedStep.Find("lm_head", Part::kHead), nullptr);
+  EXPECT_NE(kSeedStep.Find("mtp_eh_proj", Part::kMtp), nullptr);
+}
+
+TEST(DecodeStepTest, ForwardIsTheSumOfRows) {
+  Duration sum;
+  for (Part p : {Part::kDense, Part::kMoe, Part::kMtp, Part::kHead}) {
+    sum += kSeedStep.PartLayerTime(p) * static_cast<double>(kSeedStep.PartCount(p));
+  }
+  EXPECT_NEAR(sum / kSeedStep.forward, 1.0, 1e-12);
+  // TPOT = (forward + host gap) / accepted tokens; 8 DP ranks per machine.
+  EXPECT_EQ(kSeedStep.dp_per_machine, 8);
+  EXPECT_NEAR(ToMilliseconds(kSeedStep.sla.tpot),
+              (ToMilliseconds(kSeedStep.forward) + 1.3) / 2.3, 1e-9);
+}
+
+TEST(DecodeStepTest, AttentionScalesWithContextOtherOpsDoNot) {
+  DeploymentSpec longer = kSeedDecode;
+  longer.context_tokens = 8192;
+  const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, longer);
+  const double ratio = r.Find("attention", Part::kMoe)->cost.kernel_time /
+                       kSeedStep.Find("attention", Part::kMoe)->cost.kernel_time;
+  EXPECT_NEAR(ratio, 2.0, 0.05);  // compute-bound: FLOPs ~ Σ context
+  EXPECT_EQ(r.Find("o_proj", Part::kMoe)->cost.kernel_time,
+            kSeedStep.Find("o_proj", Part::kMoe)->cost.kernel_time);
+  EXPECT_GT(r.memory.kv_cache, kSeedStep.memory.kv_cache);
+}
+
+TEST(DecodeStepTest, TwoMicroBatchesReadWeightsTwiceAndHideCommunication) {
+  DeploymentSpec tbo = kSeedDecode;
+  tbo.overlap = Overlap::kTwoMicroBatch;
+  DeploymentSpec none = kSeedDecode;
+  none.overlap = Overlap::kNone;
+  const StepResult a = EstimateDecode(kDeepSeekV3, kH200Sxm, tbo);
+  const StepResult b = EstimateDecode(kDeepSeekV3, kH200Sxm, none);
+  // Memory-bound o_proj reads its weights once per micro-batch.
+  EXPECT_NEAR(a.Find("o_proj", Part::kMoe)->cost.bytes / b.Find("o_proj", Part::kMoe)->cost.bytes,
+              2.0, 0.1);
+  // Without overlap nothing is hidden; with it the visible part is smaller.
+  const OpRow* dispatch = b.Find("dispatch", Part::kMoe);
+  EXPECT_EQ(dispatch->visible, dispatch->cost.time());
+  EXPECT_LT(a.Find("dispatch", Part::kMoe)->visible, a.Find("dispatch", Part::kMoe)->cost.time());
+}
+
+TEST(DecodeStepTest, MoreBatchNeverFaster) {
+  Duration last;
+  for (int64_t b = 1; b <= 128; b *= 2) {
+    DeploymentSpec d = kSeedDecode;
+    d.batch_per_dp = b;
+    const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, d);
+    EXPECT_GE(r.forward, last) << b;
+    last = r.forward;
+  }
+}
+
+}  // namespace
+}  // namespace perfmodel

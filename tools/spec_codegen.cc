@@ -1,0 +1,166 @@
+// spec_codegen: turns a model, hardware or deployment textproto into a C++
+// header with the same spec as a constexpr value, so one textproto feeds both
+// the compile-time path (static_assert, schedulers) and the runtime path
+// (tools loading files). Doubles are written as hexadecimal floating literals,
+// so the constexpr value equals the loaded one to the last bit.
+//
+//   spec_codegen --kind=model --in=models/deepseek_v3.textproto \
+//       --symbol=kDeepSeekV3 --out=models/deepseek_v3_spec.h
+//
+// Used by the perfmodel_spec_header() Bazel macro (build_defs/spec.bzl).
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "loader/load.h"
+#include "perfmodel/spec.h"
+
+ABSL_FLAG(std::string, kind, "", "model, hardware or deployment");
+ABSL_FLAG(std::string, in, "", "the textproto to read");
+ABSL_FLAG(std::string, symbol, "", "the C++ name of the constexpr value, e.g. kDeepSeekV3");
+ABSL_FLAG(std::string, out, "", "the header to write");
+
+namespace perfmodel {
+namespace {
+
+std::string D(double v) { return absl::StrFormat("%a", v); }
+std::string I(int64_t v) { return absl::StrCat(v); }
+template <int T, int B, int F, int K>
+std::string Q(Quantity<T, B, F, K> q) {
+  return absl::StrCat("::perfmodel::Quantity<", T, ", ", B, ", ", F, ", ", K, ">::FromBase(",
+                      D(q.base()), ")");
+}
+std::string N(const Name& n) {
+  return absl::StrCat("::perfmodel::Name(\"",
+                      absl::StrReplaceAll(std::string(n.view()), {{"\\", "\\\\"}, {"\"", "\\\""}}),
+                      "\")");
+}
+std::string T(DType d) {
+  switch (d) {
+    case DType::kFp32: return "::perfmodel::DType::kFp32";
+    case DType::kBf16: return "::perfmodel::DType::kBf16";
+    case DType::kFp16: return "::perfmodel::DType::kFp16";
+    case DType::kFp8: return "::perfmodel::DType::kFp8";
+    case DType::kFp4: return "::perfmodel::DType::kFp4";
+  }
+  return "";
+}
+std::string L(LayerKind k) {
+  return k == LayerKind::kDense ? "::perfmodel::LayerKind::kDense" : "::perfmodel::LayerKind::kMoe";
+}
+
+std::string Model(const ModelSpec& m) {
+  std::string groups;
+  for (std::size_t i = 0; i < m.layer_group_count; ++i) {
+    absl::StrAppend(&groups, "{", L(m.layer_groups[i].kind), ", ", I(m.layer_groups[i].count),
+                    "}, ");
+  }
+  return absl::StrCat(
+      "::perfmodel::ModelSpec{\n    .name = ", N(m.name), ",\n    .hidden_size = ", I(m.hidden_size),
+      ",\n    .vocab_size = ", I(m.vocab_size), ",\n    .attention_kind = ",
+      m.attention_kind == AttentionKind::kMla ? "::perfmodel::AttentionKind::kMla"
+                                              : "::perfmodel::AttentionKind::kGqa",
+      ",\n    .mla = {", I(m.mla.heads), ", ", I(m.mla.q_lora_rank), ", ", I(m.mla.kv_lora_rank), ", ",
+      I(m.mla.qk_nope_head_dim), ", ", I(m.mla.qk_rope_head_dim), ", ", I(m.mla.v_head_dim),
+      "},\n    .gqa = {", I(m.gqa.heads), ", ", I(m.gqa.kv_heads), ", ", I(m.gqa.head_dim),
+      "},\n    .dense_intermediate_size = ", I(m.dense_intermediate_size), ",\n    .moe = {",
+      I(m.moe.routed_experts), ", ", I(m.moe.experts_per_token), ", ", I(m.moe.shared_experts), ", ",
+      I(m.moe.expert_intermediate_size), ", ", I(m.moe.groups), ", ", I(m.moe.groups_per_token),
+      "},\n    .layer_groups = {{", groups, "}},\n    .layer_group_count = ", I(m.layer_group_count),
+      ",\n    .mtp_modules = ", I(m.mtp_modules), ",\n    .mtp_layer_kind = ", L(m.mtp_layer_kind),
+      ",\n    .weight_dtype = ", T(m.weight_dtype), ",\n    .activation_dtype = ",
+      T(m.activation_dtype), ",\n    .kv_cache_dtype = ", T(m.kv_cache_dtype),
+      ",\n    .attention_dtype = ", T(m.attention_dtype), ",\n    .head_dtype = ", T(m.head_dtype),
+      ",\n}");
+}
+
+std::string Hardware(const HardwareSpec& h) {
+  std::string eff;
+  for (const Efficiency& e : h.efficiency) {
+    absl::StrAppend(&eff, "{", D(e.compute), ", ", D(e.memory), ", ", D(e.link), "}, ");
+  }
+  return absl::StrCat(
+      "::perfmodel::HardwareSpec{\n    .name = ", N(h.name), ",\n    .bf16_dense = ", Q(h.bf16_dense),
+      ",\n    .fp8_dense = ", Q(h.fp8_dense), ",\n    .fp4_dense = ", Q(h.fp4_dense),
+      ",\n    .fp32 = ", Q(h.fp32), ",\n    .hbm_capacity = ", Q(h.hbm_capacity),
+      ",\n    .hbm_bandwidth = ", Q(h.hbm_bandwidth), ",\n    .scale_up_bandwidth = ",
+      Q(h.scale_up_bandwidth), ",\n    .scale_up_latency = ", Q(h.scale_up_latency),
+      ",\n    .scale_out_bandwidth = ", Q(h.scale_out_bandwidth), ",\n    .scale_out_latency = ",
+      Q(h.scale_out_latency), ",\n    .gpus_per_node = ", I(h.gpus_per_node),
+      ",\n    .sm_count = ", I(h.sm_count), ",\n    .kernel_launch_overhead = ",
+      Q(h.kernel_launch_overhead), ",\n    .efficiency = {{", eff, "}},\n}");
+}
+
+std::string Deployment(const DeploymentSpec& d) {
+  const Parallelism& p = d.parallel;
+  std::string overlap = "::perfmodel::Overlap::kNone";
+  if (d.overlap == Overlap::kTwoMicroBatch) overlap = "::perfmodel::Overlap::kTwoMicroBatch";
+  if (d.overlap == Overlap::kRecvHook) overlap = "::perfmodel::Overlap::kRecvHook";
+  return absl::StrCat(
+      "::perfmodel::DeploymentSpec{\n    .name = ", N(d.name), ",\n    .gpus = ", I(d.gpus),
+      ",\n    .parallel = {", I(p.attention_dp), ", ", I(p.attention_tp), ", ", I(p.dense_tp), ", ",
+      I(p.moe_ep), ", ", I(p.moe_tp), ", ", I(p.redundant_experts), "},\n    .batch_per_dp = ",
+      I(d.batch_per_dp), ",\n    .mtp_draft_tokens = ", I(d.mtp_draft_tokens),
+      ",\n    .accepted_tokens_per_step = ", D(d.accepted_tokens_per_step),
+      ",\n    .context_tokens = ", I(d.context_tokens), ",\n    .host_gap = ", Q(d.host_gap),
+      ",\n    .overlap = ", overlap, ",\n    .expert_imbalance = ", D(d.expert_imbalance),
+      ",\n    .memory_reserve_per_gpu = ", Q(d.memory_reserve_per_gpu), ",\n}");
+}
+
+absl::Status Run() {
+  const std::string kind = absl::GetFlag(FLAGS_kind);
+  const std::string in = absl::GetFlag(FLAGS_in);
+  const std::string symbol = absl::GetFlag(FLAGS_symbol);
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (in.empty()) return absl::InvalidArgumentError("--in: required");
+  if (out.empty()) return absl::InvalidArgumentError("--out: required");
+  if (symbol.empty() || symbol[0] != 'k') {
+    return absl::InvalidArgumentError("--symbol: required, a constant name like kDeepSeekV3");
+  }
+  std::string value;
+  if (kind == "model") {
+    absl::StatusOr<ModelSpec> m = LoadModel(in);
+    if (!m.ok()) return m.status();
+    value = Model(*m);
+  } else if (kind == "hardware") {
+    absl::StatusOr<LoadedHardware> h = LoadHardware(in);
+    if (!h.ok()) return h.status();
+    value = Hardware(h->spec);
+  } else if (kind == "deployment") {
+    absl::StatusOr<DeploymentSpec> d = LoadDeployment(in);
+    if (!d.ok()) return d.status();
+    value = Deployment(*d);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--kind: must be model, hardware or deployment, got '", kind, "'"));
+  }
+  const std::string text = absl::StrCat(
+      "// Generated by //tools:spec_codegen from ", in, ". Do not edit.\n#pragma once\n\n",
+      "#include \"perfmodel/spec.h\"\n\nnamespace perfmodel::specs {\n\ninline constexpr auto ",
+      symbol, " = ", value, ";\n\n}  // namespace perfmodel::specs\n");
+  std::ofstream f(out);
+  f << text;
+  if (!f) return absl::UnavailableError(absl::StrCat(out, ": cannot write"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace perfmodel
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Writes a constexpr C++ header from a perfmodel textproto.");
+  absl::ParseCommandLine(argc, argv);
+  if (absl::Status s = perfmodel::Run(); !s.ok()) {
+    std::fprintf(stderr, "spec_codegen: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  return 0;
+}
