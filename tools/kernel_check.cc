@@ -247,6 +247,13 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       }
       Transport transport = Transport::kRdma;
       if (ep == 8 && (!low_latency || v1)) transport = Transport::kNvlink;
+      const double nic_gbps = ToGigabytesPerSecond((*hw)->scale_out_bandwidth);
+      if (!low_latency && transport == Transport::kRdma && figures[i] > nic_gbps) {
+        (void)out_of_scope(absl::StrCat(
+            "above the NIC's line rate (", nic_gbps,
+            " GB/s): the figure counts traffic forwarded over NVLink, not a link rate"));
+        continue;
+      }
       const OpCost c = i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, ep, transport, **hw)
                               : EpCombine(tokens, topk, hidden, ep, transport, **hw);
       k.what = absl::StrCat("ep ", i == 0 ? "dispatch" : "combine", " ", tokens, " tokens ep=", ep,
