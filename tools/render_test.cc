@@ -44,6 +44,19 @@ Document One(Section s) {
   return d;
 }
 
+TEST(RenderTest, HeaderExample) {
+  Record r{.name = "decode", .title = "Decode SLA"};
+  r.Add("tpot_ms", Value::Number(12.3913, 2), "time per output token").Add("dp", 8);
+  Document doc;
+  doc.Add(r);
+  EXPECT_EQ(Render(doc, Format::kJson), "{\n  \"tpot_ms\": 12.39,\n  \"dp\": 8\n}\n");
+  EXPECT_EQ(Render(doc, Format::kCsv), "tpot_ms,dp\n12.39,8\n");
+  EXPECT_EQ(Render(doc, Format::kText),
+            "Decode SLA\n"
+            "  tpot_ms  12.39  time per output token\n"
+            "  dp           8\n");
+}
+
 TEST(FormatTest, ParsesEachName) {
   for (Format f : {Format::kText, Format::kMarkdown, Format::kCsv, Format::kJson}) {
     absl::StatusOr<Format> parsed = ParseFormat(FormatName(f));

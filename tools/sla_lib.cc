@@ -2,6 +2,7 @@
 
 #include "tools/sla_lib.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
