@@ -69,7 +69,7 @@ struct SeedFiles final {
   std::string root = {};
   std::string sla_targets = "deployments/seed_sla.textproto";
   std::string deployment = "deployments/seed_decode.textproto";
-  std::string hardware = "hw/h800_sxm.textproto";
+  std::string hardware = "hw/h200_sxm.textproto";
   std::string baseline = "baselines/seed_decode_measured.textproto";
 };
 

@@ -4,7 +4,7 @@
 // (tools loading files). Doubles are written as hexadecimal floating literals,
 // so the constexpr value equals the loaded one to the last bit.
 //
-//   spec_codegen --kind=model --in=models/deepseek_v3.textproto \
+//   spec_codegen --kind=model --in=models/deepseek_v3.textproto
 //       --symbol=kDeepSeekV3 --out=models/deepseek_v3_spec.h
 //
 // Used by the perfmodel_spec_header() Bazel macro (build_defs/spec.bzl).

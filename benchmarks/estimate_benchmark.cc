@@ -1,0 +1,72 @@
+// Speed of one DeepSeek-V3 decode-step estimate (the seed's deployment on an
+// H200), through the runtime path (specs loaded from textprotos) and the
+// compile-time path (specs as constexpr values from generated headers). The
+// batch size varies per iteration from a runtime array, so nothing folds away.
+//
+//   bazel run -c opt //benchmarks:estimate_benchmark --
+//       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+#include "benchmark/benchmark.h"
+#include "deployments/seed_decode_spec.h"
+#include "hw/h200_sxm_spec.h"
+#include "loader/load.h"
+#include "models/deepseek_v3_spec.h"
+#include "perfmodel/graph.h"
+
+namespace perfmodel {
+namespace {
+
+// Batch sizes cycled through, read at run time.
+std::array<int64_t, 8> Batches() {
+  std::array<int64_t, 8> b{};
+  const char* env = std::getenv("PERFMODEL_BENCH_SEED");  // lets a run perturb the inputs
+  const int64_t offset = env != nullptr ? std::atoi(env) : 0;
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 8 + 8 * static_cast<int64_t>(i) + offset;
+  return b;
+}
+
+void BM_EstimateRuntimePath(benchmark::State& state) {
+  absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
+  absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
+  absl::StatusOr<DeploymentSpec> d = LoadDeployment("deployments/seed_decode.textproto");
+  if (!m.ok() || !h.ok() || !d.ok()) {
+    state.SkipWithError("cannot load the seed's textprotos (run from the repo root)");
+    return;
+  }
+  const std::array<int64_t, 8> batches = Batches();
+  DeploymentSpec dep = *d;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    dep.batch_per_dp = batches[i++ & 7];
+    benchmark::DoNotOptimize(dep);
+    const StepResult r = EstimateDecode(*m, h->spec, dep);
+    benchmark::DoNotOptimize(r.forward);
+  }
+  state.counters["estimates_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EstimateRuntimePath);
+
+void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
+  const std::array<int64_t, 8> batches = Batches();
+  DeploymentSpec dep = specs::kSeedDecode;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    dep.batch_per_dp = batches[i++ & 7];
+    benchmark::DoNotOptimize(dep);
+    const StepResult r = DeepSeekDecode::Estimate(specs::kDeepSeekV3, specs::kH200Sxm, dep);
+    benchmark::DoNotOptimize(r.forward);
+  }
+  state.counters["estimates_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EstimateCompileTimeSpecs);
+
+}  // namespace
+}  // namespace perfmodel
+
+BENCHMARK_MAIN();
