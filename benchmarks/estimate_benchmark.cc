@@ -39,11 +39,12 @@ void BM_EstimateRuntimePath(benchmark::State& state) {
   }
   const std::array<int64_t, 8> batches = Batches();
   DeploymentSpec dep = *d;
+  StepResult r;
   std::size_t i = 0;
   for (auto _ : state) {
     dep.batch_per_dp = batches[i++ & 7];
     benchmark::DoNotOptimize(dep);
-    const StepResult r = EstimateDecode(*m, h->spec, dep);
+    EstimateDecodeInto(*m, h->spec, dep, StepShape::FromDeployment(dep), r);
     benchmark::DoNotOptimize(r.forward);
   }
   state.counters["estimates_per_s"] =
@@ -54,17 +55,38 @@ BENCHMARK(BM_EstimateRuntimePath);
 void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
   const std::array<int64_t, 8> batches = Batches();
   DeploymentSpec dep = specs::kSeedDecode;
+  StepResult r;
   std::size_t i = 0;
   for (auto _ : state) {
     dep.batch_per_dp = batches[i++ & 7];
     benchmark::DoNotOptimize(dep);
-    const StepResult r = DeepSeekDecode::Estimate(specs::kDeepSeekV3, specs::kH200Sxm, dep);
+    DeepSeekDecode::EstimateInto(specs::kDeepSeekV3, specs::kH200Sxm, dep,
+                                 StepShape::FromDeployment(dep), r);
     benchmark::DoNotOptimize(r.forward);
   }
   state.counters["estimates_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_EstimateCompileTimeSpecs);
+
+// The compile-time path proper: the graph evaluated during compilation for
+// batches 1..64, a table read at run time.
+using SeedTable = TabulatedDecode<DeepSeekDecode, specs::kDeepSeekV3, specs::kH200Sxm,
+                                  specs::kSeedDecode, 64>;
+
+void BM_EstimateCompileTimeTable(benchmark::State& state) {
+  const std::array<int64_t, 8> batches = Batches();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    int64_t b = batches[i++ & 7];
+    benchmark::DoNotOptimize(b);
+    const Duration tpot = SeedTable::Tpot(b);
+    benchmark::DoNotOptimize(tpot);
+  }
+  state.counters["estimates_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EstimateCompileTimeTable);
 
 }  // namespace
 }  // namespace perfmodel

@@ -104,7 +104,7 @@ constexpr OpCost Repeat(const OpCost& a, int64_t times) {
 }
 
 constexpr void Emit(const StepContext& c, StepResult& r, std::string_view op, const OpCost& one) {
-  const OpCost cost = Repeat(one, c.micro_batches);
+  const OpCost cost = c.micro_batches == 1 ? one : Repeat(one, c.micro_batches);
   r.Add(OpRow{op, c.part, c.count, cost, cost.time()});
 }
 
@@ -438,9 +438,13 @@ struct Mtp final {
 // forward time and derives the SLA and the memory per GPU.
 template <typename... Parts>
 struct DecodeStep final {
-  static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
-                                       const DeploymentSpec& d, const StepShape& shape) {
-    StepResult r;
+  // EstimateInto() fills `r` in place (reusing its storage: no per-call
+  // initialisation of the row array), for callers that estimate in a loop.
+  static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
+                                     const DeploymentSpec& d, const StepShape& shape,
+                                     StepResult& r) {
+    r.row_count = 0;
+    r.forward = Duration::Zero();
     const int64_t mb = (d.overlap == Overlap::kTwoMicroBatch && shape.batch_per_dp >= 2) ? 2 : 1;
     StepContext c{model, hw, d};
     // An odd batch splits into micro-batches of ceil(b / 2) and floor(b / 2);
@@ -461,6 +465,12 @@ struct DecodeStep final {
         DecodeShape{r.dp_per_machine, shape.batch_per_dp, d.accepted_tokens_per_step},
         d.host_gap);
     r.memory = MemoryPerGpu(model, hw, d, shape);
+  }
+
+  static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
+                                       const DeploymentSpec& d, const StepShape& shape) {
+    StepResult r;
+    EstimateInto(model, hw, d, shape, r);
     return r;
   }
 
@@ -547,6 +557,63 @@ constexpr StepResult EstimateDecode(const ModelSpec& model, const HardwareSpec& 
                                     const DeploymentSpec& d) {
   return EstimateDecode(model, hw, d, StepShape::FromDeployment(d));
 }
+
+// EstimateDecodeInto() is EstimateDecode() into a caller's StepResult, whose
+// storage it reuses (the fast path for schedulers estimating every step).
+constexpr void EstimateDecodeInto(const ModelSpec& model, const HardwareSpec& hw,
+                                  const DeploymentSpec& d, const StepShape& shape, StepResult& r) {
+  if (model.attention_kind == AttentionKind::kMla) {
+    DeepSeekDecode::EstimateInto(model, hw, d, shape, r);
+  } else {
+    GqaDecode::EstimateInto(model, hw, d, shape, r);
+  }
+}
+
+// TabulatedDecode is the compile-time path for schedulers: the whole graph is
+// evaluated during compilation for every batch size 1..kMaxBatch at the
+// deployment's context, so at run time an estimate is a table read. Batches
+// outside the table fall back to the full estimate (same function, same
+// numbers).
+//
+//   using Seed = TabulatedDecode<DeepSeekDecode, specs::kDeepSeekV3, specs::kH200Sxm,
+//                                specs::kSeedDecode, 64>;
+//   Duration f = Seed::Forward(batch);          // ~1 ns
+//   static_assert(Seed::Forward(24) == Seed::Estimate(24).forward);
+template <typename Graph, const ModelSpec& kModel, const HardwareSpec& kHw,
+          const DeploymentSpec& kDeployment, int64_t kMaxBatch>
+struct TabulatedDecode final {
+  static_assert(kMaxBatch >= 1, "TabulatedDecode needs kMaxBatch >= 1");
+
+  // Estimate() is the full estimate at `batch` requests per DP rank.
+  static constexpr StepResult Estimate(int64_t batch) {
+    DeploymentSpec d = kDeployment;
+    d.batch_per_dp = batch;
+    return Graph::Estimate(kModel, kHw, d);
+  }
+
+  // Step time (forward + host gap) and TPOT per batch, filled at compile time.
+  struct Entry final {
+    Duration forward;
+    Duration tpot;
+  };
+  static constexpr std::array<Entry, kMaxBatch + 1> kTable = [] {
+    std::array<Entry, kMaxBatch + 1> t{};
+    for (int64_t b = 1; b <= kMaxBatch; ++b) {
+      const StepResult r = Estimate(b);
+      t[b] = Entry{r.forward, r.sla.tpot};
+    }
+    return t;
+  }();
+
+  // Forward() is the forward time at `batch` (>= 1).
+  static constexpr Duration Forward(int64_t batch) {
+    return batch >= 1 && batch <= kMaxBatch ? kTable[batch].forward : Estimate(batch).forward;
+  }
+  // Tpot() is the TPOT at `batch` (>= 1), host gap included.
+  static constexpr Duration Tpot(int64_t batch) {
+    return batch >= 1 && batch <= kMaxBatch ? kTable[batch].tpot : Estimate(batch).sla.tpot;
+  }
+};
 
 }  // namespace perfmodel
 

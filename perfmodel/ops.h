@@ -62,9 +62,6 @@ struct OpCost final {
 
 namespace ops_internal {
 
-// Ceil division for positive integers.
-constexpr int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 // Block-scaled formats carry one FP32 scale per 128 elements (DeepSeek-V3's
 // 1x128 activation tiles; weights use 128x128 blocks, i.e. 1/16384).
 constexpr double ActivationBytesPerElement(DType d) {
@@ -99,10 +96,21 @@ constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, double 
 
 // WaveUtilisation() is the fraction of SM-time doing useful work when `tiles`
 // equal output tiles run in waves over the GPU's SMs (the last wave is partial).
+// (Floating point: an integer division costs more than the rest of an op.)
 constexpr double WaveUtilisation(int64_t tiles, int64_t sms) {
   if (tiles <= 0 || sms <= 0) return 1.0;
-  const int64_t waves = CeilDiv(tiles, sms);
-  return static_cast<double>(tiles) / static_cast<double>(waves * sms);
+  const double t = static_cast<double>(tiles), s = static_cast<double>(sms);
+  const double q = t / s;
+  double waves = static_cast<double>(static_cast<int64_t>(q));
+  if (waves < q) waves += 1.0;
+  return t / (waves * s);
+}
+
+// OutputTiles() counts the 64- or 128-row by 128-column output tiles of an
+// m x n GEMM (64 rows for decode-sized m <= 64), `batch` times over.
+constexpr int64_t OutputTiles(int64_t m, int64_t n, int64_t batch) {
+  const int64_t row_tiles = m <= 64 ? (m + 63) / 64 : (m + 127) / 128;
+  return row_tiles * ((n + 127) / 128) * batch;
 }
 
 }  // namespace ops_internal
@@ -151,10 +159,9 @@ constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec
   const Bytes read = ByteCount(b * (k * n * WeightBytesPerElement(t.weight) +
                                     m * k * ActivationBytesPerElement(t.input)));
   const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
-  const int64_t block_m = s.m <= 64 ? 64 : 128;
-  const int64_t tiles = CeilDiv(s.m, block_m) * CeilDiv(s.n, 128) * s.batch;
-  return Roofline(cls, flops, hw.PeakFlops(t.math), WaveUtilisation(tiles, hw.sm_count), read,
-                  written, hw, kernels);
+  return Roofline(cls, flops, hw.PeakFlops(t.math),
+                  WaveUtilisation(OutputTiles(s.m, s.n, s.batch), hw.sm_count), read, written, hw,
+                  kernels);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` local
@@ -173,10 +180,9 @@ constexpr OpCost GroupedGemm(double tokens_per_expert, int64_t experts, int64_t 
                                rows * kk * ActivationBytesPerElement(t.input));
   const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
   const int64_t rows_per_expert = static_cast<int64_t>(tokens_per_expert + 0.999999);
-  const int64_t block_m = rows_per_expert <= 64 ? 64 : 128;
-  const int64_t tiles = CeilDiv(rows_per_expert, block_m) * CeilDiv(n, 128) * experts;
   return Roofline(OpClass::kGroupedGemm, flops, hw.PeakFlops(t.math),
-                  WaveUtilisation(tiles, hw.sm_count), read, written, hw, kernels);
+                  WaveUtilisation(OutputTiles(rows_per_expert, n, experts), hw.sm_count), read,
+                  written, hw, kernels);
 }
 
 // MlaDecodeAttention() costs absorbed multi-head latent attention in decode

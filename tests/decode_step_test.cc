@@ -34,6 +34,12 @@ static_assert(kSeedStep.memory.Fits());
 // A scheduler can check an SLA at compile time.
 static_assert(MeetsTpot(kSeedStep.sla, Milliseconds(16.6)));
 
+// The tabulated compile-time path holds the same numbers as the full estimate.
+using SeedTable = TabulatedDecode<DeepSeekDecode, kDeepSeekV3, kH200Sxm, kSeedDecode, 32>;
+static_assert(SeedTable::Forward(24) == kSeedStep.forward);
+static_assert(SeedTable::Tpot(24) == kSeedStep.sla.tpot);
+static_assert(SeedTable::Forward(33) == SeedTable::Estimate(33).forward);  // beyond the table
+
 // Bitwise equality of two results, row by row.
 void ExpectIdentical(const StepResult& a, const StepResult& b) {
   ASSERT_EQ(a.row_count, b.row_count);
