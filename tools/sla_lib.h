@@ -70,7 +70,7 @@ struct SeedFiles final {
   std::string sla_targets = "deployments/seed_sla.textproto";
   std::string deployment = "deployments/seed_decode.textproto";
   std::string hardware = "hw/h200_sxm.textproto";
-  std::string baseline = "baselines/seed_decode_measured.textproto";
+  std::string baseline = "baselines/seed_measured.textproto";
 };
 
 // SlaDocument() checks `flags` and returns one record per row asked for: a

@@ -299,7 +299,7 @@ TEST(SeedDocumentTest, NoFlagsGiveBothSeedRowsFromTheDataFiles) {
 
   const std::string text = render::Render(*doc, Format::kText);
   EXPECT_THAT(text, HasSubstr("Seed target row (deployments/seed_sla.textproto"));
-  EXPECT_THAT(text, HasSubstr("Seed measured row (baselines/seed_decode_measured.textproto)"));
+  EXPECT_THAT(text, HasSubstr("Seed measured row (baselines/seed_measured.textproto)"));
   EXPECT_THAT(text, HasSubstr("rerun with --host_gap_ms=1.3"));
 }
 
@@ -309,10 +309,10 @@ TEST(SeedDocumentTest, MissingFileIsNamed) {
   EXPECT_THAT(SlaDocument(SlaFlags{}, seed),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("baselines/no_such_file.textproto")));
   seed = SeedFiles{};
-  seed.sla_targets = "baselines/seed_decode_measured.textproto";  // not an SlaTargets
+  seed.sla_targets = "baselines/seed_measured.textproto";  // not an SlaTargets
   EXPECT_THAT(SlaDocument(SlaFlags{}, seed),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("baselines/seed_decode_measured.textproto")));
+                       HasSubstr("baselines/seed_measured.textproto")));
 }
 
 // Each bad input and the start of its message, which names the flag.
