@@ -31,6 +31,7 @@
 #include "absl/strings/str_replace.h"
 #include "loader/load.h"
 #include "loader/status_macros.h"
+#include "tools/cli.h"
 #include "tools/nsys_import_lib.h"
 
 ABSL_FLAG(std::string, kern_sum, "",
@@ -140,7 +141,7 @@ int main(int argc, char** argv) {
       "  nsys stats --report cuda_gpu_kern_sum --format csv --output prof prof.nsys-rep\n"
       "  bazel run //tools:nsys_import -- --kern_sum=prof_cuda_gpu_kern_sum.csv --steps=N \\\n"
       "      [--rules=baselines/rules/deepseek_v3_decode.textproto] --out=baselines/x.textproto");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> rest = perfmodel::ParseCommandLineOrExit(argc, argv);
   if (rest.size() > 1) {
     std::cerr << "nsys_import: unexpected argument '" << rest[1] << "' (flags only; see --help)\n";
     return 2;
