@@ -322,6 +322,28 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
                                                     c + pb::GEMM))));
     }
   }
+  if (static_cast<std::size_t>(p.op_correction_size()) > HardwareSpec::kMaxCorrections) {
+    return f.Error("op_correction", absl::StrCat("at most ", HardwareSpec::kMaxCorrections,
+                                                 " corrections, got ", p.op_correction_size()));
+  }
+  for (int i = 0; i < p.op_correction_size(); ++i) {
+    const pb::OpCorrection& c = p.op_correction(i);
+    const std::string at = absl::StrCat("op_correction[", i, "]");
+    PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".op"), c.has_op(), c.op()));
+    if (c.op().size() >= Name::kCapacity) {
+      return f.Error(absl::StrCat(at, ".op"), "too long");
+    }
+    if (!c.part().empty() && c.part() != "dense" && c.part() != "moe" && c.part() != "mtp" &&
+        c.part() != "head") {
+      return f.Error(absl::StrCat(at, ".part"),
+                     absl::StrCat("must be dense, moe, mtp, head or empty, got '", c.part(), "'"));
+    }
+    PM_RETURN_IF_ERROR(
+        f.Positive(absl::StrCat(at, ".time_factor"), c.has_time_factor(), c.time_factor()));
+    PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".source"), c.has_source(), c.source()));
+    h.corrections[i] = OpCorrection{Name(c.op()), Name(c.part()), c.time_factor()};
+  }
+  h.correction_count = static_cast<std::size_t>(p.op_correction_size());
   out.source = p.source();
   return out;
 }

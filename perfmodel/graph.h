@@ -104,7 +104,8 @@ constexpr OpCost Repeat(const OpCost& a, int64_t times) {
 }
 
 constexpr void Emit(const StepContext& c, StepResult& r, std::string_view op, const OpCost& one) {
-  const OpCost cost = c.micro_batches == 1 ? one : Repeat(one, c.micro_batches);
+  OpCost cost = c.micro_batches == 1 ? one : Repeat(one, c.micro_batches);
+  if (c.hw.correction_count > 0) cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
   r.Add(OpRow{op, c.part, c.count, cost, cost.time()});
 }
 

@@ -170,7 +170,16 @@ struct Efficiency final {
   double link = 1.0;
 };
 
+// A per-op time correction (proto/hardware.proto OpCorrection).
+struct OpCorrection final {
+  Name op;          // "*": every op of the part
+  Name part;        // "": every part
+  double time_factor = 1.0;
+};
+
 struct HardwareSpec final {
+  static constexpr std::size_t kMaxCorrections = 24;
+
   Name name;
   FlopsPerSecond bf16_dense;
   FlopsPerSecond fp8_dense;
@@ -186,9 +195,25 @@ struct HardwareSpec final {
   int64_t sm_count = 0;
   Duration kernel_launch_overhead;
   std::array<Efficiency, kOpClassCount> efficiency{};
+  std::array<OpCorrection, kMaxCorrections> corrections{};
+  std::size_t correction_count = 0;
 
   constexpr const Efficiency& EfficiencyOf(OpClass c) const {
     return efficiency[static_cast<std::size_t>(c)];
+  }
+
+  // TimeFactor() is the product of the corrections that apply to `op` in
+  // `part` (1 when none does).
+  constexpr double TimeFactor(std::string_view op, std::string_view part) const {
+    double f = 1.0;
+    for (std::size_t i = 0; i < correction_count; ++i) {
+      const OpCorrection& c = corrections[i];
+      if ((c.op.view() == op || c.op.view() == "*") &&
+          (c.part.view().empty() || c.part.view() == part)) {
+        f *= c.time_factor;
+      }
+    }
+    return f;
   }
 
   // PeakFlops() is the dense peak for math in `d`; FP16 runs at the BF16 rate

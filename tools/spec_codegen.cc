@@ -87,6 +87,11 @@ std::string Hardware(const HardwareSpec& h) {
   for (const Efficiency& e : h.efficiency) {
     absl::StrAppend(&eff, "{", D(e.compute), ", ", D(e.memory), ", ", D(e.link), "}, ");
   }
+  std::string corrections;
+  for (std::size_t i = 0; i < h.correction_count; ++i) {
+    const OpCorrection& c = h.corrections[i];
+    absl::StrAppend(&corrections, "{", N(c.op), ", ", N(c.part), ", ", D(c.time_factor), "}, ");
+  }
   return absl::StrCat(
       "::perfmodel::HardwareSpec{\n    .name = ", N(h.name), ",\n    .bf16_dense = ", Q(h.bf16_dense),
       ",\n    .fp8_dense = ", Q(h.fp8_dense), ",\n    .fp4_dense = ", Q(h.fp4_dense),
@@ -96,7 +101,8 @@ std::string Hardware(const HardwareSpec& h) {
       ",\n    .scale_out_bandwidth = ", Q(h.scale_out_bandwidth), ",\n    .scale_out_latency = ",
       Q(h.scale_out_latency), ",\n    .gpus_per_node = ", I(h.gpus_per_node),
       ",\n    .sm_count = ", I(h.sm_count), ",\n    .kernel_launch_overhead = ",
-      Q(h.kernel_launch_overhead), ",\n    .efficiency = {{", eff, "}},\n}");
+      Q(h.kernel_launch_overhead), ",\n    .efficiency = {{", eff, "}},\n    .corrections = {{",
+      corrections, "}},\n    .correction_count = ", I(h.correction_count), ",\n}");
 }
 
 std::string Deployment(const DeploymentSpec& d) {
