@@ -130,6 +130,16 @@ constexpr OpCost QuantGemm(const StepContext& c, const GemmShape& s, OpClass cls
   return Sum(quant, gemm);
 }
 
+// ActAndQuant() is SiLU-and-mul over `elements` outputs (reading gate and up
+// in BF16), writing the activation dtype directly: with FP8 activations the
+// down-projection's per-token quantisation is fused here (the seed's profile
+// shows the down GEMMs as single kernels).
+constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
+  const DType a = c.model.activation_dtype;
+  const double out = BytesPerElement(a) + ((a == DType::kFp8 || a == DType::kFp4) ? 4.0 / 128.0 : 0.0);
+  return Elementwise(elements, 4.0, out, 6.0, c.hw);
+}
+
 constexpr int64_t AttentionHeads(const ModelSpec& m) {
   return m.attention_kind == AttentionKind::kMla ? m.mla.heads : m.gqa.heads;
 }
@@ -240,9 +250,9 @@ struct DenseMlp final {
     graph_internal::Emit(c, r, "mlp_norm", RmsNorm(c, m.hidden_size, true));
     if (gather > 1) graph_internal::Emit(c, r, "mlp_allgather", AllGather(activations, gather, c.hw));
     graph_internal::Emit(c, r, "mlp_up_gate", QuantGemm(c, {t, 2 * inter, m.hidden_size, 1}));
-    graph_internal::Emit(c, r, "mlp_act",
-                         Elementwise(static_cast<double>(t * inter), 4.0, 2.0, 6.0, c.hw));
-    graph_internal::Emit(c, r, "mlp_down", QuantGemm(c, {t, m.hidden_size, inter, 1}));
+    graph_internal::Emit(c, r, "mlp_act", ActAndQuant(c, static_cast<double>(t * inter)));
+    graph_internal::Emit(c, r, "mlp_down",
+                         Gemm({t, m.hidden_size, inter, 1}, GemmTypes::For(m), c.hw));
     if (gather > 1) {
       graph_internal::Emit(c, r, "mlp_reducescatter", ReduceScatter(activations, gather, c.hw));
     } else if (tp > 1) {
@@ -274,9 +284,8 @@ struct MoeMlp final {
     if (e.shared_experts > 0) {
       const int64_t inter = e.shared_experts * e.expert_intermediate_size;
       graph_internal::Emit(c, r, "shared_up_gate", QuantGemm(c, {t, 2 * inter, h, 1}));
-      graph_internal::Emit(c, r, "shared_act",
-                           Elementwise(static_cast<double>(t * inter), 4.0, 2.0, 6.0, c.hw));
-      graph_internal::Emit(c, r, "shared_down", QuantGemm(c, {t, h, inter, 1}));
+      graph_internal::Emit(c, r, "shared_act", ActAndQuant(c, static_cast<double>(t * inter)));
+      graph_internal::Emit(c, r, "shared_down", Gemm({t, h, inter, 1}, types, c.hw));
     }
     const std::size_t dispatch_row = r.row_count;
     graph_internal::Emit(c, r, "dispatch",
@@ -292,10 +301,8 @@ struct MoeMlp final {
     const std::size_t experts_first = r.row_count;
     graph_internal::Emit(c, r, "moe_up_gate",
                          GroupedGemm(per_expert, local_experts, 2 * inter, h, types, c.hw));
-    graph_internal::Emit(
-        c, r, "moe_act",
-        Elementwise(per_expert * static_cast<double>(local_experts * inter), 4.0,
-                    BytesPerElement(m.activation_dtype) + 4.0 / 128.0, 6.0, c.hw));
+    graph_internal::Emit(c, r, "moe_act",
+                         ActAndQuant(c, per_expert * static_cast<double>(local_experts * inter)));
     graph_internal::Emit(c, r, "moe_down",
                          GroupedGemm(per_expert, local_experts, h, inter, types, c.hw));
     const std::size_t combine_row = r.row_count;

@@ -178,7 +178,7 @@ struct OpCorrection final {
 };
 
 struct HardwareSpec final {
-  static constexpr std::size_t kMaxCorrections = 24;
+  static constexpr std::size_t kMaxCorrections = 48;
 
   Name name;
   FlopsPerSecond bf16_dense;

@@ -1,0 +1,84 @@
+// calibrate: fits a hardware description's efficiency factors to a baseline
+// and writes the calibrated description.
+//
+//   bazel run //tools:calibrate -- --baseline=baselines/seed_measured.textproto
+//       --out=hw/h200_sxm_seed_calibrated.textproto
+//
+// Prints the fit (per-op MAPE and forward error before and after, every
+// change, every rejected factor). The model, hardware and deployment default
+// to the files the baseline names. Exit status 0, or 2 with a one-line message.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "loader/load.h"
+#include "tools/calibrate_lib.h"
+#include "tools/cli.h"
+#include "tools/paths.h"
+#include "tools/render.h"
+
+ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline textproto");
+ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");
+ABSL_FLAG(std::string, hw, "", "hardware textproto to calibrate (default: the baseline's)");
+ABSL_FLAG(std::string, deployment, "", "deployment textproto (default: the baseline's)");
+ABSL_FLAG(std::string, out, "", "where to write the calibrated hardware textproto (none: print only)");
+ABSL_FLAG(double, per_op_threshold_pct, 5,
+          "per-op corrections for ops still off by more than this after the class fit (0: none)");
+ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
+          "text, markdown, csv or json");
+
+namespace perfmodel {
+namespace {
+
+absl::Status Run(std::string* out) {
+  const double threshold = absl::GetFlag(FLAGS_per_op_threshold_pct);
+  if (!(threshold >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--per_op_threshold_pct: must be >= 0, got ", threshold));
+  }
+  absl::StatusOr<DiffInputs> in = LoadDiffInputs({.baseline = absl::GetFlag(FLAGS_baseline),
+                                                  .model = absl::GetFlag(FLAGS_model),
+                                                  .hardware = absl::GetFlag(FLAGS_hw),
+                                                  .deployment = absl::GetFlag(FLAGS_deployment)});
+  if (!in.ok()) return in.status();
+  absl::StatusOr<CalibrateResult> r = Calibrate(*in, {.per_op_threshold = threshold / 100.0});
+  if (!r.ok()) return r.status();
+  if (const std::string path = absl::GetFlag(FLAGS_out); !path.empty()) {
+    absl::StatusOr<std::string> text = CalibratedTextproto(*in, *r);
+    if (!text.ok()) return text.status();
+    // Check it loads before writing, then write whole (temp file + rename).
+    if (absl::StatusOr<LoadedHardware> check = ParseHardware(*text, path); !check.ok()) {
+      return check.status();
+    }
+    const std::string target = ResolveOutput(path);
+    const std::string temp = absl::StrCat(target, ".tmp");
+    {
+      std::ofstream f(temp);
+      f << *text;
+      if (!f) return absl::UnavailableError(absl::StrCat("--out: cannot write ", target));
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, target, ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("--out: cannot write ", target));
+  }
+  *out = render::Render(CalibrateDocument(*in, *r), absl::GetFlag(FLAGS_format));
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace perfmodel
+
+int main(int argc, char* argv[]) {
+  absl::SetProgramUsageMessage("Fits a hardware description's efficiencies to a baseline.");
+  perfmodel::ParseCommandLineOrExit(argc, argv);
+  std::string out;
+  const absl::Status s = perfmodel::Run(&out);
+  if (!s.ok()) return perfmodel::ExitCode("calibrate", s);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}

@@ -1,0 +1,61 @@
+// diff: simulated vs a baseline, op by op (the seed's section 4.3 table).
+//
+//   bazel run //tools:diff -- --baseline=baselines/seed_measured.textproto
+//   bazel run //tools:diff -- --baseline=baselines/seed_reference_simulator.textproto
+//   bazel run //tools:diff -- --baseline=b.textproto --hw=hw/h200_sxm_seed_calibrated.textproto
+//
+// The model, hardware and deployment default to the files the baseline names.
+// Exit status 0, or 2 with a one-line message naming the bad flag or file.
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "perfmodel/graph.h"
+#include "tools/cli.h"
+#include "tools/diff_lib.h"
+#include "tools/render.h"
+
+ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline textproto");
+ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");
+ABSL_FLAG(std::string, hw, "", "hardware textproto (default: the baseline's)");
+ABSL_FLAG(std::string, deployment, "", "deployment textproto (default: the baseline's)");
+ABSL_FLAG(double, tolerance_pct, 10, "flag ops whose error exceeds this, in percent");
+ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
+          "text, markdown, csv or json");
+
+namespace perfmodel {
+namespace {
+
+absl::Status Run(std::string* out) {
+  const double tolerance = absl::GetFlag(FLAGS_tolerance_pct);
+  if (!(tolerance > 0) || !std::isfinite(tolerance)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tolerance_pct: must be > 0, got ", tolerance));
+  }
+  absl::StatusOr<DiffInputs> in = LoadDiffInputs({.baseline = absl::GetFlag(FLAGS_baseline),
+                                                  .model = absl::GetFlag(FLAGS_model),
+                                                  .hardware = absl::GetFlag(FLAGS_hw),
+                                                  .deployment = absl::GetFlag(FLAGS_deployment)});
+  if (!in.ok()) return in.status();
+  const StepResult r =
+      EstimateDecode(in->setup.model, in->setup.hardware.spec, in->setup.deployment);
+  *out = render::Render(DiffDocument(*in, r, tolerance / 100.0), absl::GetFlag(FLAGS_format));
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace perfmodel
+
+int main(int argc, char* argv[]) {
+  absl::SetProgramUsageMessage("Lays a baseline beside perfmodel's simulation, op by op.");
+  perfmodel::ParseCommandLineOrExit(argc, argv);
+  std::string out;
+  const absl::Status s = perfmodel::Run(&out);
+  if (!s.ok()) return perfmodel::ExitCode("diff", s);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
