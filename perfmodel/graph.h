@@ -103,10 +103,17 @@ constexpr OpCost Repeat(const OpCost& a, int64_t times) {
   return c;
 }
 
+// Emit() appends one op's row, built in place (this runs ~60 times a step).
 constexpr void Emit(const StepContext& c, StepResult& r, std::string_view op, const OpCost& one) {
-  OpCost cost = c.micro_batches == 1 ? one : Repeat(one, c.micro_batches);
-  if (c.hw.correction_count > 0) cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
-  r.Add(OpRow{op, c.part, c.count, cost, cost.time()});
+  if (r.row_count >= StepResult::kMaxRows) return;
+  OpRow& row = r.rows[r.row_count++];
+  row.op = op;
+  row.part = c.part;
+  row.count = c.count;
+  row.cost = one;
+  if (c.micro_batches != 1) row.cost = Repeat(one, c.micro_batches);
+  if (c.hw.correction_count > 0) row.cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
+  row.visible = row.cost.time();
 }
 
 // RmsNorm() over `width` elements per token, BF16 in and out; `fused_add`
@@ -238,7 +245,8 @@ struct GqaAttention final {
 // SiLU-and-mul, row-parallel down. When dense_tp spans several attention DP
 // ranks their tokens are all-gathered first and reduce-scattered after.
 struct DenseMlp final {
-  static constexpr void Emit(const StepContext& c, StepResult& r) {
+  // `attention_first` is the row where this layer's attention block starts.
+  static constexpr void Emit(const StepContext& c, StepResult& r, std::size_t /*attention_first*/) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
     const Parallelism& p = c.deployment.parallel;
@@ -265,7 +273,8 @@ struct DenseMlp final {
 // router, shared experts, dispatch, routed grouped GEMMs (masked layout),
 // combine, and the weighted sum with the shared output.
 struct MoeMlp final {
-  static constexpr void Emit(const StepContext& c, StepResult& r) {
+  // `attention_first` is the row where this layer's attention block starts.
+  static constexpr void Emit(const StepContext& c, StepResult& r, std::size_t attention_first) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
     const MoeSpec& e = m.moe;
@@ -281,6 +290,7 @@ struct MoeMlp final {
     const OpCost topk =
         Elementwise(static_cast<double>(t * e.routed_experts), 4.0, 0.0, 8.0, c.hw);
     graph_internal::Emit(c, r, "router", Sum(gate, topk));
+    const std::size_t shared_first = r.row_count;
     if (e.shared_experts > 0) {
       const int64_t inter = e.shared_experts * e.expert_intermediate_size;
       graph_internal::Emit(c, r, "shared_up_gate", QuantGemm(c, {t, 2 * inter, h, 1}));
@@ -312,14 +322,9 @@ struct MoeMlp final {
     graph_internal::Emit(c, r, "moe_post",
                          Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw));
 
-    // Rows of this layer's attention block: those of this part emitted before
-    // the MLP block.
+    // This layer's attention block: the rows before the MLP block.
     Duration attention_window;
-    for (std::size_t i = 0; i < first; ++i) {
-      if (r.rows[i].part == c.part && r.rows[i].count == c.count) {
-        attention_window += r.rows[i].cost.time();
-      }
-    }
+    for (std::size_t i = attention_first; i < first; ++i) attention_window += r.rows[i].cost.time();
     OpRow& dispatch = r.rows[dispatch_row];
     OpRow& combine = r.rows[combine_row];
     if (d.overlap == Overlap::kTwoMicroBatch && c.micro_batches > 1) {
@@ -335,11 +340,7 @@ struct MoeMlp final {
       // Dispatch is in flight while the shared expert computes; combine while
       // the next layer's attention block does (this layer's stands for it).
       Duration shared_window;
-      for (std::size_t i = first; i < dispatch_row; ++i) {
-        if (r.rows[i].op != "mlp_norm" && r.rows[i].op != "router") {
-          shared_window += r.rows[i].cost.time();
-        }
-      }
+      for (std::size_t i = shared_first; i < dispatch_row; ++i) shared_window += r.rows[i].cost.time();
       dispatch.visible = Max(Duration::Zero(), dispatch.cost.time() - shared_window);
       combine.visible = Max(Duration::Zero(), combine.cost.time() - attention_window);
     }
@@ -350,8 +351,9 @@ struct MoeMlp final {
 template <typename Attention, typename Mlp>
 struct DecoderLayer final {
   static constexpr void Emit(const StepContext& c, StepResult& r, bool first_norm_fused) {
+    const std::size_t attention_first = r.row_count;
     Attention::Emit(c, r, first_norm_fused);
-    Mlp::Emit(c, r);
+    Mlp::Emit(c, r, attention_first);
   }
 };
 
