@@ -29,7 +29,7 @@
 namespace perfmodel {
 
 struct OpFlags final {
-  std::string op;
+  std::string op = {};
   int64_t m = 0, n = 0, k = 0, batch = 1, groups = 1;
   std::string dtype = "fp8";
   int64_t q_len = 1, context = 0, heads = 0, kv_heads = 0, head_dim = 128;
