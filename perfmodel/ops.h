@@ -107,9 +107,10 @@ constexpr double WaveUtilisation(int64_t tiles, int64_t sms) {
 }
 
 // OutputTiles() counts the 64- or 128-row by 128-column output tiles of an
-// m x n GEMM (64 rows for decode-sized m <= 64), `batch` times over.
+// m x n GEMM (64-row tiles for decode-sized m <= 128, as DeepGEMM picks for
+// small m), `batch` times over.
 constexpr int64_t OutputTiles(int64_t m, int64_t n, int64_t batch) {
-  const int64_t row_tiles = m <= 64 ? (m + 63) / 64 : (m + 127) / 128;
+  const int64_t row_tiles = m <= 128 ? (m + 63) / 64 : (m + 127) / 128;
   return row_tiles * ((n + 127) / 128) * batch;
 }
 
@@ -148,8 +149,8 @@ struct GemmShape final {
 
 // Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;
 // bytes = weights (with block scales) + A (with activation scales) + C. Output
-// tiles of 128 x 128 run in waves over the SMs; a decode GEMM (m <= 64) uses
-// 64-row tiles. An empty shape costs nothing but its launch.
+// tiles (OutputTiles()) run in waves over the SMs. An empty shape costs
+// nothing but its launch.
 constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec& hw,
                       OpClass cls = OpClass::kGemm, int64_t kernels = 1) {
   using namespace ops_internal;

@@ -21,9 +21,9 @@ constexpr double kTolerance = 0.15;
 const std::map<std::string, std::string>& KnownMisses() {
   static const auto* misses = new std::map<std::string, std::string>{
       {"DG-D-128x2112x7168",
-       "17 output tiles of 128x128 fill 13 % of the SMs; DeepGEMM picks narrower tiles "
-       "the model does not choose"},
-      {"DG-D-128x4096x7168", "as above: 32 tiles on 132 SMs"},
+       "34 output tiles of 64x128 fill a quarter of the SMs: the model's wave count is "
+       "right but the kernel streams its 15 MB of weights at only 1.5 TB/s, slower than "
+       "either bound the model knows (+21 %)"},
       {"EP-LL8-v1 dispatch",
        "low-latency kernels over NVLink reach ~98 GB/s, below the normal kernels' 153 GB/s "
        "that sets the scale-up efficiency"},
