@@ -172,8 +172,26 @@ absl::StatusOr<CalibrateResult> Calibrate(const DiffInputs& in, const CalibrateO
   }
 
   // 1. Op-class factors and launch overhead, by coordinate descent.
-  const std::vector<Param> params = Params();
-  const HardwareSpec original = hw;
+  std::vector<Param> params = Params();
+  // The launch overhead cannot exceed what the quickest measured op took per
+  // kernel: bound its search there.
+  {
+    const StepResult step = eval.Step(hw);
+    double bound_us = params.back().hi;
+    for (const Pair& p : eval.pairs) {
+      for (std::size_t i = 0; i < step.row_count; ++i) {
+        const OpRow& row = step.rows[i];
+        if (row.op == p.op && PartName(row.part) == p.part && row.cost.kernels > 0) {
+          bound_us = std::min(bound_us, p.baseline_s * 1e6 / static_cast<double>(row.cost.kernels));
+        }
+      }
+    }
+    params.back().hi = std::max(0.0, 0.9 * bound_us);
+    if (ToMicroseconds(hw.kernel_launch_overhead) > params.back().hi) {
+      params.back().set(hw, params.back().hi);
+    }
+  }
+  const HardwareSpec original = in.setup.hardware.spec;
   for (int round = 0; round < options.rounds; ++round) {
     for (const Param& p : params) {
       const double x0 = p.get(hw);
