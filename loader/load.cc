@@ -11,6 +11,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "loader/status_macros.h"
+#include "loader/textproto_errors.h"
 #include "proto/deployment.pb.h"
 #include "proto/hardware.pb.h"
 #include "proto/model.pb.h"
@@ -19,26 +20,11 @@ namespace perfmodel {
 namespace {
 
 // Collects the parser's errors as "origin:line:col: message" (1-based).
-class ErrorCollector final : public google::protobuf::io::ErrorCollector {
- public:
-  explicit ErrorCollector(absl::string_view origin) : origin_(origin) {}
-  void AddError(int line, int column, const std::string& message) override {
-    errors_.push_back(absl::StrCat(origin_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, int column, const std::string& message) override {
-    AddError(line, column, message);
-  }
-  std::string Joined() const { return absl::StrJoin(errors_, "\n"); }
-
- private:
-  std::string origin_;
-  std::vector<std::string> errors_;
-};
 
 template <typename Message>
 absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view origin) {
   Message msg;
-  ErrorCollector errors(origin);
+  TextprotoErrors errors(origin);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &msg)) {

@@ -106,12 +106,21 @@ constexpr double WaveUtilisation(int64_t tiles, int64_t sms) {
   return t / (waves * s);
 }
 
-// OutputTiles() counts the 64- or 128-row by 128-column output tiles of an
-// m x n GEMM (64-row tiles for decode-sized m <= 128, as DeepGEMM picks for
-// small m), `batch` times over.
-constexpr int64_t OutputTiles(int64_t m, int64_t n, int64_t batch) {
-  const int64_t row_tiles = m <= 128 ? (m + 63) / 64 : (m + 127) / 128;
-  return row_tiles * ((n + 127) / 128) * batch;
+// TileUtilisation() is the fraction of the tensor cores' time doing useful
+// multiply-adds for `batch` GEMMs of m x n outputs: output tiles of 64 rows
+// (m <= 128, as DeepGEMM picks for small m) or 128 rows by 128 columns run in
+// waves over the SMs, and a tile's padding rows and columns cost as much as
+// real ones. So the time of a wave-bound GEMM never falls as m grows.
+constexpr double TileUtilisation(double m, int64_t n, int64_t batch, int64_t sms) {
+  if (m <= 0 || n <= 0 || batch <= 0) return 1.0;
+  const int64_t rows = static_cast<int64_t>(m);
+  const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
+  const int64_t block_m = whole_rows <= 128 ? 64 : 128;
+  const int64_t row_tiles = (whole_rows + block_m - 1) / block_m;
+  const int64_t col_tiles = (n + 127) / 128;
+  const double padded = static_cast<double>(row_tiles * block_m) * static_cast<double>(col_tiles * 128);
+  const double fill = m * static_cast<double>(n) / padded;
+  return fill * WaveUtilisation(row_tiles * col_tiles * batch, sms);
 }
 
 }  // namespace ops_internal
@@ -148,9 +157,9 @@ struct GemmShape final {
 };
 
 // Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;
-// bytes = weights (with block scales) + A (with activation scales) + C. Output
-// tiles (OutputTiles()) run in waves over the SMs. An empty shape costs
-// nothing but its launch.
+// bytes = weights (with block scales) + A (with activation scales) + C. The
+// compute time counts padded output tiles in waves (TileUtilisation()). An
+// empty shape costs nothing but its launch.
 constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec& hw,
                       OpClass cls = OpClass::kGemm, int64_t kernels = 1) {
   using namespace ops_internal;
@@ -161,8 +170,7 @@ constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec
                                     m * k * ActivationBytesPerElement(t.input)));
   const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
   return Roofline(cls, flops, hw.PeakFlops(t.math),
-                  WaveUtilisation(OutputTiles(s.m, s.n, s.batch), hw.sm_count), read, written, hw,
-                  kernels);
+                  TileUtilisation(m, s.n, s.batch, hw.sm_count), read, written, hw, kernels);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` local
@@ -180,10 +188,9 @@ constexpr OpCost GroupedGemm(double tokens_per_expert, int64_t experts, int64_t 
   const Bytes read = ByteCount(e * kk * nn * WeightBytesPerElement(t.weight) +
                                rows * kk * ActivationBytesPerElement(t.input));
   const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
-  const int64_t rows_per_expert = static_cast<int64_t>(tokens_per_expert + 0.999999);
   return Roofline(OpClass::kGroupedGemm, flops, hw.PeakFlops(t.math),
-                  WaveUtilisation(OutputTiles(rows_per_expert, n, experts), hw.sm_count), read,
-                  written, hw, kernels);
+                  TileUtilisation(tokens_per_expert, n, experts, hw.sm_count), read, written, hw,
+                  kernels);
 }
 
 // MlaDecodeAttention() costs absorbed multi-head latent attention in decode

@@ -37,8 +37,10 @@ TEST(GemmTest, DeepSeekQaKvaShape) {
   const double read = 7168.0 * 2112 * kFp8W + 72.0 * 7168 * kFp8Act;
   const double written = 72.0 * 2112 * 2;  // BF16 out
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes), read + written);
-  // Tiles: ceil(72/128) x ceil(2112/128) = 17 of 100 SMs: utilisation 0.17.
-  const double compute_s = 2.0 * 72 * 2112 * 7168 / (1000e12 * 0.17);
+  // Tiles of 64 x 128: 2 x 17 = 34 on 100 SMs (one wave, 0.34 of it busy),
+  // each filled 72 x 2112 / (128 x 2176): utilisation 0.34 x 0.546.
+  const double utilisation = 0.34 * (72.0 * 2112) / (128.0 * 2176);
+  const double compute_s = 2.0 * 72 * 2112 * 7168 / (1000e12 * utilisation);
   const double read_s = read / 1e12;
   EXPECT_NEAR(ToSeconds(c.kernel_time), std::max(compute_s, read_s) + written / 1e12, 1e-15);
   EXPECT_EQ(c.bound, compute_s > read_s ? Bound::kCompute : Bound::kMemory);
@@ -135,6 +137,20 @@ TEST(OpsTest, WaveUtilisation) {
   EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(132, 132), 1.0);
   EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(133, 132), 133.0 / 264.0);
   EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(17, 132), 17.0 / 132.0);
+  // Padding: m = 65 fills two 64-row tiles about half.
+  EXPECT_DOUBLE_EQ(ops_internal::TileUtilisation(65, 128, 1, 132), 65.0 / 128.0 * 2.0 / 132.0);
+}
+
+TEST(OpsTest, GemmTimeNeverFallsAsRowsGrow) {
+  // A wave-bound GEMM: more rows never make it faster, across the 64-row to
+  // 128-row tile switch too.
+  const HardwareSpec hw = kGpu;
+  Duration last;
+  for (int64_t m = 1; m <= 600; ++m) {
+    const Duration t = Gemm({.m = m, .n = 4096, .k = 7168}, GemmTypes::Fp8(), hw).kernel_time;
+    EXPECT_GE(t, last) << "m = " << m;
+    last = t;
+  }
 }
 
 TEST(OpsTest, LaunchOverheadPerKernel) {

@@ -1,15 +1,17 @@
 // File: tools/csv.h
 // -----------------------------------------------------------------------------
 //
-// A small RFC 4180 CSV reader for the files perfmodel imports (the calibration
-// table, nsys reports): quoted fields may hold commas, quotes ("") and
-// newlines; CRLF and LF both end a record. Errors name the origin and line.
+// The one CSV reader of perfmodel's importers (the calibration table, nsys
+// reports): RFC 4180 fields, where a field in double quotes may hold commas,
+// newlines and doubled quotes (""). LF and CRLF line ends and a UTF-8
+// byte-order mark are accepted; blank lines are skipped; a quote inside an
+// unquoted field is kept as text. Errors name the origin and the line.
 //
-//   absl::StatusOr<CsvTable> t = ParseCsv("a,b\n1,\"x, y\"\n", "f.csv");
-//   t->header        // {"a", "b"}
-//   t->rows[0][1]    // "x, y"
-//   t->line[0]       // 2: the line the first data row starts on
-//   t->Column("b")   // 1 (or -1 when absent)
+//   absl::StatusOr<std::vector<CsvRecord>> r = ParseCsv("a,b\n1,\"x, y\"\n", "f.csv");
+//   (*r)[1].fields[1]   // "x, y"
+//   (*r)[1].line        // 2
+//   absl::StatusOr<CsvTable> t = ParseCsvTable(text, "f.csv");   // header + rows
+//   t->Column("b")      // 1 (or -1 when absent)
 
 #ifndef TOOLS_CSV_H_
 #define TOOLS_CSV_H_
@@ -22,24 +24,32 @@
 
 namespace perfmodel {
 
+// One CSV record and the (1-based) line it starts on.
+struct CsvRecord final {
+  int line = 0;
+  std::vector<std::string> fields;
+};
+
+// ParseCsv() splits `text` into records. Errors: a quoted field that never
+// closes, or text right after a closing quote (InvalidArgument
+// "origin:line: ...").
+[[nodiscard]] absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
+                                                             absl::string_view origin);
+
+// A CSV whose first record is its header.
 struct CsvTable final {
   std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int> line;  // 1-based line where each row starts
+  std::vector<CsvRecord> rows;
 
   // Column() is the index of the header cell equal to `name`, or -1.
   int Column(absl::string_view name) const;
 };
 
-// ParseCsv() reads `text`; the first record is the header. Every row must have
-// as many fields as the header. An unterminated quote, a stray quote inside an
-// unquoted field, a short or long row, or no header is InvalidArgument naming
-// `origin` and the line.
-[[nodiscard]] absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, absl::string_view origin);
-
-// ParseCsvRecords() is the same without the header and width checks.
-[[nodiscard]] absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsvRecords(
-    absl::string_view text, absl::string_view origin, std::vector<int>* lines);
+// ParseCsvTable() is ParseCsv() with the first record as the header; every
+// row must have as many fields as the header, and an empty text is an error
+// (both name the origin and line).
+[[nodiscard]] absl::StatusOr<CsvTable> ParseCsvTable(absl::string_view text,
+                                                     absl::string_view origin);
 
 }  // namespace perfmodel
 

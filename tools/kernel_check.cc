@@ -280,7 +280,7 @@ absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(absl::string_view csv_
                                                           absl::string_view hw_dir) {
   absl::StatusOr<std::string> text = ReadFile(csv_path);
   if (!text.ok()) return text.status();
-  absl::StatusOr<CsvTable> table = ParseCsv(*text, csv_path);
+  absl::StatusOr<CsvTable> table = ParseCsvTable(*text, csv_path);
   if (!table.ok()) return table.status();
   Checker checker{std::string(csv_path), std::string(hw_dir)};
   for (absl::string_view col : {"id", "value", "hardware", "conditions"}) {
@@ -293,8 +293,8 @@ absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(absl::string_view csv_
   checker.hardware_ = table->Column("hardware");
   checker.conditions_ = table->Column("conditions");
   std::vector<KernelCheck> out;
-  for (std::size_t i = 0; i < table->rows.size(); ++i) {
-    absl::Status s = checker.Row(table->rows[i], table->line[i], out);
+  for (const CsvRecord& row : table->rows) {
+    absl::Status s = checker.Row(row.fields, row.line, out);
     if (!s.ok()) return s;
   }
   return out;

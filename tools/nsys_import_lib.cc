@@ -24,6 +24,7 @@
 #include "google/protobuf/text_format.h"
 #include "loader/load.h"
 #include "loader/status_macros.h"
+#include "loader/textproto_errors.h"
 
 // Where the CSV layouts come from (read, not copied): the report scripts that
 // ship with Nsight Systems (Target-<arch>/reports/, described in the
@@ -221,21 +222,6 @@ constexpr absl::string_view kCanonicalOps[] = {
 constexpr absl::string_view kLayerKinds[] = {"dense", "moe", "mtp", "head", "step"};
 constexpr int64_t kMaxOccurrences = 1000000;
 
-class ErrorCollector final : public google::protobuf::io::ErrorCollector {
- public:
-  explicit ErrorCollector(absl::string_view origin) : origin_(origin) {}
-  void AddError(int line, int column, const std::string& message) override {
-    errors_.push_back(absl::StrCat(origin_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, int column, const std::string& message) override {
-    AddError(line, column, message);
-  }
-  std::string Joined() const { return absl::StrJoin(errors_, "\n"); }
-
- private:
-  std::string origin_;
-  std::vector<std::string> errors_;
-};
 
 // Locates fields of the parsed rules for messages "origin:line:col: field: reason".
 class RuleErrors final {
@@ -285,74 +271,6 @@ std::string RuleLabel(const pb::NsysRule& r) {
 
 }  // namespace
 
-// ---- CSV -------------------------------------------------------------------
-
-absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
-                                                absl::string_view origin) {
-  if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
-  std::vector<CsvRecord> out;
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  int line = 1;
-  while (i < n) {
-    CsvRecord rec;
-    rec.line = line;
-    bool done = false;
-    while (!done) {
-      std::string field;
-      if (i < n && text[i] == '"') {
-        const int opened = line;
-        ++i;
-        bool closed = false;
-        while (i < n) {
-          const char c = text[i];
-          if (c == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {
-              field += '"';
-              i += 2;
-              continue;
-            }
-            ++i;
-            closed = true;
-            break;
-          }
-          if (c == '\n') ++line;
-          field += c;
-          ++i;
-        }
-        if (!closed) return LineError(origin, opened, "a quoted field opened here never closes");
-        rec.fields.push_back(std::move(field));
-        if (i < n && text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') ++i;
-        if (i >= n) {
-          done = true;
-        } else if (text[i] == ',') {
-          ++i;
-        } else if (text[i] == '\n') {
-          ++i;
-          ++line;
-          done = true;
-        } else {
-          return LineError(origin, line, "text after a closing double quote");
-        }
-      } else {
-        while (i < n && text[i] != ',' && text[i] != '\n') field += text[i++];
-        if (!field.empty() && field.back() == '\r') field.pop_back();
-        rec.fields.push_back(std::move(field));
-        if (i < n && text[i] == ',') {
-          ++i;
-        } else {
-          if (i < n) {
-            ++i;
-            ++line;
-          }
-          done = true;
-        }
-      }
-    }
-    if (!IsBlank(rec)) out.push_back(std::move(rec));
-  }
-  return out;
-}
 
 // ---- nsys reports ----------------------------------------------------------
 
@@ -500,7 +418,7 @@ bool IsCanonicalOp(absl::string_view op) {
 absl::StatusOr<Rules> ParseRules(absl::string_view text, absl::string_view origin) {
   Rules out;
   out.origin = std::string(origin);
-  ErrorCollector collector(origin);
+  TextprotoErrors collector(origin);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   google::protobuf::TextFormat::ParseInfoTree tree;

@@ -48,6 +48,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tools/csv.h"
 #include "perfmodel/units.h"
 #include "proto/baseline.pb.h"
 #include "proto/nsys_rules.pb.h"
@@ -56,20 +57,9 @@ namespace perfmodel::nsys {
 
 // ---- CSV -------------------------------------------------------------------
 
-// One CSV record and the (1-based) line it starts on.
-struct CsvRecord {
-  int line = 0;
-  std::vector<std::string> fields;
-};
-
-// ParseCsv() splits RFC 4180 text: comma-separated fields, fields in double
-// quotes may hold commas, newlines and doubled quotes (""). Accepts LF and
-// CRLF line ends and a UTF-8 byte-order mark. Blank lines are skipped. A quote
-// inside an unquoted field is kept as text. Errors: a quoted field that never
-// closes, or text right after a closing quote (InvalidArgument
-// "origin:line: ...").
-[[nodiscard]] absl::StatusOr<std::vector<CsvRecord>> ParseCsv(absl::string_view text,
-                                                             absl::string_view origin);
+// The CSV reader is tools/csv.h's.
+using ::perfmodel::CsvRecord;
+using ::perfmodel::ParseCsv;
 
 // ---- nsys reports ----------------------------------------------------------
 
