@@ -337,6 +337,10 @@ absl::Status Sweeper::Imbalance(int64_t batch, RankImbalance& out) {
     out = RankImbalance{balanced, balanced, Tokens::Zero()};
     return absl::OkStatus();
   }
+  if (auto it = imbalance_.find(batch); it != imbalance_.end()) {
+    out = it->second;
+    return absl::OkStatus();
+  }
   absl::StatusOr<RankImbalance> r;
   if (config_.imbalance == ImbalanceModel::kAnalytic) {
     r = AnalyticImbalance(d, ranks_, batch);
@@ -350,6 +354,7 @@ absl::Status Sweeper::Imbalance(int64_t batch, RankImbalance& out) {
   }
   if (!r.ok()) return r.status();
   out = *r;
+  imbalance_.emplace(batch, out);
   return absl::OkStatus();
 }
 
@@ -408,21 +413,27 @@ absl::StatusOr<SweepResult> RunSweep(const Setup& setup, const SweepConfig& conf
   r.synchronised_ranks = sweeper.synchronised_ranks();
   BatchPoint p;
   absl::Status status;
+  // Every batch the SLA search evaluates, for the table to reuse.
+  absl::flat_hash_map<int64_t, BatchPoint> seen;
+  auto evaluate = [&](int64_t b) {
+    status = sweeper.Evaluate(b, false, p);
+    if (status.ok()) seen[b] = p;
+    return status.ok();
+  };
 
-  // The SLA limit. Scan: every batch from batch_min up to the first that
-  // misses (kept, so the table reuses them).
-  std::vector<BatchPoint> scanned;
+  // The SLA limit. Scan: every batch from batch_min up to the first that misses.
   if (config.search == SlaSearch::kScan) {
+    r.sla_batch = config.batch_max;
     for (int64_t b = config.batch_min; b <= config.batch_max; ++b) {
-      if (absl::Status s = sweeper.Evaluate(b, false, p); !s.ok()) return s;
-      scanned.push_back(p);
-      if (!p.meets_sla) break;
+      if (!evaluate(b)) return status;
+      if (!p.meets_sla) {
+        r.sla_batch = b - 1;
+        break;
+      }
     }
-    r.sla_batch = scanned.back().meets_sla ? scanned.back().batch : scanned.back().batch - 1;
   } else {
     r.sla_batch = LargestTrue(config.batch_min, config.batch_max, [&](int64_t b) {
-      if (status.ok()) status = sweeper.Evaluate(b, false, p);
-      return status.ok() && p.meets_sla;
+      return status.ok() && evaluate(b) && p.meets_sla;
     });
   }
   // The memory limit: monotone by construction (KV grows with the slowest
@@ -449,9 +460,9 @@ absl::StatusOr<SweepResult> RunSweep(const Setup& setup, const SweepConfig& conf
                    {r.sla_batch, r.sla_batch + 1, r.memory_batch, r.memory_batch + 1});
   r.rows.reserve(batches.size());
   for (int64_t b : batches) {
-    const int64_t i = b - config.batch_min;
-    if (i < static_cast<int64_t>(scanned.size()) && scanned[i].slowest == scanned[i].balanced) {
-      r.rows.push_back(scanned[i]);  // balanced attention is the actual one
+    auto it = seen.find(b);
+    if (it != seen.end() && it->second.slowest == it->second.balanced) {
+      r.rows.push_back(it->second);  // balanced attention is the actual one
       continue;
     }
     if (absl::Status s = sweeper.Evaluate(b, true, p); !s.ok()) return s;
@@ -482,6 +493,10 @@ absl::StatusOr<SweepResult> RunSweep(const Setup& setup, const SweepConfig& conf
           SweepBatches(config.batch_min, config.batch_max, config.batch_max, extra);
       r.curve.reserve(curve.size());
       for (int64_t b : curve) {
+        if (const BatchPoint* row = FindBatch(r.rows, b)) {
+          r.curve.push_back(*row);
+          continue;
+        }
         if (absl::Status s = sweeper.Evaluate(b, false, p); !s.ok()) return s;
         r.curve.push_back(p);
       }
