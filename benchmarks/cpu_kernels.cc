@@ -285,18 +285,18 @@ void Triad(float* a, const float* b, const float* c, float s, int64_t n) {
 }
 
 float PeakMulAdd(int64_t loops, float x, float y) {
-  v4sf v[12];
-#pragma GCC unroll 12
-  for (int j = 0; j < 12; ++j) v[j] = Splat(1.0f + static_cast<float>(j));
+  v4sf v[kPeakChains];
+#pragma GCC unroll 16
+  for (int j = 0; j < kPeakChains; ++j) v[j] = Splat(1.0f + static_cast<float>(j));
   const v4sf xv = Splat(x);
   const v4sf yv = Splat(y);
   for (int64_t l = 0; l < loops; ++l) {
-#pragma GCC unroll 12
-    for (int j = 0; j < 12; ++j) v[j] = v[j] * xv + yv;
+#pragma GCC unroll 16
+    for (int j = 0; j < kPeakChains; ++j) v[j] = v[j] * xv + yv;
   }
   v4sf total = Splat(0.0f);
-#pragma GCC unroll 12
-  for (int j = 0; j < 12; ++j) total += v[j];
+#pragma GCC unroll 16
+  for (int j = 0; j < kPeakChains; ++j) total += v[j];
   return Sum(total);
 }
 

@@ -15,7 +15,7 @@
 //   attention_fp32/batch:1/heads:16/q_tokens:1/context:4096/head_dim:576/v_head_dim:512
 //   memory_read/bytes:1073741824                    one pass summing a buffer
 //   memory_triad/bytes:1073741820                   a = b + s c (STREAM counting)
-//   peak_fp32/flop:6291456                          multiply-adds in registers
+//   peak_fp32/flop:6815744                          multiply-adds in registers
 //
 // Counters (rates over the measured time, per iteration counts below):
 //   gemm            FLOP = 2 M N K;  bytes = 4 (M K + K N + M N)

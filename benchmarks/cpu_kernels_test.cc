@@ -122,10 +122,11 @@ TEST(MemoryKernelsTest, ReadSumAndTriad) {
 }
 
 TEST(PeakMulAddTest, IdentityKeepsTheStartingValues) {
-  // Registers start at 1..12 and x = 1, y = 0 leaves them there: 4 lanes x 78.
-  EXPECT_FLOAT_EQ(PeakMulAdd(1000, 1.0f, 0.0f), 4 * 78.0f);
-  // One loop of v * 2 + 1 on 1..12: 4 x (2 x 78 + 12).
-  EXPECT_FLOAT_EQ(PeakMulAdd(1, 2.0f, 1.0f), 4 * (2 * 78.0f + 12));
+  // Registers start at 1..n and x = 1, y = 0 leaves them there.
+  const float n = kPeakChains, start = n * (n + 1) / 2;
+  EXPECT_FLOAT_EQ(PeakMulAdd(1000, 1.0f, 0.0f), 4 * start);
+  // One loop of v * 2 + 1.
+  EXPECT_FLOAT_EQ(PeakMulAdd(1, 2.0f, 1.0f), 4 * (2 * start + n));
 }
 
 }  // namespace
