@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -106,6 +107,12 @@ absl::Status AddRow(const Where& w, const JsonValue& row, int index, BenchmarkFi
     file->series.emplace_back();
     s = &file->series.back();
     s->run_name = *run_name;
+  }
+  const JsonValue* family = row.Find("family_index");
+  const JsonValue* instance = row.Find("per_family_instance_index");
+  if (family != nullptr && instance != nullptr && family->is_number() && instance->is_number()) {
+    s->family_index = static_cast<int64_t>(family->number());
+    s->instance_index = static_cast<int64_t>(instance->number());
   }
   if (const JsonValue* reps = row.Find("repetitions"); reps != nullptr) {
     if (!reps->is_number() || !(reps->number() >= 0)) {
@@ -253,6 +260,14 @@ absl::StatusOr<BenchmarkFile> ParseBenchmarkJson(absl::string_view text,
   for (std::size_t i = 0; i < rows->array().size(); ++i) {
     PM_RETURN_IF_ERROR(AddRow(w, rows->array()[i], static_cast<int>(i), &file));
   }
+  std::stable_sort(file.series.begin(), file.series.end(),
+                   [](const BenchmarkSeries& a, const BenchmarkSeries& b) {
+                     const bool ia = a.family_index >= 0, ib = b.family_index >= 0;
+                     if (ia != ib) return ia;
+                     if (!ia) return false;
+                     return std::make_pair(a.family_index, a.instance_index) <
+                            std::make_pair(b.family_index, b.instance_index);
+                   });
   return file;
 }
 

@@ -9,7 +9,7 @@
 // tools/bench_compare and benchmarks/kernel_baseline.h build on this.
 //
 //   absl::StatusOr<BenchmarkFile> f = ReadBenchmarkJson("baselines/cpu/cpu_kernels.json");
-//   const BenchmarkSeries* s = f->Find("peak_fp32/flop:6291456");
+//   const BenchmarkSeries* s = f->Find("peak_fp32/flop:6815744");
 //   Summary t = s->Summarize(f->kernel_time);
 //   // t.typical: the median time per iteration; t.spread: its noise (see Summarize)
 //
@@ -63,6 +63,10 @@ struct Aggregates {
 struct BenchmarkSeries {
   std::string run_name;
   std::string error;  // non-empty: the benchmark was skipped with this message
+  // Registration order, when the rows say (family_index,
+  // per_family_instance_index); -1 otherwise.
+  int64_t family_index = -1;
+  int64_t instance_index = -1;
   int64_t repetitions = 0;  // as the rows say (0 when they do not)
   // Per repetition, from the iteration rows, in file order.
   std::vector<Duration> real_times;
@@ -85,7 +89,10 @@ struct BenchmarkFile {
   // Scalar members of "context" in file order, numbers printed as %g.
   std::vector<std::pair<std::string, std::string>> context;
   TimeKind kernel_time = TimeKind::kReal;
-  std::vector<BenchmarkSeries> series;  // in order of first appearance
+  // In registration order (family_index, then per_family_instance_index, as
+  // --benchmark_enable_random_interleaving shuffles the rows), rows without
+  // those indexes after the others in file order.
+  std::vector<BenchmarkSeries> series;
 
   // Find() returns the series named `run_name`, or nullptr.
   const BenchmarkSeries* Find(absl::string_view run_name) const;

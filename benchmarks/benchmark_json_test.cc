@@ -79,6 +79,25 @@ TEST(BenchmarkJsonTest, TwoRepetitionsUseSampleStddev) {
   EXPECT_EQ(f->series[0].Summarize(TimeKind::kCpu).spread, Duration::Zero());
 }
 
+TEST(BenchmarkJsonTest, SeriesFollowRegistrationOrder) {
+  // As --benchmark_enable_random_interleaving writes them: shuffled.
+  absl::StatusOr<BenchmarkFile> f = ParseBenchmarkJson(R"({"benchmarks": [
+      {"name": "late", "family_index": 1, "per_family_instance_index": 0,
+       "real_time": 1, "cpu_time": 1, "time_unit": "ns"},
+      {"name": "loose", "real_time": 1, "cpu_time": 1, "time_unit": "ns"},
+      {"name": "b", "family_index": 0, "per_family_instance_index": 1,
+       "real_time": 1, "cpu_time": 1, "time_unit": "ns"},
+      {"name": "a", "family_index": 0, "per_family_instance_index": 0,
+       "real_time": 1, "cpu_time": 1, "time_unit": "ns"}]})",
+                                                       "shuffled.json");
+  ASSERT_THAT(f, IsOk());
+  ASSERT_EQ(f->series.size(), 4u);
+  EXPECT_EQ(f->series[0].run_name, "a");
+  EXPECT_EQ(f->series[1].run_name, "b");
+  EXPECT_EQ(f->series[2].run_name, "late");
+  EXPECT_EQ(f->series[3].run_name, "loose");
+}
+
 TEST(BenchmarkJsonTest, ContextSelectsCpuTime) {
   absl::StatusOr<BenchmarkFile> f =
       ParseBenchmarkJson(R"({"context": {"kernel_time": "cpu_time"}, "benchmarks": []})", "c.json");
