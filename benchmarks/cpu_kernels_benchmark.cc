@@ -13,7 +13,7 @@
 //   gemm_fp32/M:64/N:264/K:896                      C = A . B
 //   grouped_gemm_fp32/groups:8/M:8/N:512/K:896      per-expert GEMMs in a loop
 //   attention_fp32/batch:1/heads:16/q_tokens:1/context:4096/head_dim:576/v_head_dim:512
-//   memory_read/bytes:1073741824                    one pass summing a buffer
+//   memory_read/bytes:268435456                     summing a quarter of the pool
 //   memory_triad/bytes:1073741820                   a = b + s c (STREAM counting)
 //   peak_fp32/flop:6815744                          multiply-adds in registers
 //
@@ -24,7 +24,7 @@
 //                   (exp, max and rescaling not counted);
 //                   bytes = 4 batch (context head_dim + q_tokens heads (head_dim + v_head_dim))
 //                   (the latent KV is read once; values are its first columns)
-//   memory_read     bytes = the buffer;  memory_triad: bytes = 3 x 4 n (the
+//   memory_read     bytes = the slice read;  memory_triad: bytes = 3 x 4 n (the
 //                   write-allocate read STREAM does not count either)
 //   peak            FLOP = the name's flop argument
 //
@@ -37,10 +37,12 @@
 // float under GCC 12 -- it once made the triad's scale a denormal and the triad
 // ten times slower -- so it is used on pointers only.)
 //
-// Run (about a minute; --benchmark_min_time keeps it short on a shared box):
+// Run (about a minute; --benchmark_min_time keeps it short on a shared box;
+// random interleaving spreads a noisy moment over all rows):
 //
 //   bazel run -c opt //benchmarks:cpu_kernels_benchmark --
-//       --benchmark_min_time=0.05 --benchmark_repetitions=3
+//       --benchmark_min_time=0.05 --benchmark_repetitions=5
+//       --benchmark_enable_random_interleaving=true
 //       --benchmark_report_aggregates_only=true --benchmark_format=json
 //
 // tools/rebaseline_cpu.sh runs exactly that and rewrites baselines/cpu/ and
@@ -205,11 +207,14 @@ void BM_Attention(benchmark::State& state) {
                4.0 * rows * (shape.head_dim + shape.v_head_dim));
 }
 
+// Reads a quarter of the pool per iteration, the next quarter each time (so
+// what it reads was last touched 3/4 of the pool ago and is out of the cache):
+// four times the samples of a whole-pool pass in the same time.
 void BM_MemoryRead(benchmark::State& state) {
   const int64_t n = state.range(0) / 4;
-  float* x = ColdPool().data();
+  ColdSlices slices(n);
   for (auto _ : state) {
-    Sink(ReadSum(x, n));
+    Sink(ReadSum(slices.Next(), n));
   }
   SetRates(state, 0, 4.0 * n);
 }
@@ -287,7 +292,7 @@ constexpr int64_t kProjections[][2] = {{264, 896}, {3072, 192}, {4096, 64},
   const int64_t pool = ColdPoolBytes();
   benchmark::RegisterBenchmark("memory_read", BM_MemoryRead)
       ->ArgNames({"bytes"})
-      ->Arg(pool / 128 * 128)
+      ->Arg(pool / 4 / 128 * 128)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("memory_triad", BM_MemoryTriad)
       ->ArgNames({"bytes"})
