@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+# File: benchmarks/gpu/measure_kernels.py
+# -----------------------------------------------------------------------------
+#
+# The GPU side of the kernel suite: times DeepSeek-V3 decode kernels on one
+# NVIDIA GPU (H100/H200) with PyTorch, and writes the result in Google
+# Benchmark's JSON layout with the same benchmark names as the CPU suite, so
+# that benchmarks/kernel_baseline.h, tools/bench_compare and the cost model's
+# model-vs-measurement check read it unchanged.
+#
+#   python3 benchmarks/gpu/measure_kernels.py --out=baselines/gpu/h100_sxm.json
+#   # ~1 minute on an H100; prints one line per benchmark to stderr
+#   python3 benchmarks/gpu/measure_kernels.py --dry_run --out=/tmp/layout.json
+#   # no torch needed: the same rows with placeholder times (layout check)
+#
+# Rows (names: see benchmarks/kernel_baseline.h):
+#   gemm_bf16/M:m/N:n/K:k     torch.matmul, M in {64, 128} (decode) and 4096
+#                             (prefill), (N, K) the six DeepSeek-V3 projections
+#   gemm_fp8/M:m/N:n/K:k      torch._scaled_mm (e4m3 inputs, per-tensor scales,
+#                             bf16 output); rows are written as skipped (with
+#                             the exception) where it is unavailable
+#   grouped_gemm_bf16/groups:8/M:m/N:n/K:k
+#                             torch.bmm over 8 experts with M tokens each (a
+#                             balanced EP rank: 256 experts / EP32), expert
+#                             up+gate (4096 x 7168) and down (7168 x 2048)
+#   attention_bf16/batch:64/heads:128/q_tokens:q/context:L/head_dim:576/v_head_dim:512
+#                             absorbed-MLA decode as plain bmm -> softmax ->
+#                             bmm (scores materialised in HBM; NOT FlashMLA),
+#                             q in 1..3 (MTP), L in 4K/6K/8K; keys are the 576
+#                             latent+rope columns, values their first 512
+#   memory_copy/bytes:2147483648  dst.copy_(src) of 1 GiB: bytes read + written
+#
+# Timing: CUDA events around R = 5 repetitions of n back-to-back calls
+# (n sized to ~20 ms, calls captured in one CUDA graph when capture works, so
+# launch overhead is not timed); one repetition's time is the elapsed time / n.
+# Weights rotate through enough copies to exceed 4x the L2 cache, as decode
+# weights do not stay in L2. JSON: median, mean, stddev and cv aggregates per
+# benchmark (like --benchmark_report_aggregates_only), real_time = cpu_time =
+# the GPU time, context.kernel_time = "real_time". FLOP/s and bytes/s counters
+# use KernelFlops() / KernelBytes() of benchmarks/kernel_baseline.h.
+#
+# Exit codes: 0 written (skipped rows included), 2 bad arguments or no GPU.
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import socket
+import statistics
+import sys
+import time
+
+PROJECTIONS = [(2112, 7168), (24576, 1536), (32768, 512), (7168, 16384), (4096, 7168),
+               (7168, 2048)]
+DECODE_M = [64, 128]
+PREFILL_M = 4096
+EXPERTS = 8
+EXPERT_SHAPES = [(4096, 7168), (7168, 2048)]  # (N, K): up+gate, down
+ATTENTION_BATCH = 64
+ATTENTION_HEADS = 128
+ATTENTION_Q_TOKENS = [1, 2, 3]
+ATTENTION_CONTEXT = [4096, 6144, 8192]
+HEAD_DIM, V_HEAD_DIM = 576, 512
+COPY_BYTES = 1 << 30
+REPETITIONS = 5
+TARGET_MS = 20.0
+BUDGET_S = 200.0  # stop measuring (rows written as skipped) well inside 4 minutes
+BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
+
+
+def gemm_name(dtype, m, n, k):
+    return f"gemm_{dtype}/M:{m}/N:{n}/K:{k}"
+
+
+def grouped_name(dtype, g, m, n, k):
+    return f"grouped_gemm_{dtype}/groups:{g}/M:{m}/N:{n}/K:{k}"
+
+
+def attention_name(dtype, b, h, q, ctx):
+    return (f"attention_{dtype}/batch:{b}/heads:{h}/q_tokens:{q}/context:{ctx}"
+            f"/head_dim:{HEAD_DIM}/v_head_dim:{V_HEAD_DIM}")
+
+
+def out_bytes(dtype):
+    return 4 if dtype == "fp32" else 2
+
+
+# FLOP and bytes per call: the rules of KernelFlops()/KernelBytes().
+def gemm_work(dtype, m, n, k, groups=1):
+    flop = 2.0 * groups * m * n * k
+    nbytes = groups * (BYTES[dtype] * (m * k + k * n) + out_bytes(dtype) * m * n)
+    return flop, nbytes
+
+
+def attention_work(dtype, b, h, q, ctx):
+    rows = q * h
+    flop = 2.0 * b * rows * ctx * (HEAD_DIM + V_HEAD_DIM)
+    nbytes = b * (BYTES[dtype] * (ctx * HEAD_DIM + rows * HEAD_DIM) +
+                  out_bytes(dtype) * rows * V_HEAD_DIM)
+    return flop, nbytes
+
+
+def plan():
+    """Every row: (name, flop, bytes, builder key, args), in output order."""
+    rows = []
+    for dtype in ("bf16", "fp8"):
+        for m in DECODE_M + [PREFILL_M]:
+            for n, k in PROJECTIONS:
+                flop, nbytes = gemm_work(dtype, m, n, k)
+                rows.append((gemm_name(dtype, m, n, k), flop, nbytes, "gemm_" + dtype, (m, n, k)))
+    for m in DECODE_M:
+        for n, k in EXPERT_SHAPES:
+            flop, nbytes = gemm_work("bf16", m, n, k, EXPERTS)
+            rows.append((grouped_name("bf16", EXPERTS, m, n, k), flop, nbytes, "grouped_bf16",
+                         (EXPERTS, m, n, k)))
+    for q in ATTENTION_Q_TOKENS:
+        for ctx in ATTENTION_CONTEXT:
+            flop, nbytes = attention_work("bf16", ATTENTION_BATCH, ATTENTION_HEADS, q, ctx)
+            rows.append((attention_name("bf16", ATTENTION_BATCH, ATTENTION_HEADS, q, ctx), flop,
+                         nbytes, "attention_bf16", (ATTENTION_BATCH, ATTENTION_HEADS, q, ctx)))
+    rows.append((f"memory_copy/bytes:{2 * COPY_BYTES}", 0.0, 2 * COPY_BYTES, "copy",
+                 (COPY_BYTES,)))
+    return rows
+
+
+# --- measuring (torch is imported only here) -----------------------------------------------
+
+
+def rotating(make, nbytes, l2_bytes, limit=64):
+    """Enough copies of a tensor (from make()) to exceed 4x the L2 cache."""
+    copies = max(1, min(limit, math.ceil(4 * l2_bytes / max(1, nbytes))))
+    return [make() for _ in range(copies)]
+
+
+def build(torch, key, args, l2_bytes):
+    """Returns fn(i) that runs the kernel once (i picks the weight copy)."""
+    dev = "cuda"
+    if key == "gemm_bf16":
+        m, n, k = args
+        a = torch.randn(m, k, device=dev, dtype=torch.bfloat16)
+        ws = rotating(lambda: torch.randn(k, n, device=dev, dtype=torch.bfloat16), 2 * k * n,
+                      l2_bytes)
+        c = torch.empty(m, n, device=dev, dtype=torch.bfloat16)
+        return lambda i: torch.matmul(a, ws[i % len(ws)], out=c)
+    if key == "gemm_fp8":
+        m, n, k = args
+        if not hasattr(torch, "_scaled_mm") or not hasattr(torch, "float8_e4m3fn"):
+            raise RuntimeError("torch._scaled_mm / float8_e4m3fn unavailable in this PyTorch")
+        f8 = torch.float8_e4m3fn
+        a = torch.randn(m, k, device=dev).to(f8)
+        # _scaled_mm wants the second operand column-major: the transpose of (n, k).
+        ws = rotating(lambda: torch.randn(n, k, device=dev).to(f8).t(), k * n, l2_bytes)
+        one = torch.ones((), device=dev, dtype=torch.float32)
+
+        def run(i):
+            r = torch._scaled_mm(a, ws[i % len(ws)], scale_a=one, scale_b=one,
+                                 out_dtype=torch.bfloat16)
+            return r[0] if isinstance(r, tuple) else r  # torch < 2.4 returned (out, amax)
+
+        return run
+    if key == "grouped_bf16":
+        g, m, n, k = args
+        a = torch.randn(g, m, k, device=dev, dtype=torch.bfloat16)
+        ws = rotating(lambda: torch.randn(g, k, n, device=dev, dtype=torch.bfloat16),
+                      2 * g * k * n, l2_bytes)
+        c = torch.empty(g, m, n, device=dev, dtype=torch.bfloat16)
+        return lambda i: torch.bmm(a, ws[i % len(ws)], out=c)
+    if key == "attention_bf16":
+        b, h, q, ctx = args
+        rows = q * h
+        qv = torch.randn(b, rows, HEAD_DIM, device=dev, dtype=torch.bfloat16)
+        kv = torch.randn(b, ctx, HEAD_DIM, device=dev, dtype=torch.bfloat16)
+        scale = 1.0 / math.sqrt(HEAD_DIM)
+
+        def run(_):
+            s = torch.bmm(qv, kv.transpose(1, 2))
+            p = torch.softmax(s.float() * scale, dim=-1).to(torch.bfloat16)
+            return torch.bmm(p, kv[:, :, :V_HEAD_DIM])
+
+        return run
+    if key == "copy":
+        (nbytes,) = args
+        src = torch.empty(nbytes, device=dev, dtype=torch.uint8).random_(0, 255)
+        dst = torch.empty_like(src)
+        return lambda i: dst.copy_(src)
+    raise ValueError(key)
+
+
+def measure(torch, fn):
+    """Per-call milliseconds of REPETITIONS repetitions, calls per repetition, method."""
+    for i in range(3):
+        fn(i)
+    torch.cuda.synchronize()
+    start = torch.cuda.Event(enable_timing=True)
+    end = torch.cuda.Event(enable_timing=True)
+    start.record()
+    for i in range(3):
+        fn(i)
+    end.record()
+    end.synchronize()
+    one = max(start.elapsed_time(end) / 3, 1e-3)
+    n = max(1, min(2000, int(TARGET_MS / one)))
+
+    def eager():
+        for i in range(n):
+            fn(i)
+
+    run, method = eager, "eager"
+    try:
+        graph = torch.cuda.CUDAGraph()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            fn(0)
+        torch.cuda.current_stream().wait_stream(side)
+        with torch.cuda.graph(graph):
+            for i in range(n):
+                fn(i)
+        graph.replay()
+        torch.cuda.synchronize()
+        run, method = graph.replay, "cuda_graph"
+    except Exception:  # capture is not supported by every op / version: time eagerly
+        torch.cuda.synchronize()
+    times = []
+    for _ in range(REPETITIONS):
+        start.record()
+        run()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / n)
+    return times, n, method
+
+
+# --- JSON in Google Benchmark's layout ---------------------------------------------------------
+
+
+def aggregate_rows(index, name, times_us, flop, nbytes):
+    mean = statistics.fmean(times_us)
+    median = statistics.median(times_us)
+    stddev = statistics.stdev(times_us) if len(times_us) > 1 else 0.0
+    rows = []
+    for agg, value, unit in (("mean", mean, "time"), ("median", median, "time"),
+                             ("stddev", stddev, "time"),
+                             ("cv", stddev / mean if mean > 0 else 0.0, "percentage")):
+        row = {
+            "name": f"{name}_{agg}",
+            "family_index": index,
+            "per_family_instance_index": 0,
+            "run_name": name,
+            "run_type": "aggregate",
+            "repetitions": len(times_us),
+            "threads": 1,
+            "aggregate_name": agg,
+            "aggregate_unit": unit,
+            "iterations": len(times_us),
+            "real_time": value,
+            "cpu_time": value,
+            "time_unit": "us",
+        }
+        if unit == "time" and agg != "stddev" and value > 0:
+            row["FLOP/s"] = flop / (value * 1e-6)
+            row["bytes/s"] = nbytes / (value * 1e-6)
+        rows.append(row)
+    return rows
+
+
+def error_row(index, name, message):
+    return {
+        "name": name,
+        "family_index": index,
+        "per_family_instance_index": 0,
+        "run_name": name,
+        "run_type": "iteration",
+        "repetitions": REPETITIONS,
+        "repetition_index": 0,
+        "threads": 1,
+        "iterations": 0,
+        "real_time": 0.0,
+        "cpu_time": 0.0,
+        "time_unit": "us",
+        "error_occurred": True,
+        "error_message": message,
+    }
+
+
+def context(extra):
+    ctx = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "host_name": socket.gethostname(),
+        "executable": "benchmarks/gpu/measure_kernels.py",
+        "num_cpus": os.cpu_count() or 0,
+        "mhz_per_cpu": 0,
+        "cpu_scaling_enabled": False,
+        "caches": [],
+        "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else [],
+        "library_build_type": "release",
+        "kernel_time": "real_time",
+        "timing": (f"CUDA events around {REPETITIONS} repetitions of n calls (CUDA graph when "
+                   "capture works); per-call time; weights rotate past 4x L2"),
+        "attention_impl": "bmm -> fp32 softmax -> bmm, bf16, scores in HBM (not FlashMLA)",
+        "grouped_gemm_impl": "torch.bmm, equal M per expert",
+        "python": platform.python_version(),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", default="gpu_kernels.json", help="JSON file to write")
+    parser.add_argument("--dry_run", action="store_true",
+                        help="no GPU: write every row with placeholder times (layout check)")
+    parser.add_argument("--filter", default="", help="only rows whose name contains this")
+    args = parser.parse_args(argv)
+
+    rows = [r for r in plan() if args.filter in r[0]]
+    out = []
+    if args.dry_run:
+        extra = {"dry_run": "true: placeholder times, not measurements"}
+        for i, (name, flop, nbytes, _, _) in enumerate(rows):
+            base = float(i + 1)
+            out += aggregate_rows(i, name, [base, base * 1.01, base * 0.99], flop, nbytes)
+    else:
+        try:
+            import torch
+        except ImportError as e:
+            print(f"measure_kernels: PyTorch is needed (or use --dry_run): {e}", file=sys.stderr)
+            return 2
+        if not torch.cuda.is_available():
+            print("measure_kernels: no CUDA device visible", file=sys.stderr)
+            return 2
+        props = torch.cuda.get_device_properties(0)
+        l2_bytes = getattr(props, "L2_cache_size", 50 << 20)
+        extra = {
+            "device": props.name,
+            "device_memory_bytes": str(props.total_memory),
+            "device_sm_count": str(props.multi_processor_count),
+            "device_l2_bytes": str(l2_bytes),
+            "torch": torch.__version__,
+            "cuda": str(torch.version.cuda),
+        }
+        torch.backends.cuda.matmul.allow_tf32 = False
+        began = time.monotonic()
+        methods = set()
+        for i, (name, flop, nbytes, key, shape) in enumerate(rows):
+            if time.monotonic() - began > BUDGET_S:
+                out.append(error_row(i, name, f"skipped: past the {BUDGET_S:.0f} s budget"))
+                continue
+            try:
+                fn = build(torch, key, shape, l2_bytes)
+                times_ms, n, method = measure(torch, fn)
+                methods.add(method)
+            except Exception as e:  # e.g. FP8 unsupported: record the row as skipped
+                out.append(error_row(i, name, f"{type(e).__name__}: {e}".splitlines()[0]))
+                print(f"{name}: skipped: {e}".splitlines()[0], file=sys.stderr)
+                continue
+            finally:
+                fn = None
+                torch.cuda.empty_cache()
+            times_us = [t * 1e3 for t in times_ms]
+            med = statistics.median(times_us)
+            print(f"{name}: {med:.2f} us ({n} calls x {REPETITIONS}, {method}) "
+                  f"{flop / med * 1e-6:.1f} TFLOP/s {nbytes / med * 1e-3:.1f} GB/s",
+                  file=sys.stderr)
+            out += aggregate_rows(i, name, times_us, flop, nbytes)
+        extra["timing_methods"] = ",".join(sorted(methods))
+        extra["seconds"] = f"{time.monotonic() - began:.1f}"
+    doc = {"context": context(extra), "benchmarks": out}
+    with open(args.out, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    print(f"measure_kernels: wrote {args.out} ({len(rows)} benchmarks)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Tests for tools/bench_compare and tools/measure_host as commands: exit codes
+# (0 / 1 / 2), the one-line errors, and that measure_host writes a file.
+set -uo pipefail
+
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect CODE CMD...: runs CMD, keeps stdout/stderr in $out/$err, checks the exit code.
+expect() {
+  local want=$1; shift
+  "$@" >"$TEST_TMPDIR/out" 2>"$TEST_TMPDIR/err"
+  local got=$?
+  out=$(cat "$TEST_TMPDIR/out"); err=$(cat "$TEST_TMPDIR/err")
+  [ "$got" -eq "$want" ] || fail "exit $got, want $want: $* (stderr: $err)"
+}
+contains() { [[ "$1" == *"$2"* ]] || fail "missing '$2' in: $1"; }
+
+old=benchmarks/testdata/compare_old.json
+new=benchmarks/testdata/compare_new.json
+
+expect 0 tools/bench_compare "$old" "$new"
+contains "$out" "REGRESSION"
+contains "$out" "7 benchmarks: 1 regression, 1 improvement, 2 same, 1 added, 1 removed, 1 error"
+expect 1 tools/bench_compare --fail_on_regression "$old" "$new"
+expect 0 tools/bench_compare --fail_on_regression --threshold=0.5 "$old" "$new"
+contains "$out" "0 regression"
+expect 0 tools/bench_compare --fail_on_regression "$old" "$old"
+expect 2 tools/bench_compare "$old"
+contains "$err" "bench_compare: expected two JSON files, got 1 arguments"
+expect 2 tools/bench_compare --time=wall "$old" "$new"
+contains "$err" "--time: expected auto, real or cpu, got 'wall'"
+expect 2 tools/bench_compare "$old" benchmarks/testdata/malformed.json
+contains "$err" "bench_compare: benchmarks/testdata/malformed.json: offset 105"
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
+expect 2 tools/bench_compare "$old" /nonexistent.json
+contains "$err" "/nonexistent.json: cannot open file"
+
+printf 'processor\t: 0\nmodel name\t: Test CPU 9000\n' >"$TEST_TMPDIR/cpuinfo"
+printf 'MemTotal:       16000000 kB\n' >"$TEST_TMPDIR/meminfo"
+host=(--cpuinfo="$TEST_TMPDIR/cpuinfo" --meminfo="$TEST_TMPDIR/meminfo")
+expect 0 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "${host[@]}" \
+  --out="$TEST_TMPDIR/host.textproto"
+contains "$err" "measure_host: wrote $TEST_TMPDIR/host.textproto (fp32 "
+contains "$(cat "$TEST_TMPDIR/host.textproto")" 'name: "1 core of Test CPU 9000"'
+contains "$(cat "$TEST_TMPDIR/host.textproto")" "hbm_capacity_gb: 16.384  # MemTotal"
+expect 0 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "${host[@]}"
+contains "$out" "efficiency {"
+expect 2 tools/measure_host "${host[@]}"
+contains "$err" "measure_host: --benchmark_json is required"
+expect 2 tools/measure_host --benchmark_json=benchmarks/testdata/malformed.json "${host[@]}"
+contains "$err" "benchmarks/testdata/malformed.json: offset 105"
+expect 2 tools/measure_host --benchmark_json=benchmarks/testdata/gpu_dry_run.json "${host[@]}"
+contains "$err" "no peak_fp32 row"
+expect 2 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json extra
+contains "$err" "unexpected argument 'extra'"
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "all tool checks passed"
