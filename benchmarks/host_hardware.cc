@@ -161,7 +161,11 @@ std::string HostCpuTextproto(const HostMeasurements& m, const HostInfo& host,
   absl::StrAppend(&out,
                   "gpus_per_node: 1              # the core plays one GPU\n"
                   "sm_count: 1                   # one core\n"
-                  "kernel_launch_overhead_us: 0  # a function call; the measured times include it\n");
+                  "kernel_launch_overhead_us: 0  # a function call; the measured times include it\n"
+                  "# Register tiles are a few elements: no GEMM tile padding to speak of.\n"
+                  "gemm_tile_rows_small: 1\n"
+                  "gemm_tile_rows: 1\n"
+                  "gemm_tile_cols: 1\n");
 
   auto ceiling = [&](const char* op_class, const Ceiling& c, const char* family) {
     absl::StrAppendFormat(

@@ -330,6 +330,18 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     h.corrections[i] = OpCorrection{Name(c.op()), Name(c.part()), c.time_factor()};
   }
   h.correction_count = static_cast<std::size_t>(p.op_correction_size());
+  if (p.has_gemm_tile_rows_small()) {
+    PM_RETURN_IF_ERROR(f.Positive("gemm_tile_rows_small", true, p.gemm_tile_rows_small()));
+    h.gemm_tile_rows_small = p.gemm_tile_rows_small();
+  }
+  if (p.has_gemm_tile_rows()) {
+    PM_RETURN_IF_ERROR(f.Positive("gemm_tile_rows", true, p.gemm_tile_rows()));
+    h.gemm_tile_rows = p.gemm_tile_rows();
+  }
+  if (p.has_gemm_tile_cols()) {
+    PM_RETURN_IF_ERROR(f.Positive("gemm_tile_cols", true, p.gemm_tile_cols()));
+    h.gemm_tile_cols = p.gemm_tile_cols();
+  }
   out.source = p.source();
   return out;
 }

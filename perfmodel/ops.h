@@ -107,20 +107,23 @@ constexpr double WaveUtilisation(int64_t tiles, int64_t sms) {
 }
 
 // TileUtilisation() is the fraction of the tensor cores' time doing useful
-// multiply-adds for `batch` GEMMs of m x n outputs: output tiles of 64 rows
-// (m <= 128, as DeepGEMM picks for small m) or 128 rows by 128 columns run in
-// waves over the SMs, and a tile's padding rows and columns cost as much as
-// real ones. So the time of a wave-bound GEMM never falls as m grows.
-constexpr double TileUtilisation(double m, int64_t n, int64_t batch, int64_t sms) {
+// multiply-adds for `batch` GEMMs of m x n outputs: output tiles (the
+// hardware description's: DeepGEMM's 64 rows for m <= 128, else 128, by 128
+// columns) run in waves over the SMs, and a tile's padding rows and columns
+// cost as much as real ones. So a wave-bound GEMM's time never falls as m grows.
+constexpr double TileUtilisation(double m, int64_t n, int64_t batch, const HardwareSpec& hw) {
   if (m <= 0 || n <= 0 || batch <= 0) return 1.0;
   const int64_t rows = static_cast<int64_t>(m);
   const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
-  const int64_t block_m = whole_rows <= 128 ? 64 : 128;
+  const int64_t block_m =
+      whole_rows <= 2 * hw.gemm_tile_rows_small ? hw.gemm_tile_rows_small : hw.gemm_tile_rows;
+  const int64_t block_n = hw.gemm_tile_cols;
   const int64_t row_tiles = (whole_rows + block_m - 1) / block_m;
-  const int64_t col_tiles = (n + 127) / 128;
-  const double padded = static_cast<double>(row_tiles * block_m) * static_cast<double>(col_tiles * 128);
+  const int64_t col_tiles = (n + block_n - 1) / block_n;
+  const double padded = static_cast<double>(row_tiles * block_m) *
+                        static_cast<double>(col_tiles * block_n);
   const double fill = m * static_cast<double>(n) / padded;
-  return fill * WaveUtilisation(row_tiles * col_tiles * batch, sms);
+  return fill * WaveUtilisation(row_tiles * col_tiles * batch, hw.sm_count);
 }
 
 }  // namespace ops_internal
@@ -170,7 +173,7 @@ constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec
                                     m * k * ActivationBytesPerElement(t.input)));
   const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
   return Roofline(cls, flops, hw.PeakFlops(t.math),
-                  TileUtilisation(m, s.n, s.batch, hw.sm_count), read, written, hw, kernels);
+                  TileUtilisation(m, s.n, s.batch, hw), read, written, hw, kernels);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` local
@@ -189,7 +192,7 @@ constexpr OpCost GroupedGemm(double tokens_per_expert, int64_t experts, int64_t 
                                rows * kk * ActivationBytesPerElement(t.input));
   const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
   return Roofline(OpClass::kGroupedGemm, flops, hw.PeakFlops(t.math),
-                  TileUtilisation(tokens_per_expert, n, experts, hw.sm_count), read, written, hw,
+                  TileUtilisation(tokens_per_expert, n, experts, hw), read, written, hw,
                   kernels);
 }
 

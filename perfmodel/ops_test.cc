@@ -138,7 +138,13 @@ TEST(OpsTest, WaveUtilisation) {
   EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(133, 132), 133.0 / 264.0);
   EXPECT_DOUBLE_EQ(ops_internal::WaveUtilisation(17, 132), 17.0 / 132.0);
   // Padding: m = 65 fills two 64-row tiles about half.
-  EXPECT_DOUBLE_EQ(ops_internal::TileUtilisation(65, 128, 1, 132), 65.0 / 128.0 * 2.0 / 132.0);
+  HardwareSpec h = kGpu;
+  h.sm_count = 132;
+  EXPECT_DOUBLE_EQ(ops_internal::TileUtilisation(65, 128, 1, h), 65.0 / 128.0 * 2.0 / 100.0 * 100.0 / 132.0);
+  // One-element tiles on one core: no padding, one tile at a time.
+  h.gemm_tile_rows_small = h.gemm_tile_rows = h.gemm_tile_cols = 1;
+  h.sm_count = 1;
+  EXPECT_DOUBLE_EQ(ops_internal::TileUtilisation(1, 512, 1, h), 1.0);
 }
 
 TEST(OpsTest, GemmTimeNeverFallsAsRowsGrow) {

@@ -197,6 +197,11 @@ struct HardwareSpec final {
   std::array<Efficiency, kOpClassCount> efficiency{};
   std::array<OpCorrection, kMaxCorrections> corrections{};
   std::size_t correction_count = 0;
+  // GEMM output tiles: rows for m <= 2 x gemm_tile_rows_small, rows beyond,
+  // and columns (proto/hardware.proto).
+  int64_t gemm_tile_rows_small = 64;
+  int64_t gemm_tile_rows = 128;
+  int64_t gemm_tile_cols = 128;
 
   constexpr const Efficiency& EfficiencyOf(OpClass c) const {
     return efficiency[static_cast<std::size_t>(c)];

@@ -1,0 +1,54 @@
+// File: benchmarks/model_check.h
+// -----------------------------------------------------------------------------
+//
+// Holds perfmodel's op functions against measured kernels: for each kernel of
+// a Google Benchmark JSON baseline (the CPU suite's, or the GPU script's), the
+// model's time for the same op and shape on the machine's hardware
+// description, and the error.
+//
+//   absl::StatusOr<std::vector<KernelCheckRow>> rows =
+//       CheckKernels("baselines/cpu/cpu_kernels.json", "hw/host_cpu.textproto");
+//   rows->front().name        // "gemm_fp32/M:1/N:264/K:896"
+//   rows->front().Error()     // predicted / measured - 1
+//
+// The op for each kind: gemm -> Gemm(), grouped_gemm -> GroupedGemm(),
+// attention -> MlaDecodeAttention() (one shared latent KV row per context
+// token; keys head_dim wide, values the first v_head_dim columns), memory ->
+// Elementwise() (read: all bytes read; copy: half read, half written; triad:
+// two thirds read, one third written). Peak rows set the peak: not checked.
+
+#ifndef BENCHMARKS_MODEL_CHECK_H_
+#define BENCHMARKS_MODEL_CHECK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "perfmodel/ops.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel::bench {
+
+struct KernelCheckRow final {
+  std::string name;
+  std::string kind;
+  Duration measured;
+  Duration predicted;
+  Bound bound = Bound::kMemory;
+
+  double Error() const { return predicted / measured - 1.0; }
+};
+
+// CheckKernels() predicts every measured kernel of `baseline_json` on the
+// hardware of `hw_textproto`. Errors: either file's loader status.
+[[nodiscard]] absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(
+    absl::string_view baseline_json, absl::string_view hw_textproto);
+
+// PredictKernel() is the model's cost of one named kernel on `hw`; kinds it
+// does not check (peak) are NotFound.
+[[nodiscard]] absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec& hw);
+
+}  // namespace perfmodel::bench
+
+#endif  // BENCHMARKS_MODEL_CHECK_H_
