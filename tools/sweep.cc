@@ -12,8 +12,8 @@
 // the batches where the SLA and memory limits fall (the last that holds and
 // the first that does not); with --batch_step=N every N-th batch instead of
 // the powers of two. The SLA limit is the largest batch below which every
-// batch meets the SLA, found by scanning up from --batch_min (--search=bisection
-// for O(log range)); the memory limit by bisection. See tools/sweep_lib.h for
+// batch meets the SLA, found by bisection (--search=scan walks up from
+// --batch_min, the exact definition); the memory limit by bisection. See tools/sweep_lib.h for
 // what is modelled.
 //
 // Exit status: 0 (also when no batch meets the SLA or fits: the output says
@@ -57,7 +57,7 @@ ABSL_FLAG(int64_t, decode_growth, 0,
 ABSL_FLAG(std::string, imbalance, "analytic", "rank imbalance model: analytic or montecarlo");
 ABSL_FLAG(int64_t, trials, 1000, "Monte Carlo steps per batch");
 ABSL_FLAG(uint64_t, seed, 1, "Monte Carlo seed");
-ABSL_FLAG(std::string, search, "scan",
+ABSL_FLAG(std::string, search, "bisection",
           "SLA limit search: scan (exact: every batch up to the first that misses) or "
           "bisection (O(log range); exact only where step time is monotone in batch)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,

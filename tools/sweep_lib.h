@@ -36,16 +36,12 @@
 // The largest batch meeting the SLA is the largest b such that every batch
 // from batch_min to b meets it (a server admitting up to b requests runs at
 // every batch below b as requests come and go). The cost model's step time is
-// *not* monotone in batch: a GEMM's wave utilisation counts output tiles but
-// not how full they are, so one more token past a 128-row tile boundary can
-// make a compute-bound GEMM faster (the seed's forward falls 41.21 -> 40.01 ms
-// from batch 42 to 43, when 3 x 43 = 129 query tokens need a second row of
-// tiles); sweep_lib_test finds every such step. So the default search scans
-// batch_min, batch_min + 1, ... up to the first batch that misses (O(limit)
-// estimates, each reused by the table); SlaSearch::kBisection (--search=
-// bisection) is O(log range) and gives the same answer wherever the step time
-// is monotone. The largest batch that fits in memory is found by bisection:
-// memory grows with the slowest rank's Σcontext, which grows with batch
+// monotone non-decreasing in batch (GEMM compute counts padded tiles in waves;
+// sweep_lib_test checks every batch of the repo's deployments), so the default
+// search is bisection, O(log range); SlaSearch::kScan (--search=scan) walks
+// batch_min, batch_min + 1, ... up to the first batch that misses, the exact
+// definition, for checking (the test holds the two equal). The largest batch
+// that fits in memory is found by bisection: memory grows with the slowest rank's Σcontext, which grows with batch
 // (checked on every batch of the repo's deployments). The answer is the
 // smaller of the two; `binding_limit` says which ("sla", "memory",
 // "sla+memory" when both stop at the same batch, or "batch_max" when neither
@@ -135,7 +131,7 @@ struct SweepConfig final {
   ImbalanceModel imbalance = ImbalanceModel::kAnalytic;
   int64_t trials = 1000;
   uint64_t seed = 1;
-  SlaSearch search = SlaSearch::kScan;
+  SlaSearch search = SlaSearch::kBisection;
   // Points for the plot (SweepResult::curve): 0 for none; else up to this
   // many batches spread over the range (Monte Carlo: the table's rows only).
   int64_t curve_points = 0;

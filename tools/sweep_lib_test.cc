@@ -122,7 +122,6 @@ TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
   BatchPoint prev;
   ASSERT_THAT(s.Evaluate(1, false, prev), IsOk());
   StepResult prev_step = s.last_step();
-  std::string drops;
   for (int64_t b = 2; b <= 256; ++b) {
     BatchPoint p;
     ASSERT_THAT(s.Evaluate(b, false, p), IsOk());
@@ -131,30 +130,18 @@ TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
     EXPECT_GE(p.slowest, prev.slowest) << "batch " << b;
     EXPECT_GE(p.memory.Total(), prev.memory.Total()) << "batch " << b;
     EXPECT_GE(p.attention_actual, prev.attention_actual) << "batch " << b;
-    bool gemm_fell = false;
     for (std::size_t i = 0; i < step.row_count; ++i) {
       const OpRow& row = step.rows[i];
       const OpRow* before = prev_step.Find(row.op, row.part);
       ASSERT_NE(before, nullptr) << row.op;
-      if (row.cost.time() >= before->cost.time()) continue;
-      const bool gemm = row.cost.op_class == OpClass::kGemm ||
-                        row.cost.op_class == OpClass::kGroupedGemm;
-      EXPECT_TRUE(gemm) << PartName(row.part) << "/" << row.op << " got cheaper at batch " << b;
-      gemm_fell = gemm_fell || gemm;
+      EXPECT_GE(row.cost.time(), before->cost.time())
+          << PartName(row.part) << "/" << row.op << " got cheaper at batch " << b;
     }
-    if (p.forward < prev.forward) {
-      EXPECT_TRUE(gemm_fell) << "forward fell at batch " << b << " with no GEMM to blame";
-      EXPECT_GT(p.user_output_tps, prev.user_output_tps);
-      absl::StrAppend(&drops, " ", b - 1, "->", b, " (", ToMilliseconds(prev.forward), "->",
-                      ToMilliseconds(p.forward), " ms)");
-    } else {
-      EXPECT_LE(p.user_output_tps, prev.user_output_tps) << "batch " << b;
-    }
+    EXPECT_GE(p.forward, prev.forward) << "forward fell at batch " << b;
+    EXPECT_LE(p.user_output_tps, prev.user_output_tps) << "batch " << b;
     prev = p;
     prev_step = step;
   }
-  std::printf("%s %s: forward falls at%s\n", GetParam().paths.deployment.c_str(),
-              GetParam().context.c_str(), drops.empty() ? " no batch" : drops.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(
