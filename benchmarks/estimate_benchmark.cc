@@ -1,7 +1,8 @@
 // Speed of one DeepSeek-V3 decode-step estimate (the seed's deployment on an
 // H200), through the runtime path (specs loaded from textprotos) and the
-// compile-time path (specs as constexpr values from generated headers). The
-// batch size varies per iteration from a runtime array, so nothing folds away.
+// compile-time paths (specs as constexpr values from generated headers; the
+// graph tabulated at compile time), and of a whole rendered report. The batch
+// size varies per iteration from a runtime array, so nothing folds away.
 //
 //   bazel run -c opt //benchmarks:estimate_benchmark --
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -16,6 +17,8 @@
 #include "loader/load.h"
 #include "models/deepseek_v3_spec.h"
 #include "perfmodel/graph.h"
+#include "tools/render.h"
+#include "tools/report_lib.h"
 
 namespace perfmodel {
 namespace {
@@ -68,6 +71,28 @@ void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_EstimateCompileTimeSpecs);
+
+// A whole report: the estimate, its document and the text rendering (what
+// `bazel run //tools:report` does after loading its files).
+void BM_Report(benchmark::State& state) {
+  absl::StatusOr<Setup> setup = LoadSetup({});
+  if (!setup.ok()) {
+    state.SkipWithError("cannot load the seed's textprotos (run from the repo root)");
+    return;
+  }
+  const std::array<int64_t, 8> batches = Batches();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    setup->deployment.batch_per_dp = batches[i++ & 7];
+    const StepResult r =
+        EstimateDecode(setup->model, setup->hardware.spec, setup->deployment);
+    const std::string text = render::Render(StepDocument(*setup, r), render::Format::kText);
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.counters["reports_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Report);
 
 // The compile-time path proper: the graph evaluated during compilation for
 // batches 1..64, a table read at run time.

@@ -147,10 +147,6 @@ constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
   return Elementwise(elements, 4.0, out, 6.0, c.hw);
 }
 
-constexpr int64_t AttentionHeads(const ModelSpec& m) {
-  return m.attention_kind == AttentionKind::kMla ? m.mla.heads : m.gqa.heads;
-}
-
 }  // namespace graph_internal
 
 // MLA attention block, absorbed for decode (DeepSeek-V2/V3): norm, fused

@@ -78,10 +78,6 @@ struct StepResult final {
   int64_t tokens_per_rank = 0;  // query tokens one DP rank feeds the main model per step
   int64_t dp_per_machine = 1;   // attention DP ranks on one node
 
-  constexpr void Add(const OpRow& row) {
-    if (row_count < kMaxRows) rows[row_count++] = row;
-  }
-
   // PartLayerTime() is one occurrence of `part` (one layer, one MTP pass...):
   // the Σ of its rows' visible time.
   constexpr Duration PartLayerTime(Part part) const {

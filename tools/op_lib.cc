@@ -1,15 +1,22 @@
 #include "tools/op_lib.h"
 
 #include <cmath>
+#include <initializer_list>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "loader/status_macros.h"
 
 namespace perfmodel {
 namespace {
 
-absl::Status Positive(absl::string_view flag, int64_t v) {
-  if (v >= 1) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": must be >= 1, got ", v));
+// AllPositive() names the first flag below 1.
+absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int64_t>> flags) {
+  for (const auto& [flag, v] : flags) {
+    if (v < 1)
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": must be >= 1, got ", v));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DType> ParseDType(absl::string_view s) {
@@ -30,9 +37,6 @@ absl::StatusOr<Transport> ParseTransport(absl::string_view s) {
       absl::StrCat("--transport: must be auto, nvlink or rdma, got '", s, "'"));
 }
 
-#define PM_CHECK_POSITIVE(flag) \
-  if (absl::Status s = Positive(#flag, f.flag); !s.ok()) return s
-
 }  // namespace
 
 absl::StatusOr<OpCost> CostOp(const OpFlags& f, const HardwareSpec& hw) {
@@ -42,51 +46,39 @@ absl::StatusOr<OpCost> CostOp(const OpFlags& f, const HardwareSpec& hw) {
                               ? GemmTypes{*dtype, *dtype, DType::kBf16, *dtype}
                               : GemmTypes{*dtype, *dtype, *dtype, *dtype};
   if (f.op == "gemm") {
-    PM_CHECK_POSITIVE(m);
-    PM_CHECK_POSITIVE(n);
-    PM_CHECK_POSITIVE(k);
-    PM_CHECK_POSITIVE(batch);
+    PM_RETURN_IF_ERROR(AllPositive({{"m", f.m}, {"n", f.n}, {"k", f.k}, {"batch", f.batch}}));
     return Gemm({f.m, f.n, f.k, f.batch}, types, hw);
   }
   if (f.op == "grouped_gemm") {
-    PM_CHECK_POSITIVE(m);
-    PM_CHECK_POSITIVE(n);
-    PM_CHECK_POSITIVE(k);
-    PM_CHECK_POSITIVE(groups);
+    PM_RETURN_IF_ERROR(AllPositive({{"m", f.m}, {"n", f.n}, {"k", f.k}, {"groups", f.groups}}));
     return GroupedGemm(static_cast<double>(f.m), f.groups, f.n, f.k, types, hw);
   }
   if (f.op == "mla_decode" || f.op == "gqa_decode") {
-    PM_CHECK_POSITIVE(batch);
-    PM_CHECK_POSITIVE(q_len);
-    PM_CHECK_POSITIVE(context);
-    PM_CHECK_POSITIVE(heads);
+    PM_RETURN_IF_ERROR(AllPositive(
+        {{"batch", f.batch}, {"q_len", f.q_len}, {"context", f.context}, {"heads", f.heads}}));
     const double b = static_cast<double>(f.batch), ctx = static_cast<double>(f.context);
     const int64_t queries = f.batch * f.q_len;
     if (f.op == "mla_decode") {
-      PM_CHECK_POSITIVE(kv_lora);
-      PM_CHECK_POSITIVE(rope);
+      PM_RETURN_IF_ERROR(AllPositive({{"kv_lora", f.kv_lora}, {"rope", f.rope}}));
       const MlaSpec mla{f.heads, 0, f.kv_lora, 128, f.rope, 128};
       return MlaDecodeAttention(queries, f.heads, static_cast<double>(queries) * ctx, b * ctx, mla,
                                 DType::kBf16, DType::kBf16, hw);
     }
-    PM_CHECK_POSITIVE(kv_heads);
-    PM_CHECK_POSITIVE(head_dim);
+    PM_RETURN_IF_ERROR(AllPositive({{"kv_heads", f.kv_heads}, {"head_dim", f.head_dim}}));
     return GqaDecodeAttention(queries, f.heads, f.kv_heads, f.head_dim,
                               static_cast<double>(queries) * ctx, b * ctx, DType::kBf16,
                               DType::kBf16, hw);
   }
   if (f.op == "dispatch" || f.op == "combine") {
-    PM_CHECK_POSITIVE(tokens);
-    PM_CHECK_POSITIVE(topk);
-    PM_CHECK_POSITIVE(hidden);
-    PM_CHECK_POSITIVE(ep);
+    PM_RETURN_IF_ERROR(
+        AllPositive({{"tokens", f.tokens}, {"topk", f.topk}, {"hidden", f.hidden}, {"ep", f.ep}}));
     absl::StatusOr<Transport> t = ParseTransport(f.transport);
     if (!t.ok()) return t.status();
     return f.op == "dispatch" ? EpDispatch(f.tokens, f.topk, f.hidden, *dtype, f.ep, *t, hw)
                               : EpCombine(f.tokens, f.topk, f.hidden, f.ep, *t, hw);
   }
   if (f.op == "allreduce" || f.op == "allgather") {
-    PM_CHECK_POSITIVE(ranks);
+    PM_RETURN_IF_ERROR(AllPositive({{"ranks", f.ranks}}));
     if (!(f.bytes_mb > 0.0) || !std::isfinite(f.bytes_mb)) {
       return absl::InvalidArgumentError(absl::StrCat("--bytes_mb: must be > 0, got ", f.bytes_mb));
     }
@@ -124,19 +116,19 @@ render::Document OpDocument(const OpFlags& f, const OpCost& c) {
 
 render::Document KernelCheckDocument(const std::vector<KernelCheck>& rows) {
   using render::Value;
-  render::Table t{.name = "kernels",
-                  .title = "Calibration CSV kernel rows vs perfmodel (error = predicted / "
-                           "published - 1)",
-                  .columns = {"id", "unit", "published", "predicted", "error_pct", "hardware",
-                              "what"}};
+  render::Table t{
+      .name = "kernels",
+      .title =
+          "Calibration CSV kernel rows vs perfmodel (error = predicted / "
+          "published - 1)",
+      .columns = {"id", "unit", "published", "predicted", "error_pct", "hardware", "what"}};
   int in_scope = 0, within = 0;
   for (const KernelCheck& k : rows) {
     if (k.in_scope) {
       ++in_scope;
       if (std::abs(k.Error()) <= 0.15) ++within;
-      t.rows.push_back({k.id, k.unit, Value::Number(k.published, 3),
-                        Value::Number(k.predicted, 3), Value::Number(100.0 * k.Error(), 1),
-                        k.hardware, k.what});
+      t.rows.push_back({k.id, k.unit, Value::Number(k.published, 3), Value::Number(k.predicted, 3),
+                        Value::Number(100.0 * k.Error(), 1), k.hardware, k.what});
     } else {
       t.rows.push_back({k.id, k.unit, Value::Number(k.published, 3), Value(), Value(), k.hardware,
                         absl::StrCat("out of scope: ", k.reason)});

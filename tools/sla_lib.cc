@@ -53,9 +53,9 @@ absl::StatusOr<absl::string_view> OneOf(std::initializer_list<Named> flags) {
     if (!first.empty()) {
       std::vector<std::string> all;
       for (const Named& m : flags) all.push_back(absl::StrCat("--", std::string(m.flag)));
-      return absl::InvalidArgumentError(absl::StrCat("--", std::string(n.flag), ": conflicts with --",
-                                                     std::string(first), "; give one of ",
-                                                     absl::StrJoin(all, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat("--", std::string(n.flag),
+                                                     ": conflicts with --", std::string(first),
+                                                     "; give one of ", absl::StrJoin(all, ", ")));
     }
     first = n.flag;
   }
@@ -100,8 +100,8 @@ absl::Status AsFlagError(const absl::Status& s) {
 
 absl::Status NoOverflow(absl::string_view flag, absl::string_view product, int64_t a, int64_t b) {
   if (b <= std::numeric_limits<int64_t>::max() / a) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("--", std::string(flag), ": ",
-                                                 std::string(product), " overflows int64"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", std::string(flag), ": ", std::string(product), " overflows int64"));
 }
 
 Value Ms(Duration d) { return Value::Number(ToMilliseconds(d), kMsDecimals); }
@@ -136,9 +136,9 @@ absl::StatusOr<Record> DecodeFromFlags(const SlaFlags& f, absl::string_view rate
     sla = DecodeFromTpot(Milliseconds(*f.tpot_ms), shape, gap);
   }
   if (!(sla.forward > Duration::Zero())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--host_gap_ms: ", gap_ms, " ms leaves no forward budget in a step of ",
-        ToMilliseconds(sla.forward + gap), " ms (accepted tokens per step x TPOT)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--host_gap_ms: ", gap_ms, " ms leaves no forward budget in a step of ",
+                     ToMilliseconds(sla.forward + gap), " ms (accepted tokens per step x TPOT)"));
   }
   return DecodeRecord(sla, "target", "decode", "Decode SLA budget for a target");
 }
@@ -150,8 +150,8 @@ absl::StatusOr<Record> PrefillFromFlags(const SlaFlags& f, absl::string_view tim
   const PrefillShape shape{
       .dp = *f.dp, .batch_per_dp = *f.batch_per_dp, .prompt_tokens = *f.prompt_tokens};
   PM_RETURN_IF_ERROR(AsFlagError(ValidatePrefillShape(shape)));
-  PM_RETURN_IF_ERROR(NoOverflow("prompt_tokens", "batch_per_dp x prompt_tokens",
-                                shape.batch_per_dp, shape.prompt_tokens));
+  PM_RETURN_IF_ERROR(NoOverflow("prompt_tokens", "batch_per_dp x prompt_tokens", shape.batch_per_dp,
+                                shape.prompt_tokens));
   PM_RETURN_IF_ERROR(NoOverflow("dp", "dp x batch_per_dp x prompt_tokens", shape.dp,
                                 shape.batch_per_dp * shape.prompt_tokens));
   const double gap_ms = f.prefill_host_gap_ms.value_or(0.0);
@@ -165,9 +165,9 @@ absl::StatusOr<Record> PrefillFromFlags(const SlaFlags& f, absl::string_view tim
   }
   PM_RETURN_IF_ERROR(Positive("ttft_ms", *f.ttft_ms));
   if (!(gap_ms < *f.ttft_ms)) {
-    return absl::InvalidArgumentError(absl::StrCat("--prefill_host_gap_ms: ", gap_ms,
-                                                   " ms leaves no forward budget within --ttft_ms=",
-                                                   *f.ttft_ms));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--prefill_host_gap_ms: ", gap_ms,
+                     " ms leaves no forward budget within --ttft_ms=", *f.ttft_ms));
   }
   return PrefillRecord(PrefillFromTtft(Milliseconds(*f.ttft_ms), shape, gap), "target", "prefill",
                        "Prefill SLA budget for a TTFT target");
@@ -176,9 +176,8 @@ absl::StatusOr<Record> PrefillFromFlags(const SlaFlags& f, absl::string_view tim
 }  // namespace
 
 bool SlaFlags::empty() const {
-  return !machine_tps && !user_tps && !tpot_ms && !forward_ms && !dp && !batch_per_dp &&
-         !accept && !host_gap_ms && !ttft_ms && !prefill_forward_ms && !prompt_tokens &&
-         !prefill_host_gap_ms;
+  return !machine_tps && !user_tps && !tpot_ms && !forward_ms && !dp && !batch_per_dp && !accept &&
+         !host_gap_ms && !ttft_ms && !prefill_forward_ms && !prompt_tokens && !prefill_host_gap_ms;
 }
 
 Record DecodeRecord(const DecodeSla& sla, absl::string_view direction, std::string name,
@@ -196,7 +195,9 @@ Record DecodeRecord(const DecodeSla& sla, absl::string_view direction, std::stri
            "tokens/s one user sees")
       .Add("tpot_ms", Ms(sla.tpot), "time per output token = (forward + host gap) / accepted")
       .Add("forward_ms", Ms(sla.forward),
-           target ? "forward budget = accepted x TPOT - host gap" : "one forward pass, as given")
+           target ? "forward budget = accepted x TPOT - host gap"
+                  : absl::StrCat("one forward pass, ",
+                                 direction == "simulated" ? "simulated" : "as given"))
       .Add("host_gap_ms", Ms(sla.host_gap), "idle between forwards; counts in TPOT")
       .Add("dp", sla.shape.dp, "attention data-parallel ranks per machine")
       .Add("batch_per_dp", sla.shape.batch_per_dp, "concurrent requests per DP rank")
@@ -231,30 +232,34 @@ Record PrefillRecord(const PrefillSla& sla, absl::string_view direction, std::st
 
 absl::StatusOr<Document> SlaDocument(const SlaFlags& f, const SeedFiles& seed) {
   if (f.empty()) return SeedDocument(seed);
-  absl::StatusOr<absl::string_view> rate =
-      OneOf({{"machine_tps", f.machine_tps.has_value()},
-             {"user_tps", f.user_tps.has_value()},
-             {"tpot_ms", f.tpot_ms.has_value()},
-             {"forward_ms", f.forward_ms.has_value()}});
+  absl::StatusOr<absl::string_view> rate = OneOf({{"machine_tps", f.machine_tps.has_value()},
+                                                  {"user_tps", f.user_tps.has_value()},
+                                                  {"tpot_ms", f.tpot_ms.has_value()},
+                                                  {"forward_ms", f.forward_ms.has_value()}});
   if (!rate.ok()) return rate.status();
-  absl::StatusOr<absl::string_view> time = OneOf(
-      {{"ttft_ms", f.ttft_ms.has_value()}, {"prefill_forward_ms", f.prefill_forward_ms.has_value()}});
+  absl::StatusOr<absl::string_view> time =
+      OneOf({{"ttft_ms", f.ttft_ms.has_value()},
+             {"prefill_forward_ms", f.prefill_forward_ms.has_value()}});
   if (!time.ok()) return time.status();
 
   if (rate->empty() && time->empty()) {
-    const absl::string_view given = f.dp ? "dp" : f.batch_per_dp ? "batch_per_dp"
-                                    : f.accept ? "accept" : f.host_gap_ms ? "host_gap_ms"
-                                    : f.prompt_tokens ? "prompt_tokens" : "prefill_host_gap_ms";
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", std::string(given), ": nothing to compute; give a decode rate (", kDecodeFlags,
-        ") or a prefill time (", kPrefillFlags, ")"));
+    const absl::string_view given = f.dp              ? "dp"
+                                    : f.batch_per_dp  ? "batch_per_dp"
+                                    : f.accept        ? "accept"
+                                    : f.host_gap_ms   ? "host_gap_ms"
+                                    : f.prompt_tokens ? "prompt_tokens"
+                                                      : "prefill_host_gap_ms";
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", std::string(given), ": nothing to compute; give a decode rate (",
+                     kDecodeFlags, ") or a prefill time (", kPrefillFlags, ")"));
   }
   if (rate->empty()) {
     PM_RETURN_IF_ERROR(Stray("accept", f.accept.has_value(), "decode", kDecodeFlags));
     PM_RETURN_IF_ERROR(Stray("host_gap_ms", f.host_gap_ms.has_value(), "decode", kDecodeFlags));
   }
   if (time->empty()) {
-    PM_RETURN_IF_ERROR(Stray("prompt_tokens", f.prompt_tokens.has_value(), "prefill", kPrefillFlags));
+    PM_RETURN_IF_ERROR(
+        Stray("prompt_tokens", f.prompt_tokens.has_value(), "prefill", kPrefillFlags));
     PM_RETURN_IF_ERROR(
         Stray("prefill_host_gap_ms", f.prefill_host_gap_ms.has_value(), "prefill", kPrefillFlags));
   }
@@ -312,9 +317,10 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
       target = DecodeFromTpot(Milliseconds(targets->tpot_ms()), shape);
       break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          seed.sla_targets, ": decode_rate: the seed rows need a decode rate (machine_output_tps, "
-                            "user_output_tps or tpot_ms)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(seed.sla_targets,
+                       ": decode_rate: the seed rows need a decode rate (machine_output_tps, "
+                       "user_output_tps or tpot_ms)"));
   }
   if (!baseline->has_forward_ms()) {
     return absl::InvalidArgumentError(
@@ -322,18 +328,18 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
   }
   const DecodeSla measured = DecodeFromForward(Milliseconds(baseline->forward_ms()), shape);
 
-  Record t = DecodeRecord(target, "target", "target",
-                          absl::StrCat("Seed target row (", seed.sla_targets, ", ",
-                                       seed.deployment, ")"));
+  Record t =
+      DecodeRecord(target, "target", "target",
+                   absl::StrCat("Seed target row (", seed.sla_targets, ", ", seed.deployment, ")"));
   Record m = DecodeRecord(measured, "measured", "measured",
                           absl::StrCat("Seed measured row (", seed.baseline, ")"));
   // Like the seed, neither row counts the host gap; say what it would be.
   for (Record* r : {&t, &m}) {
     for (render::Field& field : r->fields) {
       if (field.key != "host_gap_ms") continue;
-      field.note = absl::StrCat("not counted, as in the seed; ", seed.baseline, " measured ",
-                                baseline->host_gap_ms(), " ms: rerun with --host_gap_ms=",
-                                baseline->host_gap_ms(), " to count it");
+      field.note = absl::StrCat(
+          "not counted, as in the seed; ", seed.baseline, " measured ", baseline->host_gap_ms(),
+          " ms: rerun with --host_gap_ms=", baseline->host_gap_ms(), " to count it");
     }
   }
   Document doc;
