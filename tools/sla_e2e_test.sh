@@ -5,41 +5,13 @@
 # on stdout.
 set -uo pipefail
 
-sla="${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-perfmodel}/tools/sla"
-[[ -x "$sla" ]] || sla="tools/sla"
-[[ -x "$sla" ]] || { echo "cannot find the sla binary in the runfiles" >&2; exit 1; }
+source "${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-perfmodel}/tools/e2e_lib.sh" 2>/dev/null ||
+  source "$(dirname "$0")/e2e_lib.sh"
+sla=$(e2e_find sla)
 
-out="${TEST_TMPDIR:-$(mktemp -d)}/out"
-err="${TEST_TMPDIR:-$(mktemp -d)}/err"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- stdout:" >&2; cat "$out" >&2
-  echo "--- stderr:" >&2; cat "$err" >&2
-  failures=$((failures + 1))
-}
-
-# expect_ok NEEDLE ARGS...: exit 0, NEEDLE on stdout, stderr empty.
-expect_ok() {
-  local needle="$1"; shift
-  "$sla" "$@" >"$out" 2>"$err"
-  local rc=$?
-  [[ $rc -eq 0 ]] || { fail "$* exited $rc, want 0"; return; }
-  grep -qF -- "$needle" "$out" || fail "$*: stdout lacks '$needle'"
-  [[ ! -s "$err" ]] || fail "$*: stderr not empty"
-}
-
-# expect_bad NEEDLE ARGS...: exit 2, one stderr line holding NEEDLE, no stdout.
-expect_bad() {
-  local needle="$1"; shift
-  "$sla" "$@" >"$out" 2>"$err"
-  local rc=$?
-  [[ $rc -eq 2 ]] || { fail "$* exited $rc, want 2"; return; }
-  [[ $(wc -l <"$err") -eq 1 ]] || fail "$*: stderr has $(wc -l <"$err") lines, want 1"
-  grep -qF -- "$needle" "$err" || fail "$*: stderr lacks '$needle'"
-  [[ ! -s "$out" ]] || fail "$*: stdout not empty"
-}
+# expect_ok NEEDLE ARGS... / expect_bad NEEDLE ARGS...: see tools/e2e_lib.sh.
+expect_ok() { e2e_expect_ok "$sla" "$@"; }
+expect_bad() { e2e_expect_exit "$sla" 2 "$@"; }
 
 expect_ok '"tpot_ms": 16.67' --machine_tps=11520 --dp=8 --batch_per_dp=24 --accept=2.3 --format=json
 expect_ok 'measured,15495,80.70,12.39,28.50' --forward_ms=28.5 --dp=8 --batch_per_dp=24 --accept=2.3 --format=csv
@@ -57,8 +29,4 @@ expect_bad 'sla: --no_such_flag: unknown flag' --no_such_flag=1
 expect_bad 'sla: --dp: missing value' --dp
 expect_bad 'sla: unexpected argument "extra"' extra
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures check(s) failed" >&2
-  exit 1
-fi
-echo "all checks passed"
+e2e_finish

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End-to-end tests of the built report, op, diff, calibrate and bench_check
+# binaries: their default runs, and bad input exiting non-zero with one line
+# on stderr naming the flag or file (2), or saying by how much a deployment
+# overflows HBM (3).
+set -uo pipefail
+
+source "${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-perfmodel}/tools/e2e_lib.sh" 2>/dev/null ||
+  source "$(dirname "$0")/e2e_lib.sh"
+
+report=$(e2e_find report)
+e2e_expect_ok "$report" 'seed-decode-dp8-ep64'
+e2e_expect_ok "$report" '"tpot_ms":' --format=json
+e2e_expect_ok "$report" '| moe | attention |' --format=markdown
+e2e_expect_ok "$report" 'Llama-3.1-70B' --model=models/llama3_1_70b.textproto \
+  --hw=hw/h100_sxm.textproto --deployment=deployments/llama3_1_70b_tp8.textproto
+e2e_expect_exit "$report" 2 'report: --batch_per_dp: must be >= 1' --batch_per_dp=-3
+e2e_expect_exit "$report" 2 'report: hw/none.textproto: cannot open file' --hw=hw/none.textproto
+e2e_expect_exit "$report" 2 'report: --format:' --format=yaml
+e2e_expect_exit "$report" 3 'over by' --context_tokens=1048576 --batch_per_dp=512
+
+op=$(e2e_find op)
+e2e_expect_ok "$op" 'tflops' --op=gemm --m=64 --n=2112 --k=7168
+e2e_expect_ok "$op" 'within_15pct' --check_csv
+e2e_expect_exit "$op" 2 'op: --op: must be gemm' --op=conv
+e2e_expect_exit "$op" 2 'op: --k: must be >= 1' --op=gemm --m=1 --n=1
+
+diff=$(e2e_find diff)
+e2e_expect_ok "$diff" 'simulated - measured'
+e2e_expect_ok "$diff" 'reference_us' --baseline=baselines/seed_reference_simulator.textproto
+e2e_expect_exit "$diff" 2 'diff: baselines/none.textproto' --baseline=baselines/none.textproto
+e2e_expect_exit "$diff" 2 'diff: --tolerance_pct: must be > 0' --tolerance_pct=0
+
+calibrate=$(e2e_find calibrate)
+e2e_expect_ok "$calibrate" 'mape_after_pct'
+out_file="${TEST_TMPDIR:-$(mktemp -d)}/calibrated.textproto"
+e2e_expect_ok "$calibrate" 'per-op correction' --out="$out_file"
+grep -qF 'Calibrated by //tools:calibrate' "$out_file" || e2e_fail "--out: no header"
+e2e_expect_exit "$calibrate" 2 'calibrate: --per_op_threshold_pct: must be >= 0' \
+  --per_op_threshold_pct=-1
+
+bench_check=$(e2e_find bench_check)
+e2e_expect_ok "$bench_check" 'median |error|'
+e2e_expect_exit "$bench_check" 2 'bench_check: baselines/cpu/none.json' \
+  --baseline=baselines/cpu/none.json
+
+e2e_finish
