@@ -50,6 +50,45 @@ bool Condition(absl::string_view conditions, absl::string_view key, double* valu
   return false;
 }
 
+// TokensPerBatch() reads "4096 tokens/batch" or "8K tokens/batch".
+bool TokensPerBatch(absl::string_view conditions, int64_t* tokens) {
+  const std::size_t at = conditions.find("tokens/batch");
+  if (at == absl::string_view::npos) return false;
+  absl::string_view before = absl::StripTrailingAsciiWhitespace(conditions.substr(0, at));
+  double scale = 1;
+  if (absl::ConsumeSuffix(&before, "K")) scale = 1024;
+  const std::size_t start = before.find_last_of(" ,;");
+  const std::vector<double> n =
+      Numbers(start == absl::string_view::npos ? before : before.substr(start + 1));
+  if (n.empty()) return false;
+  *tokens = static_cast<int64_t>(n.back() * scale);
+  return true;
+}
+
+// After() reads the number following `key` ("hidden 7168", "top-8"), if any.
+bool After(absl::string_view conditions, absl::string_view key, int64_t* value) {
+  const std::size_t at = conditions.find(key);
+  if (at == absl::string_view::npos) return false;
+  const std::vector<double> n = Numbers(conditions.substr(at + key.size(), 12));
+  if (n.empty()) return false;
+  *value = static_cast<int64_t>(n[0]);
+  return true;
+}
+
+// ExpertsPerToken() reads "top-8" (not "top-4 groups").
+bool ExpertsPerToken(absl::string_view conditions, int64_t* topk) {
+  for (std::size_t at = conditions.find("top-"); at != absl::string_view::npos;
+       at = conditions.find("top-", at + 4)) {
+    absl::string_view rest = conditions.substr(at + 4);
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+    if (digits == 0 || absl::StartsWith(rest.substr(digits), " groups")) continue;
+    *topk = std::atoll(std::string(rest.substr(0, digits)).c_str());
+    return true;
+  }
+  return false;
+}
+
 // HwFile() maps the CSV's hardware column to a hardware description.
 std::string HwFile(absl::string_view hardware) {
   if (absl::StartsWith(hardware, "H800")) return "h800_sxm.textproto";
@@ -66,7 +105,8 @@ double Tflops(const OpCost& c) { return ToTeraflopsPerSecond(c.flops / c.kernel_
 
 class Checker final {
  public:
-  Checker(std::string csv, std::string hw_dir) : csv_(std::move(csv)), hw_dir_(std::move(hw_dir)) {}
+  Checker(std::string csv, std::string hw_dir, ModelSpec model)
+      : csv_(std::move(csv)), hw_dir_(std::move(hw_dir)), model_(model) {}
 
   absl::StatusOr<const HardwareSpec*> Hw(const std::string& file) {
     auto it = hw_.find(file);
@@ -88,6 +128,7 @@ class Checker final {
   std::string csv_;
   std::string hw_dir_;
   std::map<std::string, HardwareSpec> hw_;
+  ModelSpec model_;
 
  public:
   // Column indices of the CSV.
@@ -140,7 +181,7 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
   }
 
   if (absl::StartsWith(id, "FM-")) {
-    const MlaSpec mla{128, 1536, 512, 128, 64, 128};  // FlashMLA's d_k=576, d_v=512
+    const MlaSpec& mla = model_.mla;  // DeepSeek-V3's latent KV: d_k = 512 + 64, d_v = 512
     auto attention = [&](const HardwareSpec& hw, double b, double s_q, double sk, double h_q) {
       const int64_t queries = static_cast<int64_t>(b * s_q);
       return MlaDecodeAttention(queries, static_cast<int64_t>(h_q), b * s_q * sk, b * sk, mla,
@@ -209,7 +250,14 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
                                                                    : k.hardware);
     if (!hw.ok()) return hw.status();
     if (k.hardware.empty()) k.hardware = "h800_sxm.textproto";
-    const int64_t hidden = 7168, topk = 8;
+    // Tokens per batch from the row's conditions; hidden size and experts per
+    // token from them too, else DeepSeek-V3's (the shapes DeepEP measures).
+    int64_t tokens = 0, hidden = model_.hidden_size, topk = model_.moe.experts_per_token;
+    if (!TokensPerBatch(conditions, &tokens)) {
+      return Bad(line, absl::StrCat(id, ": no 'N tokens/batch' in the conditions"));
+    }
+    After(conditions, "hidden ", &hidden);
+    ExpertsPerToken(conditions, &topk);
     if (absl::StartsWith(id, "EP-V2-")) {
       if (id != "EP-V2-03") {
         for (const char* dir : {" dispatch", " combine"}) {
@@ -221,10 +269,11 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       }
       // Intranode NVLink bandwidth of 8K tokens on Blackwell (64-SM figures).
       for (int i = 0; i < 2; ++i) {
-        const OpCost c = i == 0 ? EpDispatch(8192, topk, hidden, DType::kFp8, 8, Transport::kNvlink, **hw)
-                                : EpCombine(8192, topk, hidden, 8, Transport::kNvlink, **hw);
+        const OpCost c =
+            i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, 8, Transport::kNvlink, **hw)
+                   : EpCombine(tokens, topk, hidden, 8, Transport::kNvlink, **hw);
         k.id = absl::StrCat(id, i == 0 ? " dispatch" : " combine");
-        k.what = "ep all-to-all 8192 tokens nvlink";
+        k.what = absl::StrCat("ep all-to-all ", tokens, " tokens nvlink");
         k.unit = "GB/s";
         k.in_scope = true;
         k.published = figures[i];
@@ -236,7 +285,6 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
     const bool low_latency = absl::StartsWith(id, "EP-LL");
     const bool v1 = absl::EndsWith(id, "-v1");
     const int64_t ep = id_numbers.empty() ? 0 : static_cast<int64_t>(id_numbers[0]);
-    const int64_t tokens = low_latency ? 128 : 4096;
     for (int i = 0; i < 2; ++i) {
       k.id = absl::StrCat(id, i == 0 ? " dispatch" : " combine");
       k.published = figures[i];
@@ -277,12 +325,17 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
 }  // namespace
 
 absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(absl::string_view csv_path,
-                                                          absl::string_view hw_dir) {
+                                                          absl::string_view hw_dir,
+                                                          absl::string_view model_path) {
   absl::StatusOr<std::string> text = ReadFile(csv_path);
   if (!text.ok()) return text.status();
   absl::StatusOr<CsvTable> table = ParseCsvTable(*text, csv_path);
   if (!table.ok()) return table.status();
-  Checker checker{std::string(csv_path), std::string(hw_dir)};
+  // The table's kernels run DeepSeek-V3's shapes: its dimensions fill in what
+  // a row's conditions leave out.
+  absl::StatusOr<ModelSpec> model = LoadModel(model_path);
+  if (!model.ok()) return model.status();
+  Checker checker{std::string(csv_path), std::string(hw_dir), *model};
   for (absl::string_view col : {"id", "value", "hardware", "conditions"}) {
     if (table->Column(col) < 0) {
       return absl::InvalidArgumentError(absl::StrCat(csv_path, ":1: missing column '", col, "'"));

@@ -40,12 +40,15 @@ struct KernelCheck final {
   double Error() const { return predicted / published - 1.0; }
 };
 
-// CheckKernelTable() reads the CSV at `csv_path` and the hardware files under
-// `hw_dir`. A missing column, an unparsable shape or figure in a row it
-// handles, or a hardware file that does not load is an error naming the file
+// CheckKernelTable() reads the CSV at `csv_path`, the hardware files under
+// `hw_dir` and the model whose shapes the kernels run (`model_path`: its MLA
+// dimensions, hidden size and experts per token fill in what a row's
+// conditions leave out). A missing column, an unparsable shape or figure in a
+// row it handles, or a file that does not load is an error naming the file
 // and the line.
-[[nodiscard]] absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(absl::string_view csv_path,
-                                                                        absl::string_view hw_dir);
+[[nodiscard]] absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(
+    absl::string_view csv_path, absl::string_view hw_dir,
+    absl::string_view model_path = "models/deepseek_v3.textproto");
 
 }  // namespace perfmodel
 
