@@ -42,7 +42,7 @@ std::vector<int64_t> TraceLengths() {
 
 absl::StatusOr<Setup> SeedSetup() { return LoadSetup(SetupPaths{}); }
 
-// Runs RunSweep() over `configs` in turn; counts batches evaluated as items.
+// Runs RunSweep() over `configs` in turn; reports sweeps per second.
 void RunSweeps(benchmark::State& state, const Setup& setup, std::vector<SweepConfig>& configs) {
   std::size_t i = 0;
   int64_t last_max = 0;
@@ -58,6 +58,8 @@ void RunSweeps(benchmark::State& state, const Setup& setup, std::vector<SweepCon
     benchmark::DoNotOptimize(r->rows.data());
   }
   state.counters["max_batch"] = static_cast<double>(last_max);
+  state.counters["sweeps_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_SweepFixedContext(benchmark::State& state) {
