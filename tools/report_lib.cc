@@ -1,5 +1,6 @@
 #include "tools/report_lib.h"
 
+#include <cmath>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +47,16 @@ absl::Status ApplyOverrides(int64_t batch_per_dp, int64_t context_tokens, Deploy
   }
   if (batch_per_dp > 0) d.batch_per_dp = batch_per_dp;
   if (context_tokens > 0) d.context_tokens = context_tokens;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyHostGapOverride(double host_gap_ms, DeploymentSpec& d) {
+  if (host_gap_ms == -1) return absl::OkStatus();
+  if (!(host_gap_ms >= 0) || !std::isfinite(host_gap_ms)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--host_gap_ms: must be >= 0 (or -1 for the deployment's), got ", host_gap_ms));
+  }
+  d.host_gap = Milliseconds(host_gap_ms);
   return absl::OkStatus();
 }
 

@@ -53,6 +53,12 @@ struct Setup final {
 [[nodiscard]] absl::Status ApplyOverrides(int64_t batch_per_dp, int64_t context_tokens,
                                           DeploymentSpec& d);
 
+// ApplyHostGapOverride() replaces the deployment's host gap between forwards
+// when `host_gap_ms` >= 0 (-1 keeps the file's; other negatives are an error
+// naming --host_gap_ms). With 0 the SLA is the forward alone, as the seed's
+// own simulator counted it.
+[[nodiscard]] absl::Status ApplyHostGapOverride(double host_gap_ms, DeploymentSpec& d);
+
 // CheckMemory() is OK when the step's memory fits the GPU, else
 // ResourceExhausted saying by how much, e.g. "deployment 'x' on H100-SXM5:
 // needs 91.2 GB per GPU (weights 70.1, KV cache 13.1, reserve 8.0) of 80.0 GB:

@@ -79,6 +79,12 @@ TEST(ReportMatrixTest, OverridesAreValidated) {
   DeploymentSpec d;
   EXPECT_THAT(std::string(ApplyOverrides(-1, 0, d).message()), HasSubstr("--batch_per_dp"));
   EXPECT_THAT(std::string(ApplyOverrides(0, -5, d).message()), HasSubstr("--context_tokens"));
+  EXPECT_THAT(std::string(ApplyHostGapOverride(-2, d).message()), HasSubstr("--host_gap_ms"));
+  d.host_gap = Milliseconds(1.3);
+  EXPECT_TRUE(ApplyHostGapOverride(-1, d).ok());
+  EXPECT_EQ(d.host_gap, Milliseconds(1.3));
+  EXPECT_TRUE(ApplyHostGapOverride(0, d).ok());
+  EXPECT_EQ(d.host_gap, Duration::Zero());
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ ABSL_FLAG(std::string, search, "bisection",
           "bisection (O(log range); exact only where step time is monotone in batch)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
+ABSL_FLAG(double, host_gap_ms, -1,
+          "override the deployment's host gap between forwards, ms (-1: keep; 0: the forward alone)");
 ABSL_FLAG(std::string, svg, "", "also write a plot of tokens/s vs batch to this SVG file");
 
 namespace perfmodel {
@@ -79,6 +81,10 @@ absl::Status Run(const std::vector<char*>& positional, std::string* out) {
                                            .hardware = absl::GetFlag(FLAGS_hw),
                                            .deployment = absl::GetFlag(FLAGS_deployment)});
   if (!setup.ok()) return setup.status();
+  if (absl::Status s = ApplyHostGapOverride(absl::GetFlag(FLAGS_host_gap_ms), setup->deployment);
+      !s.ok()) {
+    return s;
+  }
   const SweepFlags flags{.batch_min = absl::GetFlag(FLAGS_batch_min),
                          .batch_max = absl::GetFlag(FLAGS_batch_max),
                          .batch_step = absl::GetFlag(FLAGS_batch_step),

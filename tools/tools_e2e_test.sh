@@ -18,6 +18,8 @@ e2e_expect_exit "$report" 2 'report: --batch_per_dp: must be >= 1' --batch_per_d
 e2e_expect_exit "$report" 2 'report: hw/none.textproto: cannot open file' --hw=hw/none.textproto
 e2e_expect_exit "$report" 2 'report: --format:' --format=yaml
 e2e_expect_exit "$report" 3 'over by' --context_tokens=1048576 --batch_per_dp=512
+e2e_expect_ok "$report" 'host_gap_ms                    0.00' --host_gap_ms=0
+e2e_expect_exit "$report" 2 'report: --host_gap_ms: must be >= 0' --host_gap_ms=-5
 
 op=$(e2e_find op)
 e2e_expect_ok "$op" 'tflops' --op=gemm --m=64 --n=2112 --k=7168
