@@ -5,12 +5,18 @@
 
 #include <cstring>
 
+#include "deployments/llama3_1_70b_tp8_spec.h"
+#include "deployments/qwen3_235b_dp8_ep8_spec.h"
 #include "deployments/seed_decode_spec.h"
+#include "hw/b200_spec.h"
+#include "hw/h100_sxm_spec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hw/h200_sxm_spec.h"
 #include "loader/load.h"
 #include "models/deepseek_v3_spec.h"
+#include "models/llama3_1_70b_spec.h"
+#include "models/qwen3_235b_a22b_spec.h"
 #include "perfmodel/graph.h"
 #include "perfmodel/testing/matchers.h"
 
@@ -33,6 +39,21 @@ static_assert(kSeedStep.PartCount(Part::kHead) == 1);
 static_assert(kSeedStep.memory.Fits());
 // A scheduler can check an SLA at compile time.
 static_assert(MeetsTpot(kSeedStep.sla, Milliseconds(16.6)));
+
+// The GQA families compose at compile time too: Llama (dense) on H100 and
+// Qwen3 (MoE in every layer, no MTP) on B200.
+constexpr StepResult kLlamaStep = GqaDecode::Estimate(specs::kLlama31_70b, specs::kH100Sxm,
+                                                      specs::kLlama70bTp8);
+static_assert(kLlamaStep.PartCount(Part::kDense) == 80);
+static_assert(kLlamaStep.PartCount(Part::kMoe) == 0);
+static_assert(kLlamaStep.PartCount(Part::kMtp) == 0);
+static_assert(kLlamaStep.Find("o_allreduce", Part::kDense) != nullptr);  // attention TP 8
+static_assert(kLlamaStep.memory.Fits());
+constexpr StepResult kQwenStep = GqaDecode::Estimate(specs::kQwen3_235bA22b, specs::kB200,
+                                                     specs::kQwen235bDp8Ep8);
+static_assert(kQwenStep.PartCount(Part::kMoe) == 94);
+static_assert(kQwenStep.Find("shared_up_gate", Part::kMoe) == nullptr);  // no shared expert
+static_assert(kQwenStep.Find("dispatch", Part::kMoe) != nullptr);
 
 // The tabulated compile-time path holds the same numbers as the full estimate.
 using SeedTable = TabulatedDecode<DeepSeekDecode, kDeepSeekV3, kH200Sxm, kSeedDecode, 32>;
