@@ -9,21 +9,12 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/synthetic_trace.h"
 #include "perfmodel/context.h"
 
 namespace perfmodel {
 namespace {
 
-// 10,000 lengths drawn once from a long-tailed law (LogNormal mean 4096,
-// sigma 1, capped at 128K), standing in for a dataset's trace.
-std::vector<int64_t> TraceLengths() {
-  const ContextDistribution law =
-      ContextDistribution::LogNormal(TokenCount(4096), 1.0).value().WithCap(131072).value();
-  std::mt19937_64 rng(2024);
-  std::vector<int64_t> v(10000);
-  for (int64_t& x : v) x = law.Sample(rng);
-  return v;
-}
 
 void BM_NormalMaxTable(benchmark::State& state) {
   for (auto _ : state) {
@@ -34,7 +25,7 @@ BENCHMARK(BM_NormalMaxTable)->Unit(benchmark::kMillisecond);
 
 // Args: dp, batch, approximation (0 = kShiftedLogNormal, 1 = kNormal).
 void BM_AnalyticImbalance(benchmark::State& state) {
-  const ContextDistribution d = ContextDistribution::Empirical(TraceLengths()).value();
+  const ContextDistribution d = ContextDistribution::Empirical(SyntheticTraceLengths()).value();
   const auto approx = state.range(2) == 0 ? ImbalanceApproximation::kShiftedLogNormal
                                           : ImbalanceApproximation::kNormal;
   benchmark::DoNotOptimize(AnalyticImbalance(d, 1, 1));  // builds the table
@@ -51,7 +42,7 @@ BENCHMARK(BM_AnalyticImbalance)
 
 // Args: dp, batch, trials. Reports draws per second as items.
 void BM_MonteCarloImbalance(benchmark::State& state) {
-  const ContextDistribution d = ContextDistribution::Empirical(TraceLengths()).value();
+  const ContextDistribution d = ContextDistribution::Empirical(SyntheticTraceLengths()).value();
   std::mt19937_64 rng(1);
   for (auto _ : state) {
     benchmark::DoNotOptimize(
@@ -68,7 +59,7 @@ BENCHMARK(BM_MonteCarloImbalance)
 // Building the 10,000-length distribution with decode growth under a cap
 // (the cap binds, so the moments take 1024 partial-moment evaluations).
 void BM_BuildEmpiricalWithGrowth(benchmark::State& state) {
-  const std::vector<int64_t> v = TraceLengths();
+  const std::vector<int64_t> v = SyntheticTraceLengths();
   for (auto _ : state) {
     benchmark::DoNotOptimize(
         ContextDistribution::Empirical(v).value().WithDecodeGrowth(1024).value().WithCap(131072));

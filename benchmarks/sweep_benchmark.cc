@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/synthetic_trace.h"
 #include "perfmodel/context.h"
 #include "tools/report_lib.h"
 #include "tools/sweep_lib.h"
@@ -29,16 +30,6 @@
 namespace perfmodel {
 namespace {
 
-// 10,000 lengths drawn once from a long-tailed law (LogNormal mean 4096,
-// sigma 1, capped at 128K), standing in for a dataset's trace.
-std::vector<int64_t> TraceLengths() {
-  const ContextDistribution law =
-      ContextDistribution::LogNormal(TokenCount(4096), 1.0).value().WithCap(131072).value();
-  std::mt19937_64 rng(2024);
-  std::vector<int64_t> v(10000);
-  for (int64_t& x : v) x = law.Sample(rng);
-  return v;
-}
 
 absl::StatusOr<Setup> SeedSetup() { return LoadSetup(SetupPaths{}); }
 
@@ -98,7 +89,7 @@ void BM_SweepEmpirical10k(benchmark::State& state) {
     state.SkipWithError(std::string(c.status().message()).c_str());
     return;
   }
-  c->context = ContextDistribution::Empirical(TraceLengths()).value();
+  c->context = ContextDistribution::Empirical(SyntheticTraceLengths()).value();
   c->context_spec = "10,000-length trace";
   std::vector<SweepConfig> configs = {*std::move(c)};
   benchmark::DoNotOptimize(AnalyticImbalance(configs[0].context, 1, 1));  // builds the table
