@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchmarks/bench_compare.h"
 #include "benchmarks/benchmark_json.h"
+#include "tools/paths.h"
 
 ABSL_FLAG(double, threshold, 0.05, "smallest relative change that counts");
 ABSL_FLAG(double, noise_k, 3.0, "how many combined relative spreads a change must exceed");
@@ -40,18 +41,12 @@ ABSL_FLAG(bool, fail_on_regression, false, "exit 1 when any benchmark regressed"
 namespace perfmodel {
 namespace {
 
-std::string Resolve(const std::string& path) {
-  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || wd == nullptr) return path;
-  return absl::StrCat(wd, "/", path);
-}
-
 // Run() prints the table; the result says whether anything regressed.
 absl::StatusOr<bool> Run(const std::string& old_path, const std::string& new_path,
                          const bench::CompareOptions& options) {
-  absl::StatusOr<bench::BenchmarkFile> old_file = bench::ReadBenchmarkJson(Resolve(old_path));
+  absl::StatusOr<bench::BenchmarkFile> old_file = bench::ReadBenchmarkJson(ResolveInput(old_path));
   if (!old_file.ok()) return old_file.status();
-  absl::StatusOr<bench::BenchmarkFile> new_file = bench::ReadBenchmarkJson(Resolve(new_path));
+  absl::StatusOr<bench::BenchmarkFile> new_file = bench::ReadBenchmarkJson(ResolveInput(new_path));
   if (!new_file.ok()) return new_file.status();
   const std::vector<bench::ComparisonRow> rows =
       bench::CompareBenchmarks(*old_file, *new_file, options);

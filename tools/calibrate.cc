@@ -9,14 +9,13 @@
 // to the files the baseline names. Exit status 0, or 2 with a one-line message.
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "loader/load.h"
+#include "loader/status_macros.h"
 #include "tools/calibrate_lib.h"
 #include "tools/cli.h"
 #include "tools/paths.h"
@@ -51,20 +50,11 @@ absl::Status Run(std::string* out) {
   if (const std::string path = absl::GetFlag(FLAGS_out); !path.empty()) {
     absl::StatusOr<std::string> text = CalibratedTextproto(*in, *r);
     if (!text.ok()) return text.status();
-    // Check it loads before writing, then write whole (temp file + rename).
+    // Check it loads before writing, then write it whole.
     if (absl::StatusOr<LoadedHardware> check = ParseHardware(*text, path); !check.ok()) {
       return check.status();
     }
-    const std::string target = ResolveOutput(path);
-    const std::string temp = absl::StrCat(target, ".tmp");
-    {
-      std::ofstream f(temp);
-      f << *text;
-      if (!f) return absl::UnavailableError(absl::StrCat("--out: cannot write ", target));
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, target, ec);
-    if (ec) return absl::UnavailableError(absl::StrCat("--out: cannot write ", target));
+    PM_RETURN_IF_ERROR(WriteFileAtomically(ResolveOutput(path), *text));
   }
   *out = render::Render(CalibrateDocument(*in, *r), absl::GetFlag(FLAGS_format));
   return absl::OkStatus();

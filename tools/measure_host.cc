@@ -27,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "benchmarks/host_hardware.h"
+#include "tools/paths.h"
 #include "benchmarks/kernel_baseline.h"
 #include "loader/load.h"
 
@@ -41,19 +42,13 @@ ABSL_FLAG(std::string, json_label, "",
 namespace perfmodel {
 namespace {
 
-// Resolve() makes a relative path relative to where `bazel run` was started.
-std::string Resolve(const std::string& path) {
-  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || wd == nullptr) return path;
-  return absl::StrCat(wd, "/", path);
-}
 
 absl::Status Run(const std::string& json_path, const std::string& out_path,
                  const std::string& cpuinfo_path, const std::string& meminfo_path,
                  const std::string& label) {
   if (json_path.empty()) return absl::InvalidArgumentError("--benchmark_json is required");
   absl::StatusOr<bench::KernelBaselines> baselines =
-      bench::LoadKernelBaselines(Resolve(json_path));
+      bench::LoadKernelBaselines(ResolveInput(json_path));
   if (!baselines.ok()) return baselines.status();
   absl::StatusOr<bench::HostMeasurements> m = bench::DeriveHostMeasurements(*baselines);
   if (!m.ok()) return m.status();
@@ -76,17 +71,7 @@ absl::Status Run(const std::string& json_path, const std::string& out_path,
     std::cout << text;
     return absl::OkStatus();
   }
-  const std::string target = Resolve(out_path);
-  const std::string tmp = absl::StrCat(target, ".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return absl::NotFoundError(absl::StrCat(out_path, ": cannot open for writing"));
-    f << text;
-    if (!f.flush()) return absl::DataLossError(absl::StrCat(out_path, ": write error"));
-  }
-  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
-    return absl::DataLossError(absl::StrCat(out_path, ": cannot replace the file"));
-  }
+  if (absl::Status w = WriteFileAtomically(ResolveOutput(out_path), text); !w.ok()) return w;
   std::cerr << absl::StrFormat("measure_host: wrote %s (fp32 %.2f GFLOP/s, %.2f GB/s)\n",
                                out_path, m->fp32_peak / GigaflopsPerSecond(1),
                                ToGigabytesPerSecond(m->bandwidth));

@@ -865,25 +865,5 @@ std::string BaselineTextproto(const ImportResult& r, absl::string_view generated
   return s;
 }
 
-absl::Status WriteFileAtomically(absl::string_view path, absl::string_view contents) {
-  const std::string target(path);
-  const std::string tmp = absl::StrCat(target, ".tmp.", ::getpid());
-  auto fail = [&](absl::string_view what, int e) {
-    std::remove(tmp.c_str());
-    const std::string msg = absl::StrCat(target, ": cannot ", what, ": ", std::strerror(e));
-    if (e == EACCES || e == EPERM || e == EROFS) return absl::PermissionDeniedError(msg);
-    if (e == ENOENT || e == ENOTDIR) return absl::NotFoundError(msg);
-    return absl::UnavailableError(msg);
-  };
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return fail("create a temporary file beside it", errno);
-    f.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    f.flush();
-    if (!f) return fail("write", errno);
-  }
-  if (std::rename(tmp.c_str(), target.c_str()) != 0) return fail("rename the temporary file", errno);
-  return absl::OkStatus();
-}
 
 }  // namespace perfmodel::nsys

@@ -49,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "tools/csv.h"
+#include "tools/paths.h"
 #include "perfmodel/units.h"
 #include "proto/baseline.pb.h"
 #include "proto/nsys_rules.pb.h"
@@ -191,12 +192,8 @@ struct ImportResult {
 [[nodiscard]] std::string BaselineTextproto(const ImportResult& result,
                                             absl::string_view generated_by);
 
-// WriteFileAtomically() writes `contents` to a temporary file beside `path`
-// and renames it over `path`, so `path` is never left half-written. Errors
-// name the path (NotFound: no such directory; PermissionDenied; otherwise
-// Unavailable) and leave no temporary file behind.
-[[nodiscard]] absl::Status WriteFileAtomically(absl::string_view path,
-                                               absl::string_view contents);
+// WriteFileAtomically() is tools/paths.h's.
+using ::perfmodel::WriteFileAtomically;
 
 }  // namespace perfmodel::nsys
 

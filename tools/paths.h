@@ -10,12 +10,14 @@
 //   ResolveInput("models/deepseek_v3.textproto") // found in runfiles when the user's
 //                                                // folder has no such file
 //   ResolveOutput("out.textproto")              // "$BUILD_WORKING_DIRECTORY/out.textproto"
+//   WriteFileAtomically(path, text)              // all of it, or nothing
 
 #ifndef TOOLS_PATHS_H_
 #define TOOLS_PATHS_H_
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace perfmodel {
@@ -29,6 +31,13 @@ std::string ResolveInput(absl::string_view path);
 // ResolveOutput() returns `path` if absolute, else under
 // BUILD_WORKING_DIRECTORY when set, else `path`.
 std::string ResolveOutput(absl::string_view path);
+
+// WriteFileAtomically() writes `contents` to a temporary file beside `path`
+// and renames it over `path`, so `path` is never left half-written. Errors
+// name the path (NotFound: no such directory; PermissionDenied; otherwise
+// Unavailable) and leave no temporary file behind.
+[[nodiscard]] absl::Status WriteFileAtomically(absl::string_view path,
+                                               absl::string_view contents);
 
 }  // namespace perfmodel
 

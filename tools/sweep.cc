@@ -105,11 +105,11 @@ absl::Status Run(const std::vector<char*>& positional, std::string* out) {
   absl::StatusOr<SweepResult> result = RunSweep(*setup, *config);
   if (!result.ok()) return result.status();
   if (!svg_path.empty()) {
-    const std::string path = ResolveOutput(svg_path);
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << SweepSvg(*setup, *config, *result);
-    file.close();
-    if (!file) return absl::InvalidArgumentError(absl::StrCat("--svg: cannot write ", path));
+    if (absl::Status s =
+            WriteFileAtomically(ResolveOutput(svg_path), SweepSvg(*setup, *config, *result));
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--svg: ", s.message()));
+    }
   }
   *out = render::Render(SweepDocument(*setup, *config, *result), absl::GetFlag(FLAGS_format));
   return absl::OkStatus();

@@ -30,7 +30,7 @@ expect_bad "sweep: --context: 'lognormal:4096': expected lognormal:MEAN:SIGMA" \
 expect_bad 'sweep: --context: lognormal:4096:7: sigma: must be in (0, 3]' --context=lognormal:4096:7
 expect_bad 'sweep: --tpot_ms: conflicts with --user_tps' --user_tps=60 --tpot_ms=16
 expect_bad 'sweep: --user_tps: Illegal value' --user_tps=abc
-expect_bad 'sweep: --svg: cannot write' --svg=/no/such/dir/plot.svg
+expect_bad 'sweep: --svg: /no/such/dir/plot.svg: cannot create' --svg=/no/such/dir/plot.svg
 expect_bad 'no/such/model.textproto' --model=no/such/model.textproto
 
 e2e_finish
