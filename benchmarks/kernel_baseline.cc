@@ -35,7 +35,21 @@ bool IsLibraryComponent(absl::string_view c) {
          absl::StartsWith(c, "threads:");
 }
 
+constexpr ElementwiseRule kElementwiseRules[] = {
+    {"rms_norm", 2.0, 2.0, 5.0, 2.0},
+    {"add_rms_norm", 4.0, 4.0, 6.0, 2.0},
+    {"silu_and_mul", 4.0, 2.0, 6.0, 0.0},
+    {"quant_fp8", 2.0, 1.0 + 4.0 / 128.0, 4.0, 0.0},
+};
+
 }  // namespace
+
+const ElementwiseRule* ElementwiseRuleFor(absl::string_view op) {
+  for (const ElementwiseRule& r : kElementwiseRules) {
+    if (op == r.op) return &r;
+  }
+  return nullptr;
+}
 
 const char* KernelKindName(KernelKind k) {
   switch (k) {
@@ -44,6 +58,8 @@ const char* KernelKindName(KernelKind k) {
     case KernelKind::kAttention: return "attention";
     case KernelKind::kMemory: return "memory";
     case KernelKind::kPeak: return "peak";
+    case KernelKind::kElementwise: return "elementwise";
+    case KernelKind::kLaunch: return "launch";
   }
   return "?";
 }
@@ -74,15 +90,37 @@ absl::StatusOr<KernelName> ParseKernelName(absl::string_view name) {
     out.kind = KernelKind::kPeak;
     keys = {"flop"};
     suffix = family.substr(5);
+  } else if (absl::StartsWith(family, "elementwise_")) {
+    out.kind = KernelKind::kElementwise;
+    keys = {"tokens", "width"};
+    suffix = family.substr(12);
+  } else if (absl::StartsWith(family, "launch_")) {
+    out.kind = KernelKind::kLaunch;
+    keys = {"kernels"};
+    suffix = family.substr(7);
   } else {
     return NameError(name, absl::StrCat("unknown kernel family \"", family,
                                         "\"; expected gemm_<dtype>, grouped_gemm_<dtype>, "
-                                        "attention_<dtype>, memory_<op> or peak_<dtype>"));
+                                        "attention_<dtype>, memory_<op>, peak_<dtype>, "
+                                        "elementwise_<op> or launch_<op>"));
   }
   if (out.kind == KernelKind::kMemory) {
     if (suffix != "read" && suffix != "triad" && suffix != "copy") {
       return NameError(name, absl::StrCat("unknown memory op \"", suffix,
                                           "\"; expected read, triad or copy"));
+    }
+    out.op = std::string(suffix);
+  } else if (out.kind == KernelKind::kElementwise) {
+    if (ElementwiseRuleFor(suffix) == nullptr) {
+      std::vector<const char*> ops;
+      for (const ElementwiseRule& r : kElementwiseRules) ops.push_back(r.op);
+      return NameError(name, absl::StrCat("unknown elementwise op \"", suffix, "\"; expected ",
+                                          absl::StrJoin(ops, ", ")));
+    }
+    out.op = std::string(suffix);
+  } else if (out.kind == KernelKind::kLaunch) {
+    if (suffix != "empty") {
+      return NameError(name, absl::StrCat("unknown launch op \"", suffix, "\"; expected empty"));
     }
     out.op = std::string(suffix);
   } else if (!ParseDType(suffix, &out.dtype)) {
@@ -143,6 +181,13 @@ absl::StatusOr<KernelName> ParseKernelName(absl::string_view name) {
     case KernelKind::kPeak:
       s.flop = FlopCount(static_cast<double>(get("flop")));
       break;
+    case KernelKind::kElementwise:
+      s.tokens = get("tokens");
+      s.width = get("width");
+      break;
+    case KernelKind::kLaunch:
+      s.kernels = get("kernels");
+      break;
   }
   return out;
 }
@@ -161,6 +206,9 @@ Flops KernelFlops(const KernelName& k) {
       return Flops::Zero();
     case KernelKind::kPeak:
       return s.flop;
+    case KernelKind::kElementwise:
+    case KernelKind::kLaunch:
+      return Flops::Zero();
   }
   return Flops::Zero();
 }
@@ -182,7 +230,14 @@ Bytes KernelBytes(const KernelName& k) {
     case KernelKind::kMemory:
       return s.bytes;
     case KernelKind::kPeak:
+    case KernelKind::kLaunch:
       return Bytes::Zero();
+    case KernelKind::kElementwise: {
+      const ElementwiseRule& r = *ElementwiseRuleFor(k.op);
+      return ByteCount(static_cast<double>(s.tokens * s.width) *
+                           (r.read_bytes + r.written_bytes) +
+                       static_cast<double>(s.width) * r.row_bytes);
+    }
   }
   return Bytes::Zero();
 }

@@ -16,6 +16,9 @@
 //                        values are the first v_head_dim key columns
 //   memory_<op>          bytes    (op: read, triad, copy; bytes moved per iteration)
 //   peak_<dtype>         flop     (FLOP per iteration)
+//   elementwise_<op>     tokens width   one fused kernel over tokens x width
+//                        elements (op and its bytes: ElementwiseRules() below)
+//   launch_<op>          kernels  (op: empty; kernels launched per iteration)
 //
 //   <dtype>: fp32, bf16, fp16, fp8, fp4. Components Google Benchmark appends
 //   itself (min_time:, min_warmup_time:, iterations:, repeats:, threads:,
@@ -47,10 +50,10 @@
 
 namespace perfmodel::bench {
 
-enum class KernelKind { kGemm, kGroupedGemm, kAttention, kMemory, kPeak };
+enum class KernelKind { kGemm, kGroupedGemm, kAttention, kMemory, kPeak, kElementwise, kLaunch };
 
 // KernelKindName() is the family prefix: "gemm", "grouped_gemm", "attention",
-// "memory" or "peak".
+// "memory", "peak", "elementwise" or "launch".
 const char* KernelKindName(KernelKind k);
 
 // The shape keys; those a kind does not use stay 0.
@@ -59,13 +62,31 @@ struct KernelShape {
   int64_t batch = 0, heads = 0, q_tokens = 0, context = 0, head_dim = 0, v_head_dim = 0;
   Bytes bytes;  // memory
   Flops flop;   // peak
+  int64_t tokens = 0, width = 0;  // elementwise
+  int64_t kernels = 0;            // launch
 };
+
+// What one elementwise kernel moves and computes, per element of its
+// tokens x width output (row_bytes: per column, once per kernel, e.g. a norm's
+// BF16 weight). The GPU script's kernels (benchmarks/gpu/measure_kernels.py)
+// and the cost model's ops (perfmodel/graph.h) move these bytes:
+//   rms_norm      BF16 in, BF16 out, the weight             2 + 2, row 2
+//   add_rms_norm  also reads and writes the residual        4 + 4, row 2
+//   silu_and_mul  reads gate and up, writes BF16            4 + 2
+//   quant_fp8     BF16 in, e4m3 out + an FP32 scale per 128 2 + 1 + 4/128
+struct ElementwiseRule {
+  const char* op;
+  double read_bytes, written_bytes, flops, row_bytes;
+};
+// ElementwiseRuleFor() is the rule of `op`, or nullptr.
+const ElementwiseRule* ElementwiseRuleFor(absl::string_view op);
 
 // What a benchmark name says.
 struct KernelName {
   KernelKind kind = KernelKind::kGemm;
-  DType dtype = DType::kFp32;  // memory: kFp32 (unused)
-  std::string op;              // memory: "read", "triad" or "copy"; else empty
+  DType dtype = DType::kFp32;  // memory, elementwise, launch: kFp32 (unused)
+  std::string op;              // memory: "read", "triad" or "copy"; elementwise: the
+                               // rule's op; launch: "empty"; else empty
   KernelShape shape;
 };
 
@@ -94,7 +115,8 @@ struct KernelBaselines {
 // KernelFlops() is the FLOP one call does:
 //   gemm 2MNK; grouped_gemm 2 groups M N K;
 //   attention 2 batch q_tokens heads context (head_dim + v_head_dim)
-//     (exp, max and rescaling are not counted); memory 0; peak the name's flop.
+//     (exp, max and rescaling are not counted); memory 0; peak the name's flop;
+//   elementwise and launch 0 (not counted: memory-bound).
 Flops KernelFlops(const KernelName& k);
 
 // KernelBytes() is the DRAM/HBM traffic one call needs at least, inputs at the
@@ -102,7 +124,8 @@ Flops KernelFlops(const KernelName& k);
 //   gemm in (MK + KN) + out MN; grouped_gemm: groups x that;
 //   attention batch (in context head_dim + in q_tokens heads head_dim
 //     + out q_tokens heads v_head_dim)  (the latent KV is read once);
-//   memory: the name's bytes; peak 0.
+//   memory: the name's bytes; peak 0;
+//   elementwise tokens width (read + written) + width row_bytes; launch 0.
 Bytes KernelBytes(const KernelName& k);
 
 // ParseKernelBaselines() reads every benchmark of a parsed file with `clock`

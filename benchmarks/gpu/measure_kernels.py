@@ -23,12 +23,24 @@
 #                             torch.bmm over 8 experts with M tokens each (a
 #                             balanced EP rank: 256 experts / EP32), expert
 #                             up+gate (4096 x 7168) and down (7168 x 2048)
+#   grouped_gemm_fp8/...      the same through torch._scaled_grouped_mm (e4m3,
+#                             row-wise scales, bf16 out); skipped where missing
 #   attention_bf16/batch:64/heads:128/q_tokens:q/context:L/head_dim:576/v_head_dim:512
 #                             absorbed-MLA decode as plain bmm -> softmax ->
 #                             bmm (scores materialised in HBM; NOT FlashMLA),
 #                             q in 1..3 (MTP), L in 4K/6K/8K; keys are the 576
 #                             latent+rope columns, values their first 512
-#   memory_copy/bytes:2147483648  dst.copy_(src) of 1 GiB: bytes read + written
+#   memory_copy/bytes:2147483648  dst.copy_(src) of 1 GiB of float32: bytes read + written
+#   memory_read/bytes:2147483648  torch.sum over 2 GiB of float32: bytes read
+#   elementwise_<op>/tokens:t/width:w
+#                             one fused Triton kernel per op, t in 64..32768:
+#                             rms_norm (bf16 in/out, w = 7168), add_rms_norm
+#                             (also reads and writes the residual), silu_and_mul
+#                             (reads gate and up, writes w = 18432 bf16 outputs),
+#                             quant_fp8 (per-token 1x128 groups: e4m3 + fp32
+#                             scale per group, w = 7168); inputs rotate past 4x L2
+#   launch_empty/kernels:1    one Triton kernel of one program that stores one
+#                             word: the fixed cost of a kernel inside a CUDA graph
 #
 # Timing: CUDA events around R = 5 repetitions of n back-to-back calls
 # (n sized to ~20 ms, calls captured in one CUDA graph when capture works, so
@@ -64,6 +76,15 @@ ATTENTION_Q_TOKENS = [1, 2, 3]
 ATTENTION_CONTEXT = [4096, 6144, 8192]
 HEAD_DIM, V_HEAD_DIM = 576, 512
 COPY_BYTES = 1 << 30
+ELEMENTWISE_TOKENS = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
+HIDDEN, INTERMEDIATE = 7168, 18432
+# op: (width, bytes read per element, bytes written per element, bytes per row)
+ELEMENTWISE = {
+    "rms_norm": (HIDDEN, 2.0, 2.0, 0.0),
+    "add_rms_norm": (HIDDEN, 4.0, 4.0, 0.0),
+    "silu_and_mul": (INTERMEDIATE, 4.0, 2.0, 0.0),
+    "quant_fp8": (HIDDEN, 2.0, 1.0 + 4.0 / 128.0, 0.0),
+}
 REPETITIONS = 5
 TARGET_MS = 20.0
 BUDGET_S = 200.0  # stop measuring (rows written as skipped) well inside 4 minutes
@@ -81,6 +102,17 @@ def grouped_name(dtype, g, m, n, k):
 def attention_name(dtype, b, h, q, ctx):
     return (f"attention_{dtype}/batch:{b}/heads:{h}/q_tokens:{q}/context:{ctx}"
             f"/head_dim:{HEAD_DIM}/v_head_dim:{V_HEAD_DIM}")
+
+
+def elementwise_name(op, t, w):
+    return f"elementwise_{op}/tokens:{t}/width:{w}"
+
+
+def elementwise_work(op, t):
+    """FLOP (not counted: 0) and HBM bytes of one call; norms also read their weight."""
+    w, rd, wr, _ = ELEMENTWISE[op]
+    weight = 2.0 * w if op.endswith("rms_norm") else 0.0
+    return 0.0, t * w * (rd + wr) + weight
 
 
 def out_bytes(dtype):
@@ -103,18 +135,25 @@ def attention_work(dtype, b, h, q, ctx):
 
 
 def plan():
-    """Every row: (name, flop, bytes, builder key, args), in output order."""
-    rows = []
+    """Every row: (name, flop, bytes, builder key, args), in output order (the cheap
+    elementwise rows first: they set the hardware's elementwise factors)."""
+    rows = [("launch_empty/kernels:1", 0.0, 0.0, "launch_empty", ())]
+    for op in ELEMENTWISE:
+        for t in ELEMENTWISE_TOKENS:
+            flop, nbytes = elementwise_work(op, t)
+            rows.append((elementwise_name(op, t, ELEMENTWISE[op][0]), flop, nbytes,
+                         "elementwise_" + op, (t, ELEMENTWISE[op][0])))
     for dtype in ("bf16", "fp8"):
         for m in DECODE_M + [PREFILL_M]:
             for n, k in PROJECTIONS:
                 flop, nbytes = gemm_work(dtype, m, n, k)
                 rows.append((gemm_name(dtype, m, n, k), flop, nbytes, "gemm_" + dtype, (m, n, k)))
-    for m in DECODE_M:
-        for n, k in EXPERT_SHAPES:
-            flop, nbytes = gemm_work("bf16", m, n, k, EXPERTS)
-            rows.append((grouped_name("bf16", EXPERTS, m, n, k), flop, nbytes, "grouped_bf16",
-                         (EXPERTS, m, n, k)))
+    for dtype in ("bf16", "fp8"):
+        for m in DECODE_M:
+            for n, k in EXPERT_SHAPES:
+                flop, nbytes = gemm_work(dtype, m, n, k, EXPERTS)
+                rows.append((grouped_name(dtype, EXPERTS, m, n, k), flop, nbytes,
+                             "grouped_" + dtype, (EXPERTS, m, n, k)))
     for q in ATTENTION_Q_TOKENS:
         for ctx in ATTENTION_CONTEXT:
             flop, nbytes = attention_work("bf16", ATTENTION_BATCH, ATTENTION_HEADS, q, ctx)
@@ -122,6 +161,8 @@ def plan():
                          nbytes, "attention_bf16", (ATTENTION_BATCH, ATTENTION_HEADS, q, ctx)))
     rows.append((f"memory_copy/bytes:{2 * COPY_BYTES}", 0.0, 2 * COPY_BYTES, "copy",
                  (COPY_BYTES,)))
+    rows.append((f"memory_read/bytes:{2 * COPY_BYTES}", 0.0, 2 * COPY_BYTES, "read",
+                 (2 * COPY_BYTES,)))
     return rows
 
 
@@ -167,6 +208,18 @@ def build(torch, key, args, l2_bytes):
                       2 * g * k * n, l2_bytes)
         c = torch.empty(g, m, n, device=dev, dtype=torch.bfloat16)
         return lambda i: torch.bmm(a, ws[i % len(ws)], out=c)
+    if key == "grouped_fp8":
+        g, m, n, k = args
+        if not hasattr(torch, "_scaled_grouped_mm"):
+            raise RuntimeError("torch._scaled_grouped_mm unavailable in this PyTorch")
+        f8 = torch.float8_e4m3fn
+        a = torch.randn(g, m, k, device=dev).to(f8)
+        ws = rotating(lambda: torch.randn(g, n, k, device=dev).to(f8).transpose(-2, -1),
+                      g * k * n, l2_bytes)
+        sa = torch.ones(g, m, device=dev, dtype=torch.float32)
+        sb = torch.ones(g, n, device=dev, dtype=torch.float32)
+        return lambda i: torch._scaled_grouped_mm(a, ws[i % len(ws)], sa, sb,
+                                                  out_dtype=torch.bfloat16)
     if key == "attention_bf16":
         b, h, q, ctx = args
         rows = q * h
@@ -182,10 +235,187 @@ def build(torch, key, args, l2_bytes):
         return run
     if key == "copy":
         (nbytes,) = args
-        src = torch.empty(nbytes, device=dev, dtype=torch.uint8).random_(0, 255)
+        src = torch.randn(nbytes // 4, device=dev, dtype=torch.float32)
         dst = torch.empty_like(src)
         return lambda i: dst.copy_(src)
+    if key == "read":
+        (nbytes,) = args
+        src = torch.randn(nbytes // 4, device=dev, dtype=torch.float32)
+        total = torch.empty((), device=dev, dtype=torch.float32)
+        return lambda i: torch.sum(src, dim=0, out=total)
+    if key == "launch_empty" or key.startswith("elementwise_"):
+        return build_triton(torch, key, args, l2_bytes)
     raise ValueError(key)
+
+
+_TRITON = {}
+
+
+def triton_kernels():
+    """The Triton kernels of the elementwise rows (compiled on first use)."""
+    if _TRITON:
+        return _TRITON
+    import triton
+    import triton.language as tl
+
+    @triton.jit
+    def empty(out):
+        tl.store(out, 1)
+
+    @triton.jit
+    def rms_norm(x, w, y, width, eps, BLOCK: tl.constexpr):
+        row = tl.program_id(0).to(tl.int64)
+        cols = tl.arange(0, BLOCK)
+        mask = cols < width
+        v = tl.load(x + row * width + cols, mask=mask, other=0.0).to(tl.float32)
+        r = tl.rsqrt(tl.sum(v * v, axis=0) / width + eps)
+        g = tl.load(w + cols, mask=mask, other=0.0).to(tl.float32)
+        tl.store(y + row * width + cols, (v * r * g).to(tl.bfloat16), mask=mask)
+
+    @triton.jit
+    def add_rms_norm(x, res, w, y, width, eps, BLOCK: tl.constexpr):
+        row = tl.program_id(0).to(tl.int64)
+        cols = tl.arange(0, BLOCK)
+        mask = cols < width
+        v = (tl.load(x + row * width + cols, mask=mask, other=0.0).to(tl.float32) +
+             tl.load(res + row * width + cols, mask=mask, other=0.0).to(tl.float32))
+        tl.store(res + row * width + cols, v.to(tl.bfloat16), mask=mask)
+        r = tl.rsqrt(tl.sum(v * v, axis=0) / width + eps)
+        g = tl.load(w + cols, mask=mask, other=0.0).to(tl.float32)
+        tl.store(y + row * width + cols, (v * r * g).to(tl.bfloat16), mask=mask)
+
+    @triton.jit
+    def silu_and_mul(x, y, width, BLOCK: tl.constexpr):
+        row = tl.program_id(0).to(tl.int64)
+        cols = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        mask = cols < width
+        gate = tl.load(x + row * 2 * width + cols, mask=mask, other=0.0).to(tl.float32)
+        up = tl.load(x + row * 2 * width + width + cols, mask=mask, other=0.0).to(tl.float32)
+        act = gate / (1.0 + tl.exp(-gate)) * up
+        tl.store(y + row * width + cols, act.to(tl.bfloat16), mask=mask)
+
+    @triton.jit
+    def quant_fp8(x, y, scales, width, GROUPS: tl.constexpr):
+        # one program: GROUPS consecutive 128-wide groups of one token
+        row = tl.program_id(0).to(tl.int64)
+        g0 = tl.program_id(1) * GROUPS
+        gs = g0 + tl.arange(0, GROUPS)
+        offs = gs[:, None] * 128 + tl.arange(0, 128)[None, :]
+        mask = offs < width
+        v = tl.load(x + row * width + offs, mask=mask, other=0.0).to(tl.float32)
+        amax = tl.maximum(tl.max(tl.abs(v), axis=1), 1e-4)
+        scale = amax / 448.0
+        tl.store(y + row * width + offs, (v / scale[:, None]).to(tl.float8e4nv), mask=mask)
+        tl.store(scales + row * (width // 128) + gs, scale, mask=gs < width // 128)
+
+    _TRITON.update(empty=empty, rms_norm=rms_norm, add_rms_norm=add_rms_norm,
+                   silu_and_mul=silu_and_mul, quant_fp8=quant_fp8, triton=triton)
+    return _TRITON
+
+
+def build_triton(torch, key, args, l2_bytes):
+    k = triton_kernels()
+    dev = "cuda"
+    if key == "launch_empty":
+        word = torch.zeros(1, device=dev, dtype=torch.int32)
+        return lambda i: k["empty"][(1,)](word)
+    op = key[len("elementwise_"):]
+    t, w = args
+    block = k["triton"].next_power_of_2(w)
+    bf16 = torch.bfloat16
+    per_row_in = {"rms_norm": w, "add_rms_norm": w, "silu_and_mul": 2 * w, "quant_fp8": w}[op]
+    xs = rotating(lambda: torch.randn(t, per_row_in, device=dev, dtype=bf16),
+                  2 * t * per_row_in, l2_bytes)
+    if op == "rms_norm":
+        g = torch.randn(w, device=dev, dtype=bf16)
+        y = torch.empty(t, w, device=dev, dtype=bf16)
+        return lambda i: k["rms_norm"][(t,)](xs[i % len(xs)], g, y, w, 1e-6, BLOCK=block,
+                                             num_warps=8)
+    if op == "add_rms_norm":
+        g = torch.randn(w, device=dev, dtype=bf16)
+        res = rotating(lambda: torch.randn(t, w, device=dev, dtype=bf16), 2 * t * w, l2_bytes)
+        y = torch.empty(t, w, device=dev, dtype=bf16)
+        return lambda i: k["add_rms_norm"][(t,)](xs[i % len(xs)], res[i % len(res)], g, y, w,
+                                                 1e-6, BLOCK=block, num_warps=8)
+    if op == "silu_and_mul":
+        y = torch.empty(t, w, device=dev, dtype=bf16)
+        blk = 1024
+        grid = (t, (w + blk - 1) // blk)
+        return lambda i: k["silu_and_mul"][grid](xs[i % len(xs)], y, w, BLOCK=blk, num_warps=4)
+    if op == "quant_fp8":
+        y = torch.empty(t, w, device=dev, dtype=torch.float8_e4m3fn)
+        scales = torch.empty(t, w // 128, device=dev, dtype=torch.float32)
+        groups = 8
+        grid = (t, (w // 128 + groups - 1) // groups)
+        return lambda i: k["quant_fp8"][grid](xs[i % len(xs)], y, scales, w, GROUPS=groups,
+                                              num_warps=4)
+    raise ValueError(key)
+
+
+def check_triton(torch):
+    """Each elementwise kernel against a float32 reference once, on fresh random
+    inputs with the output poisoned first: ({op: relative error}, {op: why it is
+    not timed}). Errors: bf16 outputs ~4e-3, e4m3 ~3 %; NaN fails."""
+    dev = "cuda"
+    t, w, wi = 37, HIDDEN, INTERMEDIATE
+    bf16 = torch.bfloat16
+
+    def rel(out, ref):
+        return ((out.float() - ref).norm() / ref.norm()).item()
+
+    def norm_ref(v, g):
+        return v * torch.rsqrt((v * v).mean(-1, keepdim=True) + 1e-6) * g.float()
+
+    def rms(k):
+        x, g = torch.randn(t, w, device=dev, dtype=bf16), torch.randn(w, device=dev, dtype=bf16)
+        y = torch.full((t, w), float("nan"), device=dev, dtype=bf16)
+        k["rms_norm"][(t,)](x, g, y, w, 1e-6, BLOCK=8192, num_warps=8)
+        return rel(y, norm_ref(x.float(), g))
+
+    def add_rms(k):
+        x, g = torch.randn(t, w, device=dev, dtype=bf16), torch.randn(w, device=dev, dtype=bf16)
+        res = torch.randn(t, w, device=dev, dtype=bf16)
+        s = x.float() + res.float()
+        y = torch.full((t, w), float("nan"), device=dev, dtype=bf16)
+        k["add_rms_norm"][(t,)](x, res, g, y, w, 1e-6, BLOCK=8192, num_warps=8)
+        return max(rel(y, norm_ref(s, g)), rel(res, s))
+
+    def silu(k):
+        x = torch.randn(t, 2 * wi, device=dev, dtype=bf16)
+        y = torch.full((t, wi), float("nan"), device=dev, dtype=bf16)
+        k["silu_and_mul"][(t, (wi + 1023) // 1024)](x, y, wi, BLOCK=1024, num_warps=4)
+        ref = torch.nn.functional.silu(x.float()[:, :wi]) * x.float()[:, wi:]
+        return rel(y, ref)
+
+    def quant(k):
+        x = torch.randn(t, w, device=dev, dtype=bf16)
+        y = torch.empty(t, w, device=dev, dtype=torch.float8_e4m3fn)
+        sc = torch.full((t, w // 128), float("nan"), device=dev, dtype=torch.float32)
+        k["quant_fp8"][(t, (w // 128 + 7) // 8)](x, y, sc, w, GROUPS=8, num_warps=4)
+        deq = (y.float().view(t, w // 128, 128) * sc[:, :, None]).view(t, w)
+        return rel(deq, x.float())
+
+    def empty(k):
+        word = torch.zeros(1, device=dev, dtype=torch.int32)
+        k["empty"][(1,)](word)
+        return 0.0 if word.item() == 1 else float("nan")
+
+    errs, bad = {}, {}
+    try:
+        k = triton_kernels()
+    except Exception as e:
+        why = f"{type(e).__name__}: {e}".splitlines()[0]
+        return errs, {op: why for op in list(ELEMENTWISE) + ["launch_empty"]}
+    for op, check in (("launch_empty", empty), ("rms_norm", rms), ("add_rms_norm", add_rms),
+                      ("silu_and_mul", silu), ("quant_fp8", quant)):
+        try:
+            errs[op] = check(k)
+            torch.cuda.synchronize()
+            if not errs[op] < 0.07:
+                bad[op] = f"relative error {errs[op]:.3g} vs a float32 reference"
+        except Exception as e:
+            bad[op] = f"{type(e).__name__}: {e}".splitlines()[0]
+    return errs, bad
 
 
 def measure(torch, fn):
@@ -300,7 +530,10 @@ def context(extra):
         "timing": (f"CUDA events around {REPETITIONS} repetitions of n calls (CUDA graph when "
                    "capture works); per-call time; weights rotate past 4x L2"),
         "attention_impl": "bmm -> fp32 softmax -> bmm, bf16, scores in HBM (not FlashMLA)",
-        "grouped_gemm_impl": "torch.bmm, equal M per expert",
+        "grouped_gemm_impl": ("bf16: torch.bmm; fp8: torch._scaled_grouped_mm (row-wise "
+                              "scales); equal M per expert"),
+        "elementwise_impl": ("one fused Triton kernel per op (see measure_kernels.py), checked "
+                             "against float32 before timing"),
         "python": platform.python_version(),
     }
     ctx.update(extra)
@@ -312,10 +545,11 @@ def main(argv):
     parser.add_argument("--out", default="gpu_kernels.json", help="JSON file to write")
     parser.add_argument("--dry_run", action="store_true",
                         help="no GPU: write every row with placeholder times (layout check)")
-    parser.add_argument("--filter", default="", help="only rows whose name contains this")
+    parser.add_argument("--filter", default="", help="only rows whose name contains one of these (comma-separated)")
     args = parser.parse_args(argv)
 
-    rows = [r for r in plan() if args.filter in r[0]]
+    wanted = args.filter.split(",")
+    rows = [r for r in plan() if any(f in r[0] for f in wanted)]
     out = []
     if args.dry_run:
         extra = {"dry_run": "true: placeholder times, not measurements"}
@@ -342,12 +576,21 @@ def main(argv):
             "cuda": str(torch.version.cuda),
         }
         torch.backends.cuda.matmul.allow_tf32 = False
+        errs, unusable = check_triton(torch)
+        extra["triton_check_relative_error"] = ",".join(f"{k}:{v:.2e}" for k, v in errs.items())
+        print(f"triton kernels checked: {extra['triton_check_relative_error']}; "
+              f"unusable: {unusable}", file=sys.stderr)
         began = time.monotonic()
         methods = set()
         for i, (name, flop, nbytes, key, shape) in enumerate(rows):
             if time.monotonic() - began > BUDGET_S:
                 out.append(error_row(i, name, f"skipped: past the {BUDGET_S:.0f} s budget"))
                 continue
+            op = key[len("elementwise_"):] if key.startswith("elementwise_") else key
+            if op in unusable:
+                out.append(error_row(i, name, "skipped: " + unusable[op]))
+                continue
+            fn = None
             try:
                 fn = build(torch, key, shape, l2_bytes)
                 times_ms, n, method = measure(torch, fn)
