@@ -31,10 +31,52 @@ absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec&
       if (k->op == "copy") return Elementwise(bytes / 8, 4, 4, 0, hw);
       return Elementwise(bytes / 12, 8, 4, 2, hw);  // triad: a = b + s c
     }
+    case KernelKind::kElementwise: {
+      const ElementwiseRule& r = *ElementwiseRuleFor(k->op);
+      return Elementwise(static_cast<double>(s.tokens * s.width), r.read_bytes, r.written_bytes,
+                         r.flops, hw, 1, ByteCount(static_cast<double>(s.width) * r.row_bytes));
+    }
     case KernelKind::kPeak:
+    case KernelKind::kLaunch:
       break;
   }
-  return absl::NotFoundError(absl::StrCat(name, ": peak rows set the peak; not checked"));
+  return absl::NotFoundError(
+      absl::StrCat(name, ": peak rows set the peak, launch rows bound the fixed cost; not checked"));
+}
+
+absl::StatusOr<ElementwiseFit> FitElementwise(const KernelBaselines& b, const HardwareSpec& hw) {
+  // Minimise sum (fixed / t + bytes x inverse_rate / t - 1)^2: linear in
+  // (fixed, inverse_rate), so the normal equations of two unknowns.
+  double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+  ElementwiseFit fit;
+  for (const KernelMeasurement& m : b.kernels) {
+    if (m.kernel.kind == KernelKind::kLaunch) fit.launch_floor = m.time;
+    if (m.kernel.kind != KernelKind::kElementwise) continue;
+    const double t = ToSeconds(m.time);
+    const double x1 = 1.0 / t, x2 = ToBytes(KernelBytes(m.kernel)) / t;
+    a11 += x1 * x1;
+    a12 += x1 * x2;
+    a22 += x2 * x2;
+    b1 += x1;
+    b2 += x2;
+    ++fit.rows;
+  }
+  const double det = a11 * a22 - a12 * a12;
+  if (fit.rows < 2 || !(det > 0)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        b.origin, ": ", fit.rows, " elementwise rows of distinct sizes; the fit needs two"));
+  }
+  const double fixed_s = (a22 * b1 - a12 * b2) / det;
+  const double inverse_rate = (a11 * b2 - a12 * b1) / det;  // seconds per byte
+  if (!(inverse_rate > 0) || fixed_s < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        b.origin, ": the elementwise rows give a fixed cost of ", fixed_s * 1e6,
+        " us and ", inverse_rate > 0 ? 1e-9 / inverse_rate : 0.0,
+        " GB/s: not a memory-bound kernel family"));
+  }
+  fit.fixed = Seconds(fixed_s);
+  fit.memory_efficiency = BytesPerSecond::FromBase(1.0 / inverse_rate) / hw.hbm_bandwidth;
+  return fit;
 }
 
 absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(absl::string_view baseline_json,
@@ -48,7 +90,7 @@ absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(absl::string_view basel
     absl::StatusOr<OpCost> c = PredictKernel(m.name, hw->spec);
     if (c.status().code() == absl::StatusCode::kNotFound) continue;
     if (!c.ok()) return c.status();
-    rows.push_back(KernelCheckRow{m.name, KernelKindName(m.kernel.kind), m.time, c->kernel_time,
+    rows.push_back(KernelCheckRow{m.name, KernelKindName(m.kernel.kind), m.time, c->time(),
                                   c->bound});
   }
   return rows;

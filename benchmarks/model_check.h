@@ -15,7 +15,15 @@
 // attention -> MlaDecodeAttention() (one shared latent KV row per context
 // token; keys head_dim wide, values the first v_head_dim columns), memory ->
 // Elementwise() (read: all bytes read; copy: half read, half written; triad:
-// two thirds read, one third written). Peak rows set the peak: not checked.
+// two thirds read, one third written), elementwise -> Elementwise() with the
+// op's ElementwiseRule. Peak rows set the peak and launch rows bound the
+// per-kernel fixed cost from below: neither is checked. A prediction is the
+// op's whole time, kernel_launch_overhead included (0 on the CPU host).
+//
+// FitElementwise() sets a GPU's elementwise factors from its elementwise rows:
+//   absl::StatusOr<ElementwiseFit> f = FitElementwise(baselines, hw);
+//   f->fixed              // per-kernel fixed cost -> kernel_launch_overhead_us
+//   f->memory_efficiency  // -> ELEMENTWISE memory
 
 #ifndef BENCHMARKS_MODEL_CHECK_H_
 #define BENCHMARKS_MODEL_CHECK_H_
@@ -25,6 +33,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "benchmarks/kernel_baseline.h"
 #include "perfmodel/ops.h"
 #include "perfmodel/units.h"
 
@@ -46,8 +55,24 @@ struct KernelCheckRow final {
     absl::string_view baseline_json, absl::string_view hw_textproto);
 
 // PredictKernel() is the model's cost of one named kernel on `hw`; kinds it
-// does not check (peak) are NotFound.
+// does not check (peak, launch) are NotFound.
 [[nodiscard]] absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec& hw);
+
+// The two-parameter model of a memory-bound kernel, fitted to measurements:
+// time = fixed + bytes / (HBM bandwidth x memory_efficiency), least squares in
+// relative error (the rows span three decades of size).
+struct ElementwiseFit final {
+  Duration fixed;                // per kernel: launch, first-load latency, tail
+  double memory_efficiency = 0;  // of the hardware's HBM bandwidth
+  int rows = 0;
+  Duration launch_floor;         // the launch_empty row's time, if any (else 0)
+};
+
+// FitElementwise() fits the elementwise rows of `b` (bytes by KernelBytes())
+// on `hw`'s HBM bandwidth. Errors (FailedPrecondition): fewer than two rows,
+// or rows that give no positive bandwidth or a negative fixed cost.
+[[nodiscard]] absl::StatusOr<ElementwiseFit> FitElementwise(const KernelBaselines& b,
+                                                            const HardwareSpec& hw);
 
 }  // namespace perfmodel::bench
 

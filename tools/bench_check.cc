@@ -2,7 +2,11 @@
 // suite's or the GPU script's Google Benchmark JSON), with the error per kernel.
 //
 //   bazel run //tools:bench_check                      # the committed CPU baseline
-//   bazel run //tools:bench_check -- --baseline=baselines/gpu/h100.json --hw=hw/h100_sxm.textproto
+//   bazel run //tools:bench_check -- --baseline=baselines/gpu/h200_sxm.json --hw=hw/h200_sxm.textproto
+//
+// A baseline with elementwise rows (the GPU script's) also gets the fit of its
+// elementwise rows beside the hardware description's factors (see
+// benchmarks/model_check.h: FitElementwise()).
 //
 // Exit status 0, or 2 with a one-line message naming the bad flag or file.
 
@@ -15,7 +19,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "benchmarks/kernel_baseline.h"
 #include "benchmarks/model_check.h"
+#include "loader/load.h"
 #include "tools/cli.h"
 #include "tools/paths.h"
 #include "tools/render.h"
@@ -29,9 +35,12 @@ namespace perfmodel {
 namespace {
 
 absl::Status Run(std::string* out) {
-  absl::StatusOr<std::vector<bench::KernelCheckRow>> rows = bench::CheckKernels(
-      ResolveInput(absl::GetFlag(FLAGS_baseline)), ResolveInput(absl::GetFlag(FLAGS_hw)));
+  const std::string baseline = ResolveInput(absl::GetFlag(FLAGS_baseline));
+  const std::string hw_path = ResolveInput(absl::GetFlag(FLAGS_hw));
+  absl::StatusOr<std::vector<bench::KernelCheckRow>> rows = bench::CheckKernels(baseline, hw_path);
   if (!rows.ok()) return rows.status();
+  absl::StatusOr<LoadedHardware> hw = LoadHardware(hw_path);
+  if (!hw.ok()) return hw.status();
   using render::Value;
   render::Table t{.name = "kernels",
                   .title = "Measured kernels vs perfmodel (error = predicted / measured - 1)",
@@ -52,6 +61,30 @@ absl::Status Run(std::string* out) {
   }
   render::Document doc;
   doc.Add(std::move(t));
+  // A GPU baseline with elementwise rows also says what they set.
+  absl::StatusOr<bench::KernelBaselines> b = bench::LoadKernelBaselines(baseline);
+  if (!b.ok()) return b.status();
+  const bool has_elementwise =
+      std::any_of(b->kernels.begin(), b->kernels.end(), [](const bench::KernelMeasurement& k) {
+        return k.kernel.kind == bench::KernelKind::kElementwise;
+      });
+  if (has_elementwise) {
+    absl::StatusOr<bench::ElementwiseFit> fit = bench::FitElementwise(*b, hw->spec);
+    if (!fit.ok()) return fit.status();
+    render::Table f{.name = "elementwise_fit",
+                    .title = absl::StrCat("Fit of ", fit->rows,
+                                          " elementwise rows: time = fixed + bytes / (HBM x "
+                                          "efficiency)"),
+                    .columns = {"factor", "fitted", "hardware_description"}};
+    f.rows.push_back({"kernel_launch_overhead_us", Value::Number(ToMicroseconds(fit->fixed), 2),
+                      Value::Number(ToMicroseconds(hw->spec.kernel_launch_overhead), 2)});
+    f.rows.push_back(
+        {"ELEMENTWISE memory", Value::Number(fit->memory_efficiency, 3),
+         Value::Number(hw->spec.EfficiencyOf(OpClass::kElementwise).memory, 3)});
+    f.rows.push_back({"launch_empty floor (us)", Value::Number(ToMicroseconds(fit->launch_floor), 2),
+                      Value()});
+    doc.Add(std::move(f));
+  }
   *out = render::Render(doc, absl::GetFlag(FLAGS_format));
   return absl::OkStatus();
 }
