@@ -32,6 +32,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 
 #include "perfmodel/ops.h"
 #include "perfmodel/sla.h"
@@ -72,6 +74,13 @@ struct StepContext final {
   constexpr int64_t Tokens() const { return requests * queries_per_request; }
 };
 
+// A range of rows of a StepResult.
+struct RowRange final {
+  std::size_t first = 0;
+  std::size_t end = 0;
+  constexpr bool empty() const { return end <= first; }
+};
+
 namespace graph_internal {
 
 // Sum() is two kernels run back to back as one row.
@@ -90,9 +99,8 @@ constexpr OpCost Sum(const OpCost& a, const OpCost& b) {
   return c;
 }
 
-// Repeat() is an op run once per micro-batch.
-constexpr OpCost Repeat(const OpCost& a, int64_t times) {
-  OpCost c = a;
+// RepeatInPlace() makes `c` an op run once per micro-batch.
+constexpr void RepeatInPlace(OpCost& c, int64_t times) {
   const double t = static_cast<double>(times);
   c.flops *= t;
   c.bytes *= t;
@@ -100,20 +108,34 @@ constexpr OpCost Repeat(const OpCost& a, int64_t times) {
   c.kernel_time *= t;
   c.overhead *= t;
   c.kernels *= times;
-  return c;
 }
 
-// Emit() appends one op's row, built in place (this runs ~60 times a step).
-constexpr void Emit(const StepContext& c, StepResult& r, std::string_view op, const OpCost& one) {
+// Emit() appends one op's row (this runs ~60 times a step). `cost` returns
+// the op's OpCost, which is constructed in the row itself: copying a returned
+// OpCost into the row cost more than costing most ops (the copy's wide loads
+// stalled on the op's just-written narrow stores).
+template <typename CostFn>
+  requires std::is_invocable_r_v<OpCost, CostFn>
+[[gnu::always_inline]] constexpr void Emit(const StepContext& c, StepResult& r, std::string_view op, CostFn&& cost) {
   if (r.row_count >= StepResult::kMaxRows) return;
   OpRow& row = r.rows[r.row_count++];
   row.op = op;
   row.part = c.part;
   row.count = c.count;
-  row.cost = one;
-  if (c.micro_batches != 1) row.cost = Repeat(one, c.micro_batches);
+  std::construct_at(&row.cost, cost());
+  if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
   if (c.hw.correction_count > 0) row.cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
   row.visible = row.cost.time();
+}
+
+// CopyRows() appends copies of `rows` as rows of `c`'s part and count.
+constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
+  for (std::size_t i = rows.first; i < rows.end && r.row_count < StepResult::kMaxRows; ++i) {
+    OpRow& row = r.rows[r.row_count++];
+    row = r.rows[i];
+    row.part = c.part;
+    row.count = c.count;
+  }
 }
 
 // RmsNorm() over `width` elements per token, BF16 in and out; `fused_add`
@@ -149,11 +171,11 @@ constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
 
 }  // namespace graph_internal
 
-// MLA attention block, absorbed for decode (DeepSeek-V2/V3): norm, fused
-// q_a/kv_a down-projection, their norms, q_b up-projection, q·W_uk per head,
+// MLA attention block, absorbed for decode (DeepSeek-V2/V3), after the layer's
+// input norm (DecoderLayer emits it): fused q_a/kv_a down-projection, their norms, q_b up-projection, q·W_uk per head,
 // RoPE (and the KV-cache write), FlashMLA, ·W_uv per head, o_proj.
 struct MlaAttention final {
-  static constexpr void Emit(const StepContext& c, StepResult& r, bool first_norm_fused) {
+  static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
     const MlaSpec& a = m.mla;
@@ -164,47 +186,42 @@ struct MlaAttention final {
     const GemmTypes types = GemmTypes::For(m);
     const GemmTypes bf16 = {m.attention_dtype, m.attention_dtype, DType::kBf16, m.attention_dtype};
 
-    graph_internal::Emit(c, r, "attn_norm", RmsNorm(c, m.hidden_size, first_norm_fused));
     const int64_t down_n = (a.q_lora_rank > 0 ? a.q_lora_rank : a.heads * qk_head) +
                            a.kv_lora_rank + a.qk_rope_head_dim;
-    graph_internal::Emit(c, r, "q_a_kv_a", Gemm({t, down_n, m.hidden_size, 1}, types, c.hw));
+    graph_internal::Emit(c, r, "q_a_kv_a", [&] { return Gemm({t, down_n, m.hidden_size, 1}, types, c.hw); });
     if (a.q_lora_rank > 0) {
-      graph_internal::Emit(c, r, "q_kv_norm", RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false));
-      graph_internal::Emit(c, r, "q_b", QuantGemm(c, {t, heads * qk_head, a.q_lora_rank, 1}));
+      graph_internal::Emit(c, r, "q_kv_norm", [&] { return RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false); });
+      graph_internal::Emit(c, r, "q_b", [&] { return QuantGemm(c, {t, heads * qk_head, a.q_lora_rank, 1}); });
     } else {
-      graph_internal::Emit(c, r, "q_kv_norm", RmsNorm(c, a.kv_lora_rank, false));
+      graph_internal::Emit(c, r, "q_kv_norm", [&] { return RmsNorm(c, a.kv_lora_rank, false); });
     }
-    graph_internal::Emit(c, r, "bmm_q_uk",
-                         Gemm({t, a.kv_lora_rank, a.qk_nope_head_dim, heads}, bf16, c.hw,
-                              OpClass::kGemm, 2));
+    graph_internal::Emit(c, r, "bmm_q_uk", [&] { return Gemm({t, a.kv_lora_rank, a.qk_nope_head_dim, heads}, bf16, c.hw,
+                              OpClass::kGemm, 2); });
     // RoPE on q's and k's rope parts, then the latent KV written to the cache.
     const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
     const OpCost cache_write = Elementwise(
         static_cast<double>(t * (a.kv_lora_rank + a.qk_rope_head_dim)), 2.0,
         BytesPerElement(m.kv_cache_dtype), 0.0, c.hw);
-    graph_internal::Emit(c, r, "rope", Sum(rope, cache_write));
+    graph_internal::Emit(c, r, "rope", [&] { return Sum(rope, cache_write); });
     const double sum_queries_context =
         static_cast<double>(c.queries_per_request) * c.attention_sum_context;
-    graph_internal::Emit(c, r, "attention",
-                         MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context,
-                                            a, m.kv_cache_dtype, m.attention_dtype, c.hw, 2));
-    graph_internal::Emit(c, r, "bmm_uv",
-                         Gemm({t, a.v_head_dim, a.kv_lora_rank, heads}, bf16, c.hw,
-                              OpClass::kGemm, 2));
-    graph_internal::Emit(c, r, "o_proj", QuantGemm(c, {t, m.hidden_size, heads * a.v_head_dim, 1}));
+    graph_internal::Emit(c, r, "attention", [&] { return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context,
+                                            a, m.kv_cache_dtype, m.attention_dtype, c.hw, 2); });
+    graph_internal::Emit(c, r, "bmm_uv", [&] { return Gemm({t, a.v_head_dim, a.kv_lora_rank, heads}, bf16, c.hw,
+                              OpClass::kGemm, 2); });
+    graph_internal::Emit(c, r, "o_proj", [&] { return QuantGemm(c, {t, m.hidden_size, heads * a.v_head_dim, 1}); });
     if (tp > 1) {
       graph_internal::Emit(
-          c, r, "o_allreduce",
-          AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw));
+          c, r, "o_allreduce", [&] { return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw); });
     }
   }
 };
 
-// Grouped-query attention block (Llama, Qwen): norm, fused QKV projection,
-// RoPE and cache write, attention, o_proj.
+// Grouped-query attention block (Llama, Qwen), after the layer's input norm:
+// fused QKV projection, RoPE and cache write, attention, o_proj.
 struct GqaAttention final {
-  static constexpr void Emit(const StepContext& c, StepResult& r, bool first_norm_fused) {
+  static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
     const GqaSpec& a = m.gqa;
@@ -212,27 +229,23 @@ struct GqaAttention final {
     const int64_t heads = a.heads / tp;
     const int64_t kv_heads = a.kv_heads >= tp ? a.kv_heads / tp : 1;
     const int64_t t = c.Tokens();
-    graph_internal::Emit(c, r, "attn_norm", RmsNorm(c, m.hidden_size, first_norm_fused));
     graph_internal::Emit(
-        c, r, "qkv_proj",
-        QuantGemm(c, {t, (heads + 2 * kv_heads) * a.head_dim, m.hidden_size, 1}));
+        c, r, "qkv_proj", [&] { return QuantGemm(c, {t, (heads + 2 * kv_heads) * a.head_dim, m.hidden_size, 1}); });
     const double rope_elements = static_cast<double>(t * (heads + kv_heads) * a.head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 1);
     const OpCost cache_write =
         Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim), 2.0,
                     BytesPerElement(m.kv_cache_dtype), 0.0, c.hw);
-    graph_internal::Emit(c, r, "rope", Sum(rope, cache_write));
+    graph_internal::Emit(c, r, "rope", [&] { return Sum(rope, cache_write); });
     const double sum_queries_context =
         static_cast<double>(c.queries_per_request) * c.attention_sum_context;
-    graph_internal::Emit(c, r, "attention",
-                         GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
+    graph_internal::Emit(c, r, "attention", [&] { return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
                                             c.attention_sum_context, m.kv_cache_dtype,
-                                            m.attention_dtype, c.hw));
-    graph_internal::Emit(c, r, "o_proj", QuantGemm(c, {t, m.hidden_size, heads * a.head_dim, 1}));
+                                            m.attention_dtype, c.hw); });
+    graph_internal::Emit(c, r, "o_proj", [&] { return QuantGemm(c, {t, m.hidden_size, heads * a.head_dim, 1}); });
     if (tp > 1) {
       graph_internal::Emit(
-          c, r, "o_allreduce",
-          AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw));
+          c, r, "o_allreduce", [&] { return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw); });
     }
   }
 };
@@ -251,16 +264,15 @@ struct DenseMlp final {
     const int64_t t = c.Tokens() * gather;
     const int64_t inter = m.dense_intermediate_size / tp;
     const Bytes activations = ByteCount(static_cast<double>(t * m.hidden_size) * 2.0);
-    graph_internal::Emit(c, r, "mlp_norm", RmsNorm(c, m.hidden_size, true));
-    if (gather > 1) graph_internal::Emit(c, r, "mlp_allgather", AllGather(activations, gather, c.hw));
-    graph_internal::Emit(c, r, "mlp_up_gate", QuantGemm(c, {t, 2 * inter, m.hidden_size, 1}));
-    graph_internal::Emit(c, r, "mlp_act", ActAndQuant(c, static_cast<double>(t * inter)));
-    graph_internal::Emit(c, r, "mlp_down",
-                         Gemm({t, m.hidden_size, inter, 1}, GemmTypes::For(m), c.hw));
+    graph_internal::Emit(c, r, "mlp_norm", [&] { return RmsNorm(c, m.hidden_size, true); });
+    if (gather > 1) graph_internal::Emit(c, r, "mlp_allgather", [&] { return AllGather(activations, gather, c.hw); });
+    graph_internal::Emit(c, r, "mlp_up_gate", [&] { return QuantGemm(c, {t, 2 * inter, m.hidden_size, 1}); });
+    graph_internal::Emit(c, r, "mlp_act", [&] { return ActAndQuant(c, static_cast<double>(t * inter)); });
+    graph_internal::Emit(c, r, "mlp_down", [&] { return Gemm({t, m.hidden_size, inter, 1}, GemmTypes::For(m), c.hw); });
     if (gather > 1) {
-      graph_internal::Emit(c, r, "mlp_reducescatter", ReduceScatter(activations, gather, c.hw));
+      graph_internal::Emit(c, r, "mlp_reducescatter", [&] { return ReduceScatter(activations, gather, c.hw); });
     } else if (tp > 1) {
-      graph_internal::Emit(c, r, "mlp_allreduce", AllReduce(activations, tp, c.hw));
+      graph_internal::Emit(c, r, "mlp_allreduce", [&] { return AllReduce(activations, tp, c.hw); });
     }
   }
 };
@@ -281,22 +293,21 @@ struct MoeMlp final {
     const GemmTypes types = GemmTypes::For(m);
     const std::size_t first = r.row_count;
 
-    graph_internal::Emit(c, r, "mlp_norm", RmsNorm(c, h, true));
+    graph_internal::Emit(c, r, "mlp_norm", [&] { return RmsNorm(c, h, true); });
     const OpCost gate = Gemm({t, e.routed_experts, h, 1}, GemmTypes::Bf16(), c.hw);
     const OpCost topk =
         Elementwise(static_cast<double>(t * e.routed_experts), 4.0, 0.0, 8.0, c.hw);
-    graph_internal::Emit(c, r, "router", Sum(gate, topk));
+    graph_internal::Emit(c, r, "router", [&] { return Sum(gate, topk); });
     const std::size_t shared_first = r.row_count;
     if (e.shared_experts > 0) {
       const int64_t inter = e.shared_experts * e.expert_intermediate_size;
-      graph_internal::Emit(c, r, "shared_up_gate", QuantGemm(c, {t, 2 * inter, h, 1}));
-      graph_internal::Emit(c, r, "shared_act", ActAndQuant(c, static_cast<double>(t * inter)));
-      graph_internal::Emit(c, r, "shared_down", Gemm({t, h, inter, 1}, types, c.hw));
+      graph_internal::Emit(c, r, "shared_up_gate", [&] { return QuantGemm(c, {t, 2 * inter, h, 1}); });
+      graph_internal::Emit(c, r, "shared_act", [&] { return ActAndQuant(c, static_cast<double>(t * inter)); });
+      graph_internal::Emit(c, r, "shared_down", [&] { return Gemm({t, h, inter, 1}, types, c.hw); });
     }
     const std::size_t dispatch_row = r.row_count;
-    graph_internal::Emit(c, r, "dispatch",
-                         EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep,
-                                    Transport::kAuto, c.hw, d.expert_imbalance));
+    graph_internal::Emit(c, r, "dispatch", [&] { return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep,
+                                    Transport::kAuto, c.hw, d.expert_imbalance); });
     // Tokens per expert replica: all DP ranks' tokens x experts per token over
     // the expert slots; the hottest rank carries `expert_imbalance` x the mean.
     const double slots = static_cast<double>(e.routed_experts + p.redundant_experts);
@@ -305,18 +316,13 @@ struct MoeMlp final {
     const double per_expert = pairs / slots * d.expert_imbalance;
     const int64_t inter = e.expert_intermediate_size / p.moe_tp;
     const std::size_t experts_first = r.row_count;
-    graph_internal::Emit(c, r, "moe_up_gate",
-                         GroupedGemm(per_expert, local_experts, 2 * inter, h, types, c.hw));
-    graph_internal::Emit(c, r, "moe_act",
-                         ActAndQuant(c, per_expert * static_cast<double>(local_experts * inter)));
-    graph_internal::Emit(c, r, "moe_down",
-                         GroupedGemm(per_expert, local_experts, h, inter, types, c.hw));
+    graph_internal::Emit(c, r, "moe_up_gate", [&] { return GroupedGemm(per_expert, local_experts, 2 * inter, h, types, c.hw); });
+    graph_internal::Emit(c, r, "moe_act", [&] { return ActAndQuant(c, per_expert * static_cast<double>(local_experts * inter)); });
+    graph_internal::Emit(c, r, "moe_down", [&] { return GroupedGemm(per_expert, local_experts, h, inter, types, c.hw); });
     const std::size_t combine_row = r.row_count;
-    graph_internal::Emit(c, r, "combine",
-                         EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw,
-                                   d.expert_imbalance));
-    graph_internal::Emit(c, r, "moe_post",
-                         Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw));
+    graph_internal::Emit(c, r, "combine", [&] { return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw,
+                                   d.expert_imbalance); });
+    graph_internal::Emit(c, r, "moe_post", [&] { return Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw); });
 
     // This layer's attention block: the rows before the MLP block.
     Duration attention_window;
@@ -343,13 +349,30 @@ struct MoeMlp final {
   }
 };
 
-// A decoder layer: an attention block then an MLP block.
+// A decoder layer: the input norm (fused with the residual add unless it is
+// the model's first op), an attention block, then an MLP block. Emit() returns
+// the attention block's rows; `reuse` names the rows of an attention block of
+// the same type already costed for the same tokens and context (another part
+// of the same step), which are copied instead of costed again.
 template <typename Attention, typename Mlp>
 struct DecoderLayer final {
-  static constexpr void Emit(const StepContext& c, StepResult& r, bool first_norm_fused) {
+  using AttentionBlock = Attention;
+
+  static constexpr RowRange Emit(const StepContext& c, StepResult& r, bool first_norm_fused,
+                                 RowRange reuse = {}) {
     const std::size_t attention_first = r.row_count;
-    Attention::Emit(c, r, first_norm_fused);
+    graph_internal::Emit(c, r, "attn_norm", [&] {
+      return graph_internal::RmsNorm(c, c.model.hidden_size, first_norm_fused);
+    });
+    const std::size_t block_first = r.row_count;
+    if (reuse.empty()) {
+      Attention::Emit(c, r);
+    } else {
+      graph_internal::CopyRows(c, r, reuse);
+    }
+    const RowRange block{block_first, r.row_count};
     Mlp::Emit(c, r, attention_first);
+    return block;
   }
 };
 
@@ -368,17 +391,23 @@ struct Layers final {
     const ModelSpec& m = base.model;
     const bool dense_first =
         m.layer_group_count > 0 && m.layer_groups[0].kind == LayerKind::kDense;
+    RowRange dense_attention;
     if (const int64_t n = m.LayerCount(LayerKind::kDense); n > 0) {
       StepContext c = base;
       c.part = Part::kDense;
       c.count = n;
-      Dense::Emit(c, r, !dense_first);
+      dense_attention = Dense::Emit(c, r, !dense_first);
     }
     if (const int64_t n = m.LayerCount(LayerKind::kMoe); n > 0) {
       StepContext c = base;
       c.part = Part::kMoe;
       c.count = n;
-      Moe::Emit(c, r, dense_first);
+      // Both parts see the same tokens and context: their attention blocks
+      // cost the same unless a per-part correction tells them apart.
+      constexpr bool kSameBlock =
+          std::is_same_v<typename Dense::AttentionBlock, typename Moe::AttentionBlock>;
+      const bool reuse = kSameBlock && base.hw.correction_count == 0;
+      Moe::Emit(c, r, dense_first, reuse ? dense_attention : RowRange{});
     }
   }
 };
@@ -390,10 +419,9 @@ struct LmHeadOps final {
     const int64_t tp = c.deployment.parallel.attention_tp;
     const int64_t t = c.Tokens();
     const GemmTypes head{m.head_dtype, DType::kBf16, DType::kFp32, m.head_dtype};
-    graph_internal::Emit(c, r, "lm_head", Gemm({t, m.vocab_size / tp, m.hidden_size, 1}, head, c.hw));
+    graph_internal::Emit(c, r, "lm_head", [&] { return Gemm({t, m.vocab_size / tp, m.hidden_size, 1}, head, c.hw); });
     graph_internal::Emit(
-        c, r, "sampling",
-        Elementwise(static_cast<double>(t * m.vocab_size / tp), 4.0, 0.0, 4.0, c.hw, 2));
+        c, r, "sampling", [&] { return Elementwise(static_cast<double>(t * m.vocab_size / tp), 4.0, 0.0, 4.0, c.hw, 2); });
   }
 };
 
@@ -403,7 +431,7 @@ struct LmHead final {
     StepContext c = base;
     c.part = Part::kHead;
     c.count = 1;
-    graph_internal::Emit(c, r, "final_norm", graph_internal::RmsNorm(c, c.model.hidden_size, true));
+    graph_internal::Emit(c, r, "final_norm", [&] { return graph_internal::RmsNorm(c, c.model.hidden_size, true); });
     LmHeadOps::Emit(c, r);
   }
 };
@@ -426,11 +454,9 @@ struct Mtp final {
     c.attention_sum_context = base.attention_sum_context * static_cast<double>(base.micro_batches);
     const ModelSpec& m = c.model;
     const int64_t t = c.Tokens();
-    graph_internal::Emit(c, r, "mtp_norms",
-                         graph_internal::RmsNorm(c, 2 * m.hidden_size, false));
+    graph_internal::Emit(c, r, "mtp_norms", [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });
     graph_internal::Emit(
-        c, r, "mtp_eh_proj",
-        graph_internal::QuantGemm(c, {t, m.hidden_size, 2 * m.hidden_size, 1}));
+        c, r, "mtp_eh_proj", [&] { return graph_internal::QuantGemm(c, {t, m.hidden_size, 2 * m.hidden_size, 1}); });
     if (m.mtp_layer_kind == LayerKind::kMoe) {
       Moe::Emit(c, r, false);
     } else {

@@ -27,6 +27,7 @@
 #ifndef PERFMODEL_OPS_H_
 #define PERFMODEL_OPS_H_
 
+#include <bit>
 #include <cstdint>
 #include <string_view>
 
@@ -65,65 +66,83 @@ namespace ops_internal {
 // Block-scaled formats carry one FP32 scale per 128 elements (DeepSeek-V3's
 // 1x128 activation tiles; weights use 128x128 blocks, i.e. 1/16384).
 constexpr double ActivationBytesPerElement(DType d) {
-  const double b = BytesPerElement(d);
-  return (d == DType::kFp8 || d == DType::kFp4) ? b + 4.0 / 128.0 : b;
+  constexpr double kScale = 4.0 / 128.0;
+  constexpr double kBytes[] = {4.0, 2.0, 2.0, 1.0 + kScale, 0.5 + kScale};  // DType's order
+  const auto i = static_cast<std::size_t>(d);
+  return i < std::size(kBytes) ? kBytes[i] : 0.0;
 }
 constexpr double WeightBytesPerElement(DType d) {
-  const double b = BytesPerElement(d);
-  return (d == DType::kFp8 || d == DType::kFp4) ? b + 4.0 / (128.0 * 128.0) : b;
+  constexpr double kScale = 4.0 / (128.0 * 128.0);
+  constexpr double kBytes[] = {4.0, 2.0, 2.0, 1.0 + kScale, 0.5 + kScale};  // DType's order
+  const auto i = static_cast<std::size_t>(d);
+  return i < std::size(kBytes) ? kBytes[i] : 0.0;
 }
 
-// Roofline() finishes an OpCost from its quantities. Reads overlap compute
-// (a pipelined main loop); writes are the epilogue, after it.
-constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, double utilisation,
-                          Bytes read, Bytes written, const HardwareSpec& hw, int64_t kernels) {
-  const Efficiency& e = hw.EfficiencyOf(cls);
-  const BytesPerSecond bandwidth = hw.hbm_bandwidth * e.memory;
-  const Duration compute = flops > Flops::Zero()
-                               ? flops / (peak * (e.compute * utilisation))
-                               : Duration::Zero();
-  const Duration reading = read / bandwidth;
+// Finish() completes an OpCost from its times and quantities. Reads overlap
+// compute (a pipelined main loop); writes are the epilogue, after it.
+constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute, Bytes read, Bytes written,
+                        const HardwareSpec& hw, int64_t kernels) {
+  // One division for both byte terms (this runs ~60 times a step).
+  const auto time_per_byte = 1.0 / (hw.hbm_bandwidth * hw.EfficiencyOf(cls).memory);
+  const Duration reading = read * time_per_byte;
   OpCost c;
   c.op_class = cls;
   c.flops = flops;
   c.bytes = read + written;
   c.bound = compute > reading ? Bound::kCompute : Bound::kMemory;
-  c.kernel_time = Max(compute, reading) + written / bandwidth;
+  c.kernel_time = Max(compute, reading) + written * time_per_byte;
   c.kernels = kernels;
   c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
   return c;
 }
 
-// WaveUtilisation() is the fraction of SM-time doing useful work when `tiles`
-// equal output tiles run in waves over the GPU's SMs (the last wave is partial).
-// (Floating point: an integer division costs more than the rest of an op.)
-constexpr double WaveUtilisation(int64_t tiles, int64_t sms) {
-  if (tiles <= 0 || sms <= 0) return 1.0;
-  const double t = static_cast<double>(tiles), s = static_cast<double>(sms);
-  const double q = t / s;
-  double waves = static_cast<double>(static_cast<int64_t>(q));
-  if (waves < q) waves += 1.0;
-  return t / (waves * s);
+// Roofline() costs an op whose `flops` run at the op class's share of `peak`.
+constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, Bytes read,
+                          Bytes written, const HardwareSpec& hw, int64_t kernels) {
+  const Duration compute = flops > Flops::Zero()
+                               ? flops / (peak * hw.EfficiencyOf(cls).compute)
+                               : Duration::Zero();
+  return Finish(cls, flops, compute, read, written, hw, kernels);
 }
 
-// TileUtilisation() is the fraction of the tensor cores' time doing useful
-// multiply-adds for `batch` GEMMs of m x n outputs: output tiles (the
-// hardware description's: DeepGEMM's 64 rows for m <= 128, else 128, by 128
-// columns) run in waves over the SMs, and a tile's padding rows and columns
-// cost as much as real ones. So a wave-bound GEMM's time never falls as m grows.
-constexpr double TileUtilisation(double m, int64_t n, int64_t batch, const HardwareSpec& hw) {
-  if (m <= 0 || n <= 0 || batch <= 0) return 1.0;
+// CeilDiv() is ceil(a / b) for a >= 0, b > 0; a shift when b is a power of
+// two (every GPU's tile sizes): an integer division costs more than the rest
+// of a GEMM's arithmetic.
+constexpr int64_t CeilDiv(int64_t a, int64_t b) {
+  if ((b & (b - 1)) == 0) return (a + b - 1) >> std::countr_zero(static_cast<uint64_t>(b));
+  return (a + b - 1) / b;
+}
+
+// OccupiedFlops() is the tensor-core work the SMs are held for by `batch`
+// GEMMs of m x n outputs over depth k: output tiles (the hardware
+// description's: DeepGEMM's 64 rows for m <= 128, else 128, by 128 columns)
+// run in waves over the SMs, a tile's padding rows and columns cost as much as
+// real ones, and an SM idle in the last wave is held too. So a wave-bound
+// GEMM's time never falls as m grows. Useful FLOPs / OccupiedFlops() is the
+// tensor cores' utilisation.
+constexpr Flops OccupiedFlops(double m, int64_t n, int64_t k, int64_t batch,
+                              const HardwareSpec& hw) {
+  if (m <= 0 || n <= 0 || batch <= 0 || k <= 0) return Flops::Zero();
   const int64_t rows = static_cast<int64_t>(m);
   const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
   const int64_t block_m =
       whole_rows <= 2 * hw.gemm_tile_rows_small ? hw.gemm_tile_rows_small : hw.gemm_tile_rows;
   const int64_t block_n = hw.gemm_tile_cols;
-  const int64_t row_tiles = (whole_rows + block_m - 1) / block_m;
-  const int64_t col_tiles = (n + block_n - 1) / block_n;
-  const double padded = static_cast<double>(row_tiles * block_m) *
-                        static_cast<double>(col_tiles * block_n);
-  const double fill = m * static_cast<double>(n) / padded;
-  return fill * WaveUtilisation(row_tiles * col_tiles * batch, hw.sm_count);
+  const int64_t tiles = CeilDiv(whole_rows, block_m) * CeilDiv(n, block_n) * batch;
+  const int64_t waves = tiles <= hw.sm_count ? 1 : CeilDiv(tiles, hw.sm_count);
+  return FlopCount(2.0 * static_cast<double>(k) * static_cast<double>(block_m * block_n) *
+                   static_cast<double>(hw.sm_count * waves));
+}
+
+// TiledRoofline() costs a GEMM-class op whose compute time is its
+// OccupiedFlops() at the op class's share of `peak`.
+constexpr OpCost TiledRoofline(OpClass cls, Flops flops, Flops occupied, FlopsPerSecond peak,
+                               Bytes read, Bytes written, const HardwareSpec& hw,
+                               int64_t kernels) {
+  const Duration compute = flops > Flops::Zero()
+                               ? occupied / (peak * hw.EfficiencyOf(cls).compute)
+                               : Duration::Zero();
+  return Finish(cls, flops, compute, read, written, hw, kernels);
 }
 
 }  // namespace ops_internal
@@ -161,7 +180,7 @@ struct GemmShape final {
 
 // Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;
 // bytes = weights (with block scales) + A (with activation scales) + C. The
-// compute time counts padded output tiles in waves (TileUtilisation()). An
+// compute time counts padded output tiles in waves (OccupiedFlops()). An
 // empty shape costs nothing but its launch.
 constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec& hw,
                       OpClass cls = OpClass::kGemm, int64_t kernels = 1) {
@@ -172,8 +191,8 @@ constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec
   const Bytes read = ByteCount(b * (k * n * WeightBytesPerElement(t.weight) +
                                     m * k * ActivationBytesPerElement(t.input)));
   const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
-  return Roofline(cls, flops, hw.PeakFlops(t.math),
-                  TileUtilisation(m, s.n, s.batch, hw), read, written, hw, kernels);
+  return TiledRoofline(cls, flops, OccupiedFlops(m, s.n, s.k, s.batch, hw), hw.PeakFlops(t.math),
+                       read, written, hw, kernels);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` local
@@ -191,9 +210,9 @@ constexpr OpCost GroupedGemm(double tokens_per_expert, int64_t experts, int64_t 
   const Bytes read = ByteCount(e * kk * nn * WeightBytesPerElement(t.weight) +
                                rows * kk * ActivationBytesPerElement(t.input));
   const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
-  return Roofline(OpClass::kGroupedGemm, flops, hw.PeakFlops(t.math),
-                  TileUtilisation(tokens_per_expert, n, experts, hw), read, written, hw,
-                  kernels);
+  return TiledRoofline(OpClass::kGroupedGemm, flops,
+                       OccupiedFlops(tokens_per_expert, n, k, experts, hw), hw.PeakFlops(t.math),
+                       read, written, hw, kernels);
 }
 
 // MlaDecodeAttention() costs absorbed multi-head latent attention in decode
@@ -213,7 +232,7 @@ constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads, double sum_c
   const Bytes read = ByteCount(cached_tokens * d_qk * BytesPerElement(kv_dtype) +
                                q * h * d_qk * 2.0);
   const Bytes written = ByteCount(q * h * d_v * 2.0);
-  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), 1.0, read,
+  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), read,
                                 written, hw, kernels);
 }
 
@@ -231,7 +250,7 @@ constexpr OpCost GqaDecodeAttention(int64_t queries, int64_t heads, int64_t kv_h
   const Bytes read = ByteCount(cached_tokens * 2.0 * kvh * d * BytesPerElement(kv_dtype) +
                                q * h * d * 2.0);
   const Bytes written = ByteCount(q * h * d * 2.0);
-  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), 1.0, read,
+  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), read,
                                 written, hw, kernels);
 }
 
@@ -246,7 +265,7 @@ constexpr OpCost Elementwise(double elements, double read_bytes_per_element,
   const Flops flops = FlopCount(elements * flops_per_element);
   const Bytes read = ByteCount(elements * read_bytes_per_element) + extra_bytes;
   const Bytes written = ByteCount(elements * write_bytes_per_element);
-  return ops_internal::Roofline(OpClass::kElementwise, flops, hw.fp32, 1.0, read, written, hw,
+  return ops_internal::Roofline(OpClass::kElementwise, flops, hw.fp32, read, written, hw,
                                 kernels);
 }
 
