@@ -27,6 +27,7 @@
 #ifndef PERFMODEL_OPS_H_
 #define PERFMODEL_OPS_H_
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <string_view>
@@ -65,17 +66,19 @@ namespace ops_internal {
 
 // Block-scaled formats carry one FP32 scale per 128 elements (DeepSeek-V3's
 // 1x128 activation tiles; weights use 128x128 blocks, i.e. 1/16384).
+inline constexpr double kActivationScale = 4.0 / 128.0;
+inline constexpr double kWeightScale = 4.0 / (128.0 * 128.0);
+inline constexpr std::array<double, 5> kActivationBytes = {4.0, 2.0, 2.0, 1.0 + kActivationScale,
+                                                           0.5 + kActivationScale};
+inline constexpr std::array<double, 5> kWeightBytes = {4.0, 2.0, 2.0, 1.0 + kWeightScale,
+                                                       0.5 + kWeightScale};
 constexpr double ActivationBytesPerElement(DType d) {
-  constexpr double kScale = 4.0 / 128.0;
-  constexpr double kBytes[] = {4.0, 2.0, 2.0, 1.0 + kScale, 0.5 + kScale};  // DType's order
   const auto i = static_cast<std::size_t>(d);
-  return i < std::size(kBytes) ? kBytes[i] : 0.0;
+  return i < kActivationBytes.size() ? kActivationBytes[i] : 0.0;
 }
 constexpr double WeightBytesPerElement(DType d) {
-  constexpr double kScale = 4.0 / (128.0 * 128.0);
-  constexpr double kBytes[] = {4.0, 2.0, 2.0, 1.0 + kScale, 0.5 + kScale};  // DType's order
   const auto i = static_cast<std::size_t>(d);
-  return i < std::size(kBytes) ? kBytes[i] : 0.0;
+  return i < kWeightBytes.size() ? kWeightBytes[i] : 0.0;
 }
 
 // Finish() completes an OpCost from its times and quantities. Reads overlap

@@ -44,11 +44,11 @@ class Name final {
 enum class DType : uint8_t { kFp32, kBf16, kFp16, kFp8, kFp4 };
 
 // BytesPerElement() is the storage size of one element, scales excluded.
+// (A table, not a switch: this runs several times per op on the hot path.)
+inline constexpr std::array<double, 5> kBytesPerElement = {4.0, 2.0, 2.0, 1.0, 0.5};  // DType order
 constexpr double BytesPerElement(DType d) {
-  // A table, not a switch: this runs several times per op on the hot path.
-  constexpr double kBytes[] = {4.0, 2.0, 2.0, 1.0, 0.5};  // DType's order
   const auto i = static_cast<std::size_t>(d);
-  return i < std::size(kBytes) ? kBytes[i] : 0.0;
+  return i < kBytesPerElement.size() ? kBytesPerElement[i] : 0.0;
 }
 
 // DTypeName() is the lower-case name used in reports ("fp8").
