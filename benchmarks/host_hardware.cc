@@ -191,7 +191,7 @@ std::string HostCpuTextproto(const HostMeasurements& m, const HostInfo& host,
                         "  source: \"%s of %s; compute not measured\"\n"
                         "}\n",
                         m.elementwise_memory, m.triad_row, m.triad_row, json_label);
-  for (const char* op_class : {"SCALE_UP", "SCALE_OUT"}) {
+  for (const char* op_class : {"SCALE_UP", "SCALE_OUT", "SCALE_UP_LOW_LATENCY"}) {
     absl::StrAppendFormat(&out,
                           "efficiency {\n"
                           "  op_class: %s\n"

@@ -277,7 +277,7 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     if (!e.has_op_class() || e.op_class() == pb::OP_CLASS_UNSPECIFIED) {
       return f.Missing(absl::StrCat(at, ".op_class"));
     }
-    if (e.op_class() < pb::GEMM || e.op_class() > pb::SCALE_OUT) {
+    if (e.op_class() < pb::GEMM || e.op_class() > pb::SCALE_UP_LOW_LATENCY) {
       return f.Error(absl::StrCat(at, ".op_class"),
                      absl::StrCat("unknown op class value ", e.op_class()));
     }
@@ -287,7 +287,7 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
                      absl::StrCat("duplicate ", pb::OpClass_Name(e.op_class())));
     }
     seen[c] = true;
-    const bool comm = e.op_class() == pb::SCALE_UP || e.op_class() == pb::SCALE_OUT;
+    const bool comm = IsLinkClass(static_cast<OpClass>(c));
     Efficiency& eff = h.efficiency[c];
     if (comm) {
       PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".link"), e.has_link(), e.link()));

@@ -101,6 +101,10 @@ TEST(LoadTest, EfficiencyOutOfRangeOrWithoutSource) {
               StatusIs(kInvalid, HasSubstr("efficiency[0].source: required")));
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "op_class: SCALE_OUT", "op_class: SCALE_UP"), kHw),
               StatusIs(kInvalid, HasSubstr("duplicate SCALE_UP")));
+  // Every class needs its entry: the low-latency NVLink class too.
+  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "op_class: SCALE_UP_LOW_LATENCY", "op_class: SCALE_OUT"),
+                            kHw),
+              StatusIs(kInvalid, HasSubstr("duplicate SCALE_OUT")));
 }
 
 TEST(LoadTest, DpTimesTpMustEqualGpus) {

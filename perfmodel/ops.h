@@ -283,10 +283,10 @@ constexpr OpCost NoOp() {
 }
 
 constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share, const HardwareSpec& hw,
-                              int64_t kernels = 1) {
+                              int64_t kernels = 1, OpClass nvlink_class = OpClass::kScaleUp) {
   const Bytes up = bytes * nvlink_share;
   const Bytes out = bytes * (1.0 - nvlink_share);
-  const Efficiency& eu = hw.EfficiencyOf(OpClass::kScaleUp);
+  const Efficiency& eu = hw.EfficiencyOf(nvlink_class);
   const Efficiency& eo = hw.EfficiencyOf(OpClass::kScaleOut);
   const Duration t_up = up > Bytes::Zero()
                             ? up / (hw.scale_up_bandwidth * eu.link) + hw.scale_up_latency
@@ -295,7 +295,7 @@ constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share, const HardwareSp
                              ? out / (hw.scale_out_bandwidth * eo.link) + hw.scale_out_latency
                              : Duration::Zero();
   OpCost c;
-  c.op_class = t_out > t_up ? OpClass::kScaleOut : OpClass::kScaleUp;
+  c.op_class = t_out > t_up ? OpClass::kScaleOut : nvlink_class;
   c.link_bytes = bytes;
   c.bytes = bytes * 2.0;  // read to send, written on receipt
   c.bound = Bound::kNetwork;
@@ -303,6 +303,16 @@ constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share, const HardwareSp
   c.kernels = kernels;
   c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
   return c;
+}
+
+// Which DeepEP kernels an all-to-all runs: the low-latency ones (decode: what
+// the step graph uses) or the normal, bulk ones (prefill; the kernel table's
+// EP-N rows). Over NVLink they reach different shares of the link (op classes
+// SCALE_UP_LOW_LATENCY and SCALE_UP); over the NIC both are line-rate bound.
+enum class EpKernels : uint8_t { kLowLatency, kNormal };
+
+constexpr OpClass NvlinkClass(EpKernels k) {
+  return k == EpKernels::kLowLatency ? OpClass::kScaleUpLowLatency : OpClass::kScaleUp;
 }
 
 // Where the peers of an all-to-all sit.
@@ -322,24 +332,27 @@ constexpr double AllToAllNvlinkShare(int64_t ranks, Transport transport, const H
   return static_cast<double>(in_node) / static_cast<double>(ranks);
 }
 
-// EpDispatch() costs expert-parallel dispatch (DeepEP low-latency mode): each
-// of `tokens` tokens on a rank goes to `experts_per_token` experts spread over
-// `ep` ranks, as `payload` (FP8 with 1x128 scales, or BF16) of `hidden`
-// elements. `imbalance` (>= 1) scales the busiest rank's traffic.
+// EpDispatch() costs expert-parallel dispatch (DeepEP low-latency mode unless
+// `kernels` says otherwise): each of `tokens` tokens on a rank goes to
+// `experts_per_token` experts spread over `ep` ranks, as `payload` (FP8 with
+// 1x128 scales, or BF16) of `hidden` elements. `imbalance` (>= 1) scales the
+// busiest rank's traffic.
 constexpr OpCost EpDispatch(int64_t tokens, int64_t experts_per_token, int64_t hidden,
                             DType payload, int64_t ep, Transport transport,
-                            const HardwareSpec& hw, double imbalance = 1.0) {
+                            const HardwareSpec& hw, double imbalance = 1.0,
+                            EpKernels kernels = EpKernels::kLowLatency) {
   const Bytes sent = ByteCount(static_cast<double>(tokens * experts_per_token * hidden) *
                                ops_internal::ActivationBytesPerElement(payload) * imbalance);
-  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw);
+  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels));
 }
 
 // EpCombine() costs the way back: each expert output returns in BF16.
 constexpr OpCost EpCombine(int64_t tokens, int64_t experts_per_token, int64_t hidden, int64_t ep,
-                           Transport transport, const HardwareSpec& hw, double imbalance = 1.0) {
+                           Transport transport, const HardwareSpec& hw, double imbalance = 1.0,
+                           EpKernels kernels = EpKernels::kLowLatency) {
   const Bytes sent =
       ByteCount(static_cast<double>(tokens * experts_per_token * hidden) * 2.0 * imbalance);
-  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw);
+  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels));
 }
 
 // RingNvlinkShare() is 1 for a ring inside one node; a ring across nodes is

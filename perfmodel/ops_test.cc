@@ -118,6 +118,18 @@ TEST(CommTest, DispatchAcrossNodes) {
   // Combine returns BF16.
   EXPECT_DOUBLE_EQ(ToBytes(EpCombine(72, 8, 7168, 64, Transport::kAuto, kGpu).link_bytes),
                    72.0 * 8 * 7168 * 2);
+  // Over NVLink the low-latency kernels (the default) and the normal ones use
+  // their own classes' link efficiencies.
+  HardwareSpec h = kGpu;
+  h.efficiency[static_cast<std::size_t>(OpClass::kScaleUp)].link = 0.8;
+  h.efficiency[static_cast<std::size_t>(OpClass::kScaleUpLowLatency)].link = 0.5;
+  const OpCost ll = EpDispatch(72, 8, 7168, DType::kFp8, 8, Transport::kNvlink, h);
+  const OpCost bulk =
+      EpDispatch(72, 8, 7168, DType::kFp8, 8, Transport::kNvlink, h, 1.0, EpKernels::kNormal);
+  EXPECT_NEAR(ToSeconds(ll.kernel_time), sent / (100e9 * 0.5), 1e-15);
+  EXPECT_NEAR(ToSeconds(bulk.kernel_time), sent / (100e9 * 0.8), 1e-15);
+  EXPECT_EQ(ll.op_class, OpClass::kScaleUpLowLatency);
+  EXPECT_EQ(bulk.op_class, OpClass::kScaleUp);
   // Forced transports.
   EXPECT_DOUBLE_EQ(AllToAllNvlinkShare(64, Transport::kRdma, kGpu), 0.0);
   EXPECT_DOUBLE_EQ(AllToAllNvlinkShare(8, Transport::kAuto, kGpu), 1.0);

@@ -144,8 +144,15 @@ enum class OpClass : uint8_t {
   kElementwise,
   kScaleUp,
   kScaleOut,
+  kScaleUpLowLatency,
 };
-inline constexpr std::size_t kOpClassCount = 6;
+inline constexpr std::size_t kOpClassCount = 7;
+
+// IsLinkClass() says whether `c` is costed by its link efficiency (else by its
+// compute and memory efficiencies).
+constexpr bool IsLinkClass(OpClass c) {
+  return c == OpClass::kScaleUp || c == OpClass::kScaleOut || c == OpClass::kScaleUpLowLatency;
+}
 
 constexpr std::string_view OpClassName(OpClass c) {
   switch (c) {
@@ -155,6 +162,7 @@ constexpr std::string_view OpClassName(OpClass c) {
     case OpClass::kElementwise: return "elementwise";
     case OpClass::kScaleUp: return "scale_up";
     case OpClass::kScaleOut: return "scale_out";
+    case OpClass::kScaleUpLowLatency: return "scale_up_low_latency";
   }
   return "?";
 }

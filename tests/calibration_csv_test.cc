@@ -24,9 +24,6 @@ const std::map<std::string, std::string>& KnownMisses() {
        "34 output tiles of 64x128 fill a quarter of the SMs: the model's wave count is "
        "right but the kernel streams its 15 MB of weights at only 1.5 TB/s, slower than "
        "either bound the model knows (+21 %)"},
-      {"EP-LL8-v1 dispatch",
-       "low-latency kernels over NVLink reach ~98 GB/s, below the normal kernels' 153 GB/s "
-       "that sets the scale-up efficiency"},
   };
   return *misses;
 }

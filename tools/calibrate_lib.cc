@@ -108,7 +108,7 @@ std::vector<Param> Params() {
                   [i](HardwareSpec& h, double v) { h.efficiency[i].memory = v; }, 0.02, 1.0, true,
                   c, 1});
   }
-  for (OpClass c : {OpClass::kScaleUp, OpClass::kScaleOut}) {
+  for (OpClass c : {OpClass::kScaleUp, OpClass::kScaleOut, OpClass::kScaleUpLowLatency}) {
     const std::size_t i = static_cast<std::size_t>(c);
     ps.push_back({absl::StrCat(std::string(OpClassName(c)), " link"),
                   [i](const HardwareSpec& h) { return h.efficiency[i].link; },
@@ -317,7 +317,7 @@ absl::StatusOr<std::string> CalibratedTextproto(const DiffInputs& in, const Cali
   for (pb::Efficiency& e : *p.mutable_efficiency()) {
     const std::size_t c = static_cast<std::size_t>(e.op_class() - pb::GEMM);
     const Efficiency& v = h.efficiency[c];
-    if (e.op_class() == pb::SCALE_UP || e.op_class() == pb::SCALE_OUT) {
+    if (IsLinkClass(static_cast<OpClass>(c))) {
       e.set_link(v.link);
     } else {
       e.set_compute(v.compute);

@@ -270,8 +270,10 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       // Intranode NVLink bandwidth of 8K tokens on Blackwell (64-SM figures).
       for (int i = 0; i < 2; ++i) {
         const OpCost c =
-            i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, 8, Transport::kNvlink, **hw)
-                   : EpCombine(tokens, topk, hidden, 8, Transport::kNvlink, **hw);
+            i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, 8, Transport::kNvlink, **hw,
+                                1.0, EpKernels::kNormal)
+                   : EpCombine(tokens, topk, hidden, 8, Transport::kNvlink, **hw, 1.0,
+                               EpKernels::kNormal);
         k.id = absl::StrCat(id, i == 0 ? " dispatch" : " combine");
         k.what = absl::StrCat("ep all-to-all ", tokens, " tokens nvlink");
         k.unit = "GB/s";
@@ -302,8 +304,10 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
             " GB/s): the figure counts traffic forwarded over NVLink, not a link rate"));
         continue;
       }
-      const OpCost c = i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, ep, transport, **hw)
-                              : EpCombine(tokens, topk, hidden, ep, transport, **hw);
+      const EpKernels mode = low_latency ? EpKernels::kLowLatency : EpKernels::kNormal;
+      const OpCost c =
+          i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, ep, transport, **hw, 1.0, mode)
+                 : EpCombine(tokens, topk, hidden, ep, transport, **hw, 1.0, mode);
       k.what = absl::StrCat("ep ", i == 0 ? "dispatch" : "combine", " ", tokens, " tokens ep=", ep,
                             transport == Transport::kNvlink ? " nvlink" : " rdma");
       k.in_scope = true;

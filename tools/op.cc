@@ -42,6 +42,8 @@ ABSL_FLAG(int64_t, topk, 8, "dispatch/combine: experts per token");
 ABSL_FLAG(int64_t, hidden, 7168, "dispatch/combine: hidden size");
 ABSL_FLAG(int64_t, ep, 8, "dispatch/combine: expert-parallel ranks");
 ABSL_FLAG(std::string, transport, "auto", "dispatch/combine: auto, nvlink or rdma");
+ABSL_FLAG(std::string, ep_kernels, "low_latency",
+          "dispatch/combine: DeepEP's low_latency (decode) or normal (bulk) kernels");
 ABSL_FLAG(double, bytes_mb, 0, "allreduce/allgather: buffer size in MB");
 ABSL_FLAG(int64_t, ranks, 1, "allreduce/allgather: ranks");
 ABSL_FLAG(bool, check_csv, false, "print every calibration CSV kernel row beside the prediction");
@@ -79,6 +81,7 @@ absl::Status Run(std::string* out) {
                   .hidden = absl::GetFlag(FLAGS_hidden),
                   .ep = absl::GetFlag(FLAGS_ep),
                   .transport = absl::GetFlag(FLAGS_transport),
+                  .ep_kernels = absl::GetFlag(FLAGS_ep_kernels),
                   .bytes_mb = absl::GetFlag(FLAGS_bytes_mb),
                   .ranks = absl::GetFlag(FLAGS_ranks)};
   absl::StatusOr<LoadedHardware> hw = LoadHardware(ResolveInput(absl::GetFlag(FLAGS_hw)));

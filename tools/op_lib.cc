@@ -37,6 +37,13 @@ absl::StatusOr<Transport> ParseTransport(absl::string_view s) {
       absl::StrCat("--transport: must be auto, nvlink or rdma, got '", s, "'"));
 }
 
+absl::StatusOr<EpKernels> ParseEpKernels(absl::string_view s) {
+  if (s == "low_latency") return EpKernels::kLowLatency;
+  if (s == "normal") return EpKernels::kNormal;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--ep_kernels: must be low_latency or normal, got '", s, "'"));
+}
+
 }  // namespace
 
 absl::StatusOr<OpCost> CostOp(const OpFlags& f, const HardwareSpec& hw) {
@@ -74,8 +81,11 @@ absl::StatusOr<OpCost> CostOp(const OpFlags& f, const HardwareSpec& hw) {
         AllPositive({{"tokens", f.tokens}, {"topk", f.topk}, {"hidden", f.hidden}, {"ep", f.ep}}));
     absl::StatusOr<Transport> t = ParseTransport(f.transport);
     if (!t.ok()) return t.status();
-    return f.op == "dispatch" ? EpDispatch(f.tokens, f.topk, f.hidden, *dtype, f.ep, *t, hw)
-                              : EpCombine(f.tokens, f.topk, f.hidden, f.ep, *t, hw);
+    absl::StatusOr<EpKernels> k = ParseEpKernels(f.ep_kernels);
+    if (!k.ok()) return k.status();
+    return f.op == "dispatch"
+               ? EpDispatch(f.tokens, f.topk, f.hidden, *dtype, f.ep, *t, hw, 1.0, *k)
+               : EpCombine(f.tokens, f.topk, f.hidden, f.ep, *t, hw, 1.0, *k);
   }
   if (f.op == "allreduce" || f.op == "allgather") {
     PM_RETURN_IF_ERROR(AllPositive({{"ranks", f.ranks}}));

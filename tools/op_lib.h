@@ -12,7 +12,7 @@
 // Ops: gemm (m, n, k, batch, dtype), grouped_gemm (groups, m = rows per group,
 // n, k, dtype), mla_decode (batch, q_len, context, heads, kv_lora, rope),
 // gqa_decode (batch, q_len, context, heads, kv_heads, head_dim), dispatch and
-// combine (tokens, topk, hidden, ep, transport), allreduce and allgather
+// combine (tokens, topk, hidden, ep, transport, ep_kernels), allreduce and allgather
 // (bytes_mb, ranks).
 
 #ifndef TOOLS_OP_LIB_H_
@@ -36,6 +36,7 @@ struct OpFlags final {
   int64_t kv_lora = 512, rope = 64;
   int64_t tokens = 0, topk = 8, hidden = 7168, ep = 8;
   std::string transport = "auto";
+  std::string ep_kernels = "low_latency";  // dispatch/combine: low_latency or normal
   double bytes_mb = 0.0;
   int64_t ranks = 1;
 };

@@ -37,6 +37,7 @@ TEST(OpLibTest, EveryOpRuns) {
                                    .kv_heads = 1},
                            OpFlags{.op = "dispatch", .tokens = 128, .ep = 64, .transport = "rdma"},
                            OpFlags{.op = "combine", .tokens = 128, .ep = 8},
+                           OpFlags{.op = "combine", .tokens = 4096, .ep = 8, .ep_kernels = "normal"},
                            OpFlags{.op = "allreduce", .bytes_mb = 1, .ranks = 8},
                            OpFlags{.op = "allgather", .bytes_mb = 1, .ranks = 8}}) {
     absl::StatusOr<OpCost> c = CostOp(f, hw);
@@ -56,6 +57,8 @@ TEST(OpLibTest, BadFlagsAreNamed) {
               StatusIs(kInvalid, HasSubstr("--context")));
   EXPECT_THAT(CostOp({.op = "dispatch", .tokens = 1, .transport = "pigeon"}, hw),
               StatusIs(kInvalid, HasSubstr("--transport")));
+  EXPECT_THAT(CostOp({.op = "combine", .tokens = 1, .ep_kernels = "fast"}, hw),
+              StatusIs(kInvalid, HasSubstr("--ep_kernels: must be low_latency or normal")));
   EXPECT_THAT(CostOp({.op = "allreduce", .bytes_mb = -1, .ranks = 2}, hw),
               StatusIs(kInvalid, HasSubstr("--bytes_mb")));
 }
