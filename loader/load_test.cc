@@ -93,7 +93,7 @@ TEST(LoadTest, ZeroOrNegativeSizes) {
 }
 
 TEST(LoadTest, EfficiencyOutOfRangeOrWithoutSource) {
-  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "compute: 0.86", "compute: 1.3"), kHw),
+  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "compute: 0.81", "compute: 1.3"), kHw),
               StatusIs(kInvalid, HasSubstr("efficiency[0].compute: must be in (0, 1]")));
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "source: \"DeepGEMM dense FP8 rows DG-D-* (H800)\"",
                                  ""),
