@@ -67,6 +67,7 @@ void ExpectIdentical(const StepResult& a, const StepResult& b) {
   for (std::size_t i = 0; i < a.row_count; ++i) {
     SCOPED_TRACE(std::string(a.rows[i].op));
     EXPECT_EQ(a.rows[i].op, b.rows[i].op);
+    EXPECT_EQ(a.rows[i].part, b.rows[i].part);
     EXPECT_EQ(a.rows[i].count, b.rows[i].count);
     EXPECT_EQ(a.rows[i].cost.kernel_time, b.rows[i].cost.kernel_time);
     EXPECT_EQ(a.rows[i].cost.flops, b.rows[i].cost.flops);
@@ -89,6 +90,26 @@ TEST(DecodeStepTest, CompileTimeAndRuntimePathsAgreeExactly) {
   // ... and the runtime entry point gives the constant-evaluated result.
   const StepResult runtime = EstimateDecode(*m, h->spec, *d);
   ExpectIdentical(runtime, kSeedStep);
+}
+
+TEST(DecodeStepTest, SharedAttentionRowsEqualCostedOnes) {
+  // The MoE part copies the dense part's attention rows unless a per-part
+  // correction could tell them apart. A correction of x1 disables the copy
+  // without changing any cost: every row must come out the same.
+  HardwareSpec h = kH200Sxm;
+  h.corrections[0] = OpCorrection{Name("attention"), Name("moe"), 1.0};
+  h.correction_count = 1;
+  for (Overlap o : {Overlap::kNone, Overlap::kTwoMicroBatch, Overlap::kRecvHook}) {
+    DeploymentSpec d = kSeedDecode;
+    d.overlap = o;
+    SCOPED_TRACE(static_cast<int>(o));
+    const StepResult shared = EstimateDecode(kDeepSeekV3, kH200Sxm, d);
+    ExpectIdentical(shared, EstimateDecode(kDeepSeekV3, h, d));
+    // The copies carry their own part and count.
+    const OpRow* moe = shared.Find("q_b", Part::kMoe);
+    ASSERT_NE(moe, nullptr);
+    EXPECT_EQ(moe->count, 58);
+  }
 }
 
 TEST(DecodeStepTest, RowsFollowTheSeedLayout) {
