@@ -40,8 +40,8 @@ absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec&
     case KernelKind::kLaunch:
       break;
   }
-  return absl::NotFoundError(
-      absl::StrCat(name, ": peak rows set the peak, launch rows bound the fixed cost; not checked"));
+  return absl::NotFoundError(absl::StrCat(
+      name, ": peak rows set the peak, launch rows bound the fixed cost; not checked"));
 }
 
 absl::StatusOr<ElementwiseFit> FitElementwise(const KernelBaselines& b, const HardwareSpec& hw) {

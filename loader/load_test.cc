@@ -102,16 +102,16 @@ TEST(LoadTest, EfficiencyOutOfRangeOrWithoutSource) {
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "op_class: SCALE_OUT", "op_class: SCALE_UP"), kHw),
               StatusIs(kInvalid, HasSubstr("duplicate SCALE_UP")));
   // Every class needs its entry: the low-latency NVLink class too.
-  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "op_class: SCALE_UP_LOW_LATENCY", "op_class: SCALE_OUT"),
-                            kHw),
-              StatusIs(kInvalid, HasSubstr("duplicate SCALE_OUT")));
+  EXPECT_THAT(
+      ParseHardware(Edit(Text(kHw), "op_class: SCALE_UP_LOW_LATENCY", "op_class: SCALE_OUT"), kHw),
+      StatusIs(kInvalid, HasSubstr("duplicate SCALE_OUT")));
 }
 
 TEST(LoadTest, DpTimesTpMustEqualGpus) {
-  EXPECT_THAT(ParseDeployment(Edit(Text(kDeployment), "attention_tp: 1", "attention_tp: 2"),
-                              kDeployment),
-              StatusIs(kInvalid, AllOf(HasSubstr(kDeployment), HasSubstr("parallelism.attention_dp"),
-                                       HasSubstr("must equal gpus (64)"))));
+  EXPECT_THAT(
+      ParseDeployment(Edit(Text(kDeployment), "attention_tp: 1", "attention_tp: 2"), kDeployment),
+      StatusIs(kInvalid, AllOf(HasSubstr(kDeployment), HasSubstr("parallelism.attention_dp"),
+                               HasSubstr("must equal gpus (64)"))));
   EXPECT_THAT(ParseDeployment(Edit(Text(kDeployment), "moe_tp: 1", "moe_tp: 2"), kDeployment),
               StatusIs(kInvalid, HasSubstr("parallelism.moe_ep")));
 }

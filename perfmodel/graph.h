@@ -116,17 +116,18 @@ constexpr void RepeatInPlace(OpCost& c, int64_t times) {
 // stalled on the op's just-written narrow stores).
 template <typename CostFn>
   requires std::is_invocable_r_v<OpCost, CostFn>
-[[gnu::always_inline]] constexpr void Emit(const StepContext& c, StepResult& r, std::string_view op, CostFn&& cost) {
-  if (r.row_count >= StepResult::kMaxRows) return;
-  OpRow& row = r.rows[r.row_count++];
-  row.op = op;
-  row.part = c.part;
-  row.count = c.count;
-  std::construct_at(&row.cost, cost());
-  if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
-  if (c.hw.correction_count > 0) row.cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
-  row.visible = row.cost.time();
-}
+  [[gnu::always_inline]] constexpr void Emit(const StepContext& c, StepResult& r,
+                                             std::string_view op, CostFn&& cost) {
+    if (r.row_count >= StepResult::kMaxRows) return;
+    OpRow& row = r.rows[r.row_count++];
+    row.op = op;
+    row.part = c.part;
+    row.count = c.count;
+    std::construct_at(&row.cost, cost());
+    if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
+    if (c.hw.correction_count > 0) row.cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
+    row.visible = row.cost.time();
+  }
 
 // CopyRows() appends copies of `rows` as rows of `c`'s part and count.
 constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
@@ -165,15 +166,17 @@ constexpr OpCost QuantGemm(const StepContext& c, const GemmShape& s, OpClass cls
 // shows the down GEMMs as single kernels).
 constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
   const DType a = c.model.activation_dtype;
-  const double out = BytesPerElement(a) + ((a == DType::kFp8 || a == DType::kFp4) ? 4.0 / 128.0 : 0.0);
+  const double out =
+      BytesPerElement(a) + ((a == DType::kFp8 || a == DType::kFp4) ? 4.0 / 128.0 : 0.0);
   return Elementwise(elements, 4.0, out, 6.0, c.hw);
 }
 
 }  // namespace graph_internal
 
 // MLA attention block, absorbed for decode (DeepSeek-V2/V3), after the layer's
-// input norm (DecoderLayer emits it): fused q_a/kv_a down-projection, their norms, q_b up-projection, q·W_uk per head,
-// RoPE (and the KV-cache write), FlashMLA, ·W_uv per head, o_proj.
+// input norm (DecoderLayer emits it): fused q_a/kv_a down-projection, their
+// norms, q_b up-projection, q·W_uk per head, RoPE (and the KV-cache write),
+// FlashMLA, ·W_uv per head, o_proj.
 struct MlaAttention final {
   static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
@@ -188,15 +191,21 @@ struct MlaAttention final {
 
     const int64_t down_n = (a.q_lora_rank > 0 ? a.q_lora_rank : a.heads * qk_head) +
                            a.kv_lora_rank + a.qk_rope_head_dim;
-    graph_internal::Emit(c, r, "q_a_kv_a", [&] { return Gemm({t, down_n, m.hidden_size, 1}, types, c.hw); });
+    graph_internal::Emit(c, r, "q_a_kv_a", [&] {
+      return Gemm({t, down_n, m.hidden_size, 1}, types, c.hw);
+    });
     if (a.q_lora_rank > 0) {
-      graph_internal::Emit(c, r, "q_kv_norm", [&] { return RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false); });
-      graph_internal::Emit(c, r, "q_b", [&] { return QuantGemm(c, {t, heads * qk_head, a.q_lora_rank, 1}); });
+      graph_internal::Emit(c, r, "q_kv_norm",
+                           [&] { return RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false); });
+      graph_internal::Emit(c, r, "q_b", [&] {
+        return QuantGemm(c, {t, heads * qk_head, a.q_lora_rank, 1});
+      });
     } else {
       graph_internal::Emit(c, r, "q_kv_norm", [&] { return RmsNorm(c, a.kv_lora_rank, false); });
     }
-    graph_internal::Emit(c, r, "bmm_q_uk", [&] { return Gemm({t, a.kv_lora_rank, a.qk_nope_head_dim, heads}, bf16, c.hw,
-                              OpClass::kGemm, 2); });
+    graph_internal::Emit(c, r, "bmm_q_uk", [&] {
+      return Gemm({t, a.kv_lora_rank, a.qk_nope_head_dim, heads}, bf16, c.hw, OpClass::kGemm, 2);
+    });
     // RoPE on q's and k's rope parts, then the latent KV written to the cache.
     const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
@@ -206,14 +215,20 @@ struct MlaAttention final {
     graph_internal::Emit(c, r, "rope", [&] { return Sum(rope, cache_write); });
     const double sum_queries_context =
         static_cast<double>(c.queries_per_request) * c.attention_sum_context;
-    graph_internal::Emit(c, r, "attention", [&] { return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context,
-                                            a, m.kv_cache_dtype, m.attention_dtype, c.hw, 2); });
-    graph_internal::Emit(c, r, "bmm_uv", [&] { return Gemm({t, a.v_head_dim, a.kv_lora_rank, heads}, bf16, c.hw,
-                              OpClass::kGemm, 2); });
-    graph_internal::Emit(c, r, "o_proj", [&] { return QuantGemm(c, {t, m.hidden_size, heads * a.v_head_dim, 1}); });
+    graph_internal::Emit(c, r, "attention", [&] {
+      return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context, a,
+                                m.kv_cache_dtype, m.attention_dtype, c.hw, 2);
+    });
+    graph_internal::Emit(c, r, "bmm_uv", [&] {
+      return Gemm({t, a.v_head_dim, a.kv_lora_rank, heads}, bf16, c.hw, OpClass::kGemm, 2);
+    });
+    graph_internal::Emit(c, r, "o_proj", [&] {
+      return QuantGemm(c, {t, m.hidden_size, heads * a.v_head_dim, 1});
+    });
     if (tp > 1) {
-      graph_internal::Emit(
-          c, r, "o_allreduce", [&] { return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw); });
+      graph_internal::Emit(c, r, "o_allreduce", [&] {
+        return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw);
+      });
     }
   }
 };
@@ -229,8 +244,9 @@ struct GqaAttention final {
     const int64_t heads = a.heads / tp;
     const int64_t kv_heads = a.kv_heads >= tp ? a.kv_heads / tp : 1;
     const int64_t t = c.Tokens();
-    graph_internal::Emit(
-        c, r, "qkv_proj", [&] { return QuantGemm(c, {t, (heads + 2 * kv_heads) * a.head_dim, m.hidden_size, 1}); });
+    graph_internal::Emit(c, r, "qkv_proj", [&] {
+      return QuantGemm(c, {t, (heads + 2 * kv_heads) * a.head_dim, m.hidden_size, 1});
+    });
     const double rope_elements = static_cast<double>(t * (heads + kv_heads) * a.head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 1);
     const OpCost cache_write =
@@ -239,13 +255,17 @@ struct GqaAttention final {
     graph_internal::Emit(c, r, "rope", [&] { return Sum(rope, cache_write); });
     const double sum_queries_context =
         static_cast<double>(c.queries_per_request) * c.attention_sum_context;
-    graph_internal::Emit(c, r, "attention", [&] { return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
-                                            c.attention_sum_context, m.kv_cache_dtype,
-                                            m.attention_dtype, c.hw); });
-    graph_internal::Emit(c, r, "o_proj", [&] { return QuantGemm(c, {t, m.hidden_size, heads * a.head_dim, 1}); });
+    graph_internal::Emit(c, r, "attention", [&] {
+      return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
+                                c.attention_sum_context, m.kv_cache_dtype, m.attention_dtype, c.hw);
+    });
+    graph_internal::Emit(c, r, "o_proj", [&] {
+      return QuantGemm(c, {t, m.hidden_size, heads * a.head_dim, 1});
+    });
     if (tp > 1) {
-      graph_internal::Emit(
-          c, r, "o_allreduce", [&] { return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw); });
+      graph_internal::Emit(c, r, "o_allreduce", [&] {
+        return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw);
+      });
     }
   }
 };
@@ -260,17 +280,26 @@ struct DenseMlp final {
     const ModelSpec& m = c.model;
     const Parallelism& p = c.deployment.parallel;
     const int64_t tp = p.dense_tp;
-    const int64_t gather = (tp > p.attention_tp && tp % p.attention_tp == 0) ? tp / p.attention_tp : 1;
+    const int64_t gather =
+        (tp > p.attention_tp && tp % p.attention_tp == 0) ? tp / p.attention_tp : 1;
     const int64_t t = c.Tokens() * gather;
     const int64_t inter = m.dense_intermediate_size / tp;
     const Bytes activations = ByteCount(static_cast<double>(t * m.hidden_size) * 2.0);
     graph_internal::Emit(c, r, "mlp_norm", [&] { return RmsNorm(c, m.hidden_size, true); });
-    if (gather > 1) graph_internal::Emit(c, r, "mlp_allgather", [&] { return AllGather(activations, gather, c.hw); });
-    graph_internal::Emit(c, r, "mlp_up_gate", [&] { return QuantGemm(c, {t, 2 * inter, m.hidden_size, 1}); });
-    graph_internal::Emit(c, r, "mlp_act", [&] { return ActAndQuant(c, static_cast<double>(t * inter)); });
-    graph_internal::Emit(c, r, "mlp_down", [&] { return Gemm({t, m.hidden_size, inter, 1}, GemmTypes::For(m), c.hw); });
+    if (gather > 1)
+      graph_internal::Emit(c, r, "mlp_allgather",
+                           [&] { return AllGather(activations, gather, c.hw); });
+    graph_internal::Emit(c, r, "mlp_up_gate", [&] {
+      return QuantGemm(c, {t, 2 * inter, m.hidden_size, 1});
+    });
+    graph_internal::Emit(c, r, "mlp_act",
+                         [&] { return ActAndQuant(c, static_cast<double>(t * inter)); });
+    graph_internal::Emit(c, r, "mlp_down", [&] {
+      return Gemm({t, m.hidden_size, inter, 1}, GemmTypes::For(m), c.hw);
+    });
     if (gather > 1) {
-      graph_internal::Emit(c, r, "mlp_reducescatter", [&] { return ReduceScatter(activations, gather, c.hw); });
+      graph_internal::Emit(c, r, "mlp_reducescatter",
+                           [&] { return ReduceScatter(activations, gather, c.hw); });
     } else if (tp > 1) {
       graph_internal::Emit(c, r, "mlp_allreduce", [&] { return AllReduce(activations, tp, c.hw); });
     }
@@ -301,13 +330,20 @@ struct MoeMlp final {
     const std::size_t shared_first = r.row_count;
     if (e.shared_experts > 0) {
       const int64_t inter = e.shared_experts * e.expert_intermediate_size;
-      graph_internal::Emit(c, r, "shared_up_gate", [&] { return QuantGemm(c, {t, 2 * inter, h, 1}); });
-      graph_internal::Emit(c, r, "shared_act", [&] { return ActAndQuant(c, static_cast<double>(t * inter)); });
-      graph_internal::Emit(c, r, "shared_down", [&] { return Gemm({t, h, inter, 1}, types, c.hw); });
+      graph_internal::Emit(c, r, "shared_up_gate", [&] {
+        return QuantGemm(c, {t, 2 * inter, h, 1});
+      });
+      graph_internal::Emit(c, r, "shared_act",
+                           [&] { return ActAndQuant(c, static_cast<double>(t * inter)); });
+      graph_internal::Emit(c, r, "shared_down", [&] {
+        return Gemm({t, h, inter, 1}, types, c.hw);
+      });
     }
     const std::size_t dispatch_row = r.row_count;
-    graph_internal::Emit(c, r, "dispatch", [&] { return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep,
-                                    Transport::kAuto, c.hw, d.expert_imbalance); });
+    graph_internal::Emit(c, r, "dispatch", [&] {
+      return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep, Transport::kAuto,
+                        c.hw, d.expert_imbalance);
+    });
     // Tokens per expert replica: all DP ranks' tokens x experts per token over
     // the expert slots; the hottest rank carries `expert_imbalance` x the mean.
     const double slots = static_cast<double>(e.routed_experts + p.redundant_experts);
@@ -316,13 +352,23 @@ struct MoeMlp final {
     const double per_expert = pairs / slots * d.expert_imbalance;
     const int64_t inter = e.expert_intermediate_size / p.moe_tp;
     const std::size_t experts_first = r.row_count;
-    graph_internal::Emit(c, r, "moe_up_gate", [&] { return GroupedGemm(per_expert, local_experts, 2 * inter, h, types, c.hw); });
-    graph_internal::Emit(c, r, "moe_act", [&] { return ActAndQuant(c, per_expert * static_cast<double>(local_experts * inter)); });
-    graph_internal::Emit(c, r, "moe_down", [&] { return GroupedGemm(per_expert, local_experts, h, inter, types, c.hw); });
+    graph_internal::Emit(c, r, "moe_up_gate", [&] {
+      return GroupedGemm(per_expert, local_experts, 2 * inter, h, types, c.hw);
+    });
+    graph_internal::Emit(c, r, "moe_act", [&] {
+      return ActAndQuant(c, per_expert * static_cast<double>(local_experts * inter));
+    });
+    graph_internal::Emit(c, r, "moe_down", [&] {
+      return GroupedGemm(per_expert, local_experts, h, inter, types, c.hw);
+    });
     const std::size_t combine_row = r.row_count;
-    graph_internal::Emit(c, r, "combine", [&] { return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw,
-                                   d.expert_imbalance); });
-    graph_internal::Emit(c, r, "moe_post", [&] { return Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw); });
+    graph_internal::Emit(c, r, "combine", [&] {
+      return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw,
+                       d.expert_imbalance);
+    });
+    graph_internal::Emit(c, r, "moe_post", [&] {
+      return Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw);
+    });
 
     // This layer's attention block: the rows before the MLP block.
     Duration attention_window;
@@ -342,7 +388,8 @@ struct MoeMlp final {
       // Dispatch is in flight while the shared expert computes; combine while
       // the next layer's attention block does (this layer's stands for it).
       Duration shared_window;
-      for (std::size_t i = shared_first; i < dispatch_row; ++i) shared_window += r.rows[i].cost.time();
+      for (std::size_t i = shared_first; i < dispatch_row; ++i)
+        shared_window += r.rows[i].cost.time();
       dispatch.visible = Max(Duration::Zero(), dispatch.cost.time() - shared_window);
       combine.visible = Max(Duration::Zero(), combine.cost.time() - attention_window);
     }
@@ -419,9 +466,12 @@ struct LmHeadOps final {
     const int64_t tp = c.deployment.parallel.attention_tp;
     const int64_t t = c.Tokens();
     const GemmTypes head{m.head_dtype, DType::kBf16, DType::kFp32, m.head_dtype};
-    graph_internal::Emit(c, r, "lm_head", [&] { return Gemm({t, m.vocab_size / tp, m.hidden_size, 1}, head, c.hw); });
-    graph_internal::Emit(
-        c, r, "sampling", [&] { return Elementwise(static_cast<double>(t * m.vocab_size / tp), 4.0, 0.0, 4.0, c.hw, 2); });
+    graph_internal::Emit(c, r, "lm_head", [&] {
+      return Gemm({t, m.vocab_size / tp, m.hidden_size, 1}, head, c.hw);
+    });
+    graph_internal::Emit(c, r, "sampling", [&] {
+      return Elementwise(static_cast<double>(t * m.vocab_size / tp), 4.0, 0.0, 4.0, c.hw, 2);
+    });
   }
 };
 
@@ -431,7 +481,8 @@ struct LmHead final {
     StepContext c = base;
     c.part = Part::kHead;
     c.count = 1;
-    graph_internal::Emit(c, r, "final_norm", [&] { return graph_internal::RmsNorm(c, c.model.hidden_size, true); });
+    graph_internal::Emit(c, r, "final_norm",
+                         [&] { return graph_internal::RmsNorm(c, c.model.hidden_size, true); });
     LmHeadOps::Emit(c, r);
   }
 };
@@ -454,9 +505,11 @@ struct Mtp final {
     c.attention_sum_context = base.attention_sum_context * static_cast<double>(base.micro_batches);
     const ModelSpec& m = c.model;
     const int64_t t = c.Tokens();
-    graph_internal::Emit(c, r, "mtp_norms", [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });
-    graph_internal::Emit(
-        c, r, "mtp_eh_proj", [&] { return graph_internal::QuantGemm(c, {t, m.hidden_size, 2 * m.hidden_size, 1}); });
+    graph_internal::Emit(c, r, "mtp_norms",
+                         [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });
+    graph_internal::Emit(c, r, "mtp_eh_proj", [&] {
+      return graph_internal::QuantGemm(c, {t, m.hidden_size, 2 * m.hidden_size, 1});
+    });
     if (m.mtp_layer_kind == LayerKind::kMoe) {
       Moe::Emit(c, r, false);
     } else {
@@ -544,8 +597,8 @@ struct DecodeStep final {
                                   : 1.0;
       kv_per_token = 2.0 * kv_heads * hd * BytesPerElement(m.kv_cache_dtype);
     }
-    const double dense_mlp =
-        3.0 * h * static_cast<double>(m.dense_intermediate_size) / static_cast<double>(p.dense_tp) * wb;
+    const double dense_mlp = 3.0 * h * static_cast<double>(m.dense_intermediate_size) /
+                             static_cast<double>(p.dense_tp) * wb;
     const MoeSpec& e = m.moe;
     const double local_experts =
         static_cast<double>(e.routed_experts + p.redundant_experts) / static_cast<double>(p.moe_ep);
@@ -558,8 +611,8 @@ struct DecodeStep final {
     const double dense_layers = static_cast<double>(m.LayerCount(LayerKind::kDense));
     const double moe_layers = static_cast<double>(m.LayerCount(LayerKind::kMoe));
     const double mtp = static_cast<double>(m.mtp_modules);
-    const double mtp_layer = attention + (m.mtp_layer_kind == LayerKind::kMoe ? moe_mlp : dense_mlp) +
-                             2.0 * h * h * wb;
+    const double mtp_layer =
+        attention + (m.mtp_layer_kind == LayerKind::kMoe ? moe_mlp : dense_mlp) + 2.0 * h * h * wb;
     const double embeddings =
         2.0 * static_cast<double>(m.vocab_size) * h * BytesPerElement(m.head_dtype) / tp;
     const double weights = dense_layers * (attention + dense_mlp) +

@@ -2,7 +2,8 @@
 // suite's or the GPU script's Google Benchmark JSON), with the error per kernel.
 //
 //   bazel run //tools:bench_check                      # the committed CPU baseline
-//   bazel run //tools:bench_check -- --baseline=baselines/gpu/h200_sxm.json --hw=hw/h200_sxm.textproto
+//   bazel run //tools:bench_check -- --baseline=baselines/gpu/h200_sxm.json
+//   --hw=hw/h200_sxm.textproto
 //
 // A baseline with elementwise rows (the GPU script's) also gets the fit of its
 // elementwise rows beside the hardware description's factors (see
@@ -42,9 +43,10 @@ absl::Status Run(std::string* out) {
   absl::StatusOr<LoadedHardware> hw = LoadHardware(hw_path);
   if (!hw.ok()) return hw.status();
   using render::Value;
-  render::Table t{.name = "kernels",
-                  .title = "Measured kernels vs perfmodel (error = predicted / measured - 1)",
-                  .columns = {"kernel", "kind", "measured_us", "predicted_us", "error_pct", "bound"}};
+  render::Table t{
+      .name = "kernels",
+      .title = "Measured kernels vs perfmodel (error = predicted / measured - 1)",
+      .columns = {"kernel", "kind", "measured_us", "predicted_us", "error_pct", "bound"}};
   std::vector<double> errors;
   for (const bench::KernelCheckRow& r : *rows) {
     errors.push_back(std::abs(r.Error()));
@@ -81,8 +83,8 @@ absl::Status Run(std::string* out) {
     f.rows.push_back(
         {"ELEMENTWISE memory", Value::Number(fit->memory_efficiency, 3),
          Value::Number(hw->spec.EfficiencyOf(OpClass::kElementwise).memory, 3)});
-    f.rows.push_back({"launch_empty floor (us)", Value::Number(ToMicroseconds(fit->launch_floor), 2),
-                      Value()});
+    f.rows.push_back(
+        {"launch_empty floor (us)", Value::Number(ToMicroseconds(fit->launch_floor), 2), Value()});
     doc.Add(std::move(f));
   }
   *out = render::Render(doc, absl::GetFlag(FLAGS_format));
