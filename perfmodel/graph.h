@@ -116,18 +116,18 @@ constexpr void RepeatInPlace(OpCost& c, int64_t times) {
 // stalled on the op's just-written narrow stores).
 template <typename CostFn>
   requires std::is_invocable_r_v<OpCost, CostFn>
-  [[gnu::always_inline]] constexpr void Emit(const StepContext& c, StepResult& r,
-                                             std::string_view op, CostFn&& cost) {
-    if (r.row_count >= StepResult::kMaxRows) return;
-    OpRow& row = r.rows[r.row_count++];
-    row.op = op;
-    row.part = c.part;
-    row.count = c.count;
-    std::construct_at(&row.cost, cost());
-    if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
-    if (c.hw.correction_count > 0) row.cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
-    row.visible = row.cost.time();
-  }
+[[gnu::always_inline]] constexpr void Emit(const StepContext& c, StepResult& r,
+                                           std::string_view op, CostFn&& cost) {
+  if (r.row_count >= StepResult::kMaxRows) return;
+  OpRow& row = r.rows[r.row_count++];
+  row.op = op;
+  row.part = c.part;
+  row.count = c.count;
+  std::construct_at(&row.cost, cost());
+  if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
+  if (c.hw.correction_count > 0) row.cost.kernel_time *= c.hw.TimeFactor(op, PartName(c.part));
+  row.visible = row.cost.time();
+}
 
 // CopyRows() appends copies of `rows` as rows of `c`'s part and count.
 constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
