@@ -78,10 +78,12 @@ HEAD_DIM, V_HEAD_DIM = 576, 512
 COPY_BYTES = 1 << 30
 ELEMENTWISE_TOKENS = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
 HIDDEN, INTERMEDIATE = 7168, 18432
-# op: (width, bytes read per element, bytes written per element, bytes per row)
+# op: (width, bytes read per element, bytes written per element, bytes per column
+# read once per kernel: the norm's BF16 weight). The same rules as ElementwiseRule
+# in benchmarks/kernel_baseline.h; kernel_baseline_test holds the counters to them.
 ELEMENTWISE = {
-    "rms_norm": (HIDDEN, 2.0, 2.0, 0.0),
-    "add_rms_norm": (HIDDEN, 4.0, 4.0, 0.0),
+    "rms_norm": (HIDDEN, 2.0, 2.0, 2.0),
+    "add_rms_norm": (HIDDEN, 4.0, 4.0, 2.0),
     "silu_and_mul": (INTERMEDIATE, 4.0, 2.0, 0.0),
     "quant_fp8": (HIDDEN, 2.0, 1.0 + 4.0 / 128.0, 0.0),
 }
@@ -110,9 +112,8 @@ def elementwise_name(op, t, w):
 
 def elementwise_work(op, t):
     """FLOP (not counted: 0) and HBM bytes of one call; norms also read their weight."""
-    w, rd, wr, _ = ELEMENTWISE[op]
-    weight = 2.0 * w if op.endswith("rms_norm") else 0.0
-    return 0.0, t * w * (rd + wr) + weight
+    w, rd, wr, per_column = ELEMENTWISE[op]
+    return 0.0, t * w * (rd + wr) + w * per_column
 
 
 def out_bytes(dtype):
