@@ -85,9 +85,14 @@ absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(absl::string_view basel
   if (!b.ok()) return b.status();
   absl::StatusOr<LoadedHardware> hw = LoadHardware(hw_textproto);
   if (!hw.ok()) return hw.status();
+  return CheckKernels(*b, hw->spec);
+}
+
+absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(const KernelBaselines& b,
+                                                         const HardwareSpec& hw) {
   std::vector<KernelCheckRow> rows;
-  for (const KernelMeasurement& m : b->kernels) {
-    absl::StatusOr<OpCost> c = PredictKernel(m.name, hw->spec);
+  for (const KernelMeasurement& m : b.kernels) {
+    absl::StatusOr<OpCost> c = PredictKernel(m.name, hw);
     if (c.status().code() == absl::StatusCode::kNotFound) continue;
     if (!c.ok()) return c.status();
     rows.push_back(KernelCheckRow{m.name, KernelKindName(m.kernel.kind), m.time, c->time(),

@@ -53,6 +53,9 @@ struct KernelCheckRow final {
 // hardware of `hw_textproto`. Errors: either file's loader status.
 [[nodiscard]] absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(
     absl::string_view baseline_json, absl::string_view hw_textproto);
+// The same on already loaded baselines and hardware.
+[[nodiscard]] absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(const KernelBaselines& b,
+                                                                       const HardwareSpec& hw);
 
 // PredictKernel() is the model's cost of one named kernel on `hw`; kinds it
 // does not check (peak, launch) are NotFound.

@@ -38,10 +38,12 @@ namespace {
 absl::Status Run(std::string* out) {
   const std::string baseline = ResolveInput(absl::GetFlag(FLAGS_baseline));
   const std::string hw_path = ResolveInput(absl::GetFlag(FLAGS_hw));
-  absl::StatusOr<std::vector<bench::KernelCheckRow>> rows = bench::CheckKernels(baseline, hw_path);
-  if (!rows.ok()) return rows.status();
+  absl::StatusOr<bench::KernelBaselines> b = bench::LoadKernelBaselines(baseline);
+  if (!b.ok()) return b.status();
   absl::StatusOr<LoadedHardware> hw = LoadHardware(hw_path);
   if (!hw.ok()) return hw.status();
+  absl::StatusOr<std::vector<bench::KernelCheckRow>> rows = bench::CheckKernels(*b, hw->spec);
+  if (!rows.ok()) return rows.status();
   using render::Value;
   render::Table t{
       .name = "kernels",
@@ -64,8 +66,6 @@ absl::Status Run(std::string* out) {
   render::Document doc;
   doc.Add(std::move(t));
   // A GPU baseline with elementwise rows also says what they set.
-  absl::StatusOr<bench::KernelBaselines> b = bench::LoadKernelBaselines(baseline);
-  if (!b.ok()) return b.status();
   const bool has_elementwise =
       std::any_of(b->kernels.begin(), b->kernels.end(), [](const bench::KernelMeasurement& k) {
         return k.kernel.kind == bench::KernelKind::kElementwise;
@@ -78,8 +78,8 @@ absl::Status Run(std::string* out) {
                                           " elementwise rows: time = fixed + bytes / (HBM x "
                                           "efficiency)"),
                     .columns = {"factor", "fitted", "hardware_description"}};
-    f.rows.push_back({"kernel_launch_overhead_us", Value::Number(ToMicroseconds(fit->fixed), 2),
-                      Value::Number(ToMicroseconds(hw->spec.kernel_launch_overhead), 2)});
+    f.rows.push_back({"kernel_launch_overhead_us", Value::Number(ToMicroseconds(fit->fixed), 3),
+                      Value::Number(ToMicroseconds(hw->spec.kernel_launch_overhead), 3)});
     f.rows.push_back(
         {"ELEMENTWISE memory", Value::Number(fit->memory_efficiency, 3),
          Value::Number(hw->spec.EfficiencyOf(OpClass::kElementwise).memory, 3)});
