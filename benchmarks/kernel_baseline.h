@@ -66,17 +66,19 @@ struct KernelShape {
   int64_t kernels = 0;            // launch
 };
 
-// What one elementwise kernel moves and computes, per element of its
-// tokens x width output (row_bytes: per column, once per kernel, e.g. a norm's
-// BF16 weight). The GPU script's kernels (benchmarks/gpu/measure_kernels.py)
-// and the cost model's ops (perfmodel/graph.h) move these bytes:
+// What one elementwise kernel moves, per element of its tokens x width output
+// (row_bytes: per column, once per kernel, e.g. a norm's BF16 weight): the
+// counting rule of the GPU script's counters (benchmarks/gpu/measure_kernels.py).
+// The cost model's ops (perfmodel/ops.h RmsNorm, SiluAndMul,
+// QuantizeActivations) move the same bytes; //benchmarks:model_check_test holds
+// them equal:
 //   rms_norm      BF16 in, BF16 out, the weight             2 + 2, row 2
 //   add_rms_norm  also reads and writes the residual        4 + 4, row 2
 //   silu_and_mul  reads gate and up, writes BF16            4 + 2
 //   quant_fp8     BF16 in, e4m3 out + an FP32 scale per 128 2 + 1 + 4/128
 struct ElementwiseRule {
   const char* op;
-  double read_bytes, written_bytes, flops, row_bytes;
+  double read_bytes, written_bytes, row_bytes;
 };
 // ElementwiseRuleFor() is the rule of `op`, or nullptr.
 const ElementwiseRule* ElementwiseRuleFor(absl::string_view op);

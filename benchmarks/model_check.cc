@@ -32,9 +32,12 @@ absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec&
       return Elementwise(bytes / 12, 8, 4, 2, hw);  // triad: a = b + s c
     }
     case KernelKind::kElementwise: {
-      const ElementwiseRule& r = *ElementwiseRuleFor(k->op);
-      return Elementwise(static_cast<double>(s.tokens * s.width), r.read_bytes, r.written_bytes,
-                         r.flops, hw, 1, ByteCount(static_cast<double>(s.width) * r.row_bytes));
+      // The model's own ops for the script's kernels (SiLU-and-mul writes BF16).
+      const double elements = static_cast<double>(s.tokens * s.width);
+      if (k->op == "rms_norm") return RmsNorm(s.tokens, s.width, false, hw);
+      if (k->op == "add_rms_norm") return RmsNorm(s.tokens, s.width, true, hw);
+      if (k->op == "silu_and_mul") return SiluAndMul(elements, DType::kBf16, hw);
+      return QuantizeActivations(elements, DType::kFp8, hw);  // quant_fp8
     }
     case KernelKind::kPeak:
     case KernelKind::kLaunch:

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "benchmarks/kernel_baseline.h"
 #include "benchmarks/model_check.h"
 #include "gtest/gtest.h"
 
@@ -36,6 +37,24 @@ TEST(ModelCheckTest, CpuKernelsWithinStatedTolerance) {
   const double median = errors[errors.size() / 2];
   std::printf("median |error| %.1f %% over %zu kernels\n", 100 * median, errors.size());
   EXPECT_LE(median, 0.15);
+}
+
+TEST(ModelCheckTest, ElementwiseCountingRulesAreTheModelsBytes) {
+  // The GPU script's counters (KernelBytes) and the model's ops agree on what
+  // each elementwise kernel moves.
+  HardwareSpec hw;
+  hw.hbm_bandwidth = TerabytesPerSecond(1);
+  hw.fp32 = TeraflopsPerSecond(1);
+  for (const char* name :
+       {"elementwise_rms_norm/tokens:64/width:7168", "elementwise_add_rms_norm/tokens:3/width:256",
+        "elementwise_silu_and_mul/tokens:64/width:18432",
+        "elementwise_quant_fp8/tokens:128/width:7168"}) {
+    absl::StatusOr<KernelName> k = ParseKernelName(name);
+    ASSERT_TRUE(k.ok()) << k.status();
+    absl::StatusOr<OpCost> c = PredictKernel(name, hw);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_DOUBLE_EQ(ToBytes(c->bytes), ToBytes(KernelBytes(*k))) << name;
+  }
 }
 
 TEST(ModelCheckTest, MissingFilesAreErrors) {

@@ -142,10 +142,7 @@ constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
 // RmsNorm() over `width` elements per token, BF16 in and out; `fused_add`
 // also reads and writes the residual stream.
 constexpr OpCost RmsNorm(const StepContext& c, int64_t width, bool fused_add) {
-  const double elements = static_cast<double>(c.Tokens() * width);
-  const double io = fused_add ? 4.0 : 2.0;
-  return Elementwise(elements, io, io, 5.0, c.hw, 1,
-                     ByteCount(static_cast<double>(width) * 2.0));
+  return perfmodel::RmsNorm(c.Tokens(), width, fused_add, c.hw);
 }
 
 // QuantGemm() is a GEMM whose FP8 (or FP4) input is quantised per token by a
@@ -154,9 +151,8 @@ constexpr OpCost QuantGemm(const StepContext& c, const GemmShape& s, OpClass cls
   const GemmTypes t = GemmTypes::For(c.model);
   const OpCost gemm = Gemm(s, t, c.hw, cls);
   if (t.input == DType::kBf16 || t.input == DType::kFp16 || t.input == DType::kFp32) return gemm;
-  const double elements = static_cast<double>(s.m * s.k * s.batch);
   const OpCost quant =
-      Elementwise(elements, 2.0, BytesPerElement(t.input) + 4.0 / 128.0, 4.0, c.hw);
+      QuantizeActivations(static_cast<double>(s.m * s.k * s.batch), t.input, c.hw);
   return Sum(quant, gemm);
 }
 
@@ -165,10 +161,7 @@ constexpr OpCost QuantGemm(const StepContext& c, const GemmShape& s, OpClass cls
 // down-projection's per-token quantisation is fused here (the seed's profile
 // shows the down GEMMs as single kernels).
 constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
-  const DType a = c.model.activation_dtype;
-  const double out =
-      BytesPerElement(a) + ((a == DType::kFp8 || a == DType::kFp4) ? 4.0 / 128.0 : 0.0);
-  return Elementwise(elements, 4.0, out, 6.0, c.hw);
+  return SiluAndMul(elements, c.model.activation_dtype, c.hw);
 }
 
 }  // namespace graph_internal

@@ -272,6 +272,28 @@ constexpr OpCost Elementwise(double elements, double read_bytes_per_element,
                                 kernels);
 }
 
+// RmsNorm() costs RMSNorm over `tokens` x `width`, BF16 in and out, its BF16
+// weight read once; `fused_add` also reads and writes the residual stream
+// (fused add + RMSNorm).
+constexpr OpCost RmsNorm(int64_t tokens, int64_t width, bool fused_add, const HardwareSpec& hw) {
+  const double elements = static_cast<double>(tokens * width);
+  const double io = fused_add ? 4.0 : 2.0;
+  return Elementwise(elements, io, io, 5.0, hw, 1, ByteCount(static_cast<double>(width) * 2.0));
+}
+
+// SiluAndMul() costs SiLU(gate) x up over `elements` outputs: gate and up read
+// in BF16, the output written in `out` (with its 1x128 scales when `out` is
+// block-scaled: the next GEMM's quantisation fused in).
+constexpr OpCost SiluAndMul(double elements, DType out, const HardwareSpec& hw) {
+  return Elementwise(elements, 4.0, ops_internal::ActivationBytesPerElement(out), 6.0, hw);
+}
+
+// QuantizeActivations() costs per-token quantisation of `elements` BF16
+// activations to `out` with 1x128 scales.
+constexpr OpCost QuantizeActivations(double elements, DType out, const HardwareSpec& hw) {
+  return Elementwise(elements, 2.0, ops_internal::ActivationBytesPerElement(out), 4.0, hw);
+}
+
 // LinkTransfer() costs one GPU sending `bytes` to its peers, the share
 // `nvlink_share` over NVLink and the rest over the NIC; both paths run at once,
 // the slower bounds the time, plus that path's latency.
