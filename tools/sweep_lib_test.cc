@@ -111,7 +111,7 @@ class MonotoneInBatchTest : public ::testing::TestWithParam<MonotoneCase> {};
 // any op that is not a GEMM. The step time does fall at a few batches: the
 // cost model's GEMM wave utilisation counts output tiles, not how full they
 // are, so crossing a 128-row tile boundary can make a compute-bound GEMM
-// faster (perfmodel/ops.h, OutputTiles/WaveUtilisation). Each such fall must
+// faster (perfmodel/ops.h, OccupiedFlops). Each such fall must
 // come with a GEMM that got cheaper; they are printed. This is why the SLA
 // limit is searched by scanning (RunSweepTest below).
 TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
