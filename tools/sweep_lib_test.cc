@@ -107,13 +107,10 @@ struct MonotoneCase {
 
 class MonotoneInBatchTest : public ::testing::TestWithParam<MonotoneCase> {};
 
-// Context sums, memory and attention never fall as batch rises; neither does
-// any op that is not a GEMM. The step time does fall at a few batches: the
-// cost model's GEMM wave utilisation counts output tiles, not how full they
-// are, so crossing a 128-row tile boundary can make a compute-bound GEMM
-// faster (perfmodel/ops.h, OccupiedFlops). Each such fall must
-// come with a GEMM that got cheaper; they are printed. This is why the SLA
-// limit is searched by scanning (RunSweepTest below).
+// Context sums, memory, attention, every op and the step time never fall as
+// batch rises: a GEMM's compute counts the padded tiles it holds the SMs for
+// (perfmodel/ops.h, OccupiedFlops), so crossing a tile boundary never makes it
+// cheaper. This is what lets the sweep bisect for the SLA limit.
 TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
   const perfmodel::Setup setup = Load(GetParam().paths);
   const SweepConfig config =
