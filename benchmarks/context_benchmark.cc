@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "benchmarks/synthetic_trace.h"
+#include "workload/synthetic_trace.h"
 #include "perfmodel/context.h"
 
 namespace perfmodel {

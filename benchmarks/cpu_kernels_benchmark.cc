@@ -2,12 +2,12 @@
 // -----------------------------------------------------------------------------
 //
 // The CPU kernel suite: Google Benchmark rows for the kernels of
-// benchmarks/cpu_kernels.h at DeepSeek-V3 decode and prefill shapes scaled
+// measure/cpu_kernels.h at DeepSeek-V3 decode and prefill shapes scaled
 // down by 8, so that the cost model's roofline (FLOP / peak vs bytes /
 // bandwidth) can be checked against measurements on the host. Everything runs
 // on ONE thread on ONE core; nothing here starts threads.
 //
-// Names carry the whole shape (see benchmarks/kernel_baseline.h, which parses
+// Names carry the whole shape (see measure/kernel_baseline.h, which parses
 // them, and benchmarks/gpu/measure_kernels.py, which writes the same names):
 //
 //   gemm_fp32/M:64/N:264/K:896                      C = A . B
@@ -57,7 +57,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "benchmarks/cpu_kernels.h"
+#include "measure/cpu_kernels.h"
 
 namespace perfmodel::bench {
 namespace {
@@ -245,7 +245,7 @@ constexpr int64_t kProjections[][2] = {{264, 896}, {3072, 192}, {4096, 64},
 
 [[maybe_unused]] const bool kRegistered = [] {
   benchmark::AddCustomContext("threads", "1 (every kernel is single-threaded)");
-  // Read by benchmarks/benchmark_json.h: on a shared machine the thread's CPU
+  // Read by measure/benchmark_json.h: on a shared machine the thread's CPU
   // time excludes the time other processes held the core; real_time does not.
   benchmark::AddCustomContext("kernel_time", "cpu_time");
   benchmark::AddCustomContext("cold_pool_bytes", std::to_string(ColdPoolBytes()));

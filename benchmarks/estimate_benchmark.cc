@@ -17,8 +17,8 @@
 #include "loader/load.h"
 #include "models/deepseek_v3_spec.h"
 #include "perfmodel/graph.h"
-#include "tools/render.h"
-#include "tools/report_lib.h"
+#include "report/render.h"
+#include "report/step_report.h"
 
 namespace perfmodel {
 namespace {

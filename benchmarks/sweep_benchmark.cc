@@ -1,4 +1,4 @@
-// Speed of a whole workload sweep (tools/sweep_lib.h: RunSweep) on the seed's
+// Speed of a whole workload sweep (workload/sweep.h: RunSweep) on the seed's
 // deployment (DeepSeek-V3, H200, DP64/EP64) against its 60 tokens/s per user:
 // the SLA limit (scan or bisection), the memory limit (bisection) and the
 // default table (powers of two 1..256 plus the limits), one reused StepResult.
@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "benchmarks/synthetic_trace.h"
+#include "workload/synthetic_trace.h"
 #include "perfmodel/context.h"
-#include "tools/report_lib.h"
-#include "tools/sweep_lib.h"
+#include "report/step_report.h"
+#include "workload/sweep.h"
 
 namespace perfmodel {
 namespace {

@@ -10,7 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "loader/status_macros.h"
+#include "base/status_macros.h"
 #include "loader/textproto_errors.h"
 #include "proto/deployment.pb.h"
 #include "proto/hardware.pb.h"

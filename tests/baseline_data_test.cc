@@ -12,7 +12,7 @@
 #include "loader/load.h"
 #include "perfmodel/testing/matchers.h"
 #include "perfmodel/units.h"
-#include "tools/nsys_import_lib.h"
+#include "profile/nsys_import.h"
 
 namespace perfmodel {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "tools/kernel_check.h"
+#include "measure/kernel_check.h"
 
 namespace perfmodel {
 namespace {

@@ -7,7 +7,7 @@
 //
 // A baseline with elementwise rows (the GPU script's) also gets the fit of its
 // elementwise rows beside the hardware description's factors (see
-// benchmarks/model_check.h: FitElementwise()).
+// measure/model_check.h: FitElementwise()).
 //
 // Exit status 0, or 2 with a one-line message naming the bad flag or file.
 
@@ -20,12 +20,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "benchmarks/kernel_baseline.h"
-#include "benchmarks/model_check.h"
+#include "measure/kernel_baseline.h"
+#include "measure/model_check.h"
 #include "loader/load.h"
-#include "tools/cli.h"
-#include "tools/paths.h"
-#include "tools/render.h"
+#include "cli/cli.h"
+#include "base/paths.h"
+#include "report/render.h"
 
 ABSL_FLAG(std::string, baseline, "baselines/cpu/cpu_kernels.json", "Google Benchmark JSON");
 ABSL_FLAG(std::string, hw, "hw/host_cpu.textproto", "the measured machine's description");

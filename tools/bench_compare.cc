@@ -3,7 +3,7 @@
 //
 // bench_compare compares two Google Benchmark JSON files (best run with
 // --benchmark_repetitions >= 3) benchmark by benchmark: median ratio new/old
-// and a noise-aware verdict (the rule: benchmarks/bench_compare.h).
+// and a noise-aware verdict (the rule: measure/bench_compare.h).
 //
 //   bazel run //tools:bench_compare -- old.json new.json [--fail_on_regression]
 //   # rule: regression if new/old > 1 + bound, ...
@@ -29,9 +29,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "benchmarks/bench_compare.h"
-#include "benchmarks/benchmark_json.h"
-#include "tools/paths.h"
+#include "measure/bench_compare.h"
+#include "measure/benchmark_json.h"
+#include "base/paths.h"
 
 ABSL_FLAG(double, threshold, 0.05, "smallest relative change that counts");
 ABSL_FLAG(double, noise_k, 3.0, "how many combined relative spreads a change must exceed");

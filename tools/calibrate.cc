@@ -15,11 +15,11 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "loader/load.h"
-#include "loader/status_macros.h"
-#include "tools/calibrate_lib.h"
-#include "tools/cli.h"
-#include "tools/paths.h"
-#include "tools/render.h"
+#include "base/status_macros.h"
+#include "profile/calibrate.h"
+#include "cli/cli.h"
+#include "base/paths.h"
+#include "report/render.h"
 
 ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline textproto");
 ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");

@@ -15,9 +15,9 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "perfmodel/graph.h"
-#include "tools/cli.h"
-#include "tools/diff_lib.h"
-#include "tools/render.h"
+#include "cli/cli.h"
+#include "profile/diff.h"
+#include "report/render.h"
 
 ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline textproto");
 ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");

@@ -2,7 +2,7 @@
 // -----------------------------------------------------------------------------
 //
 // measure_host writes hw/host_cpu.textproto from the CPU kernel suite's JSON
-// and /proc (rules: benchmarks/host_hardware.h). The result is checked with
+// and /proc (rules: measure/host_hardware.h). The result is checked with
 // the hardware loader before it is written, so a bad measurement never lands.
 // tools/rebaseline_cpu.sh runs it after the suite; by hand:
 //
@@ -26,9 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "benchmarks/host_hardware.h"
-#include "tools/paths.h"
-#include "benchmarks/kernel_baseline.h"
+#include "measure/host_hardware.h"
+#include "base/paths.h"
+#include "measure/kernel_baseline.h"
 #include "loader/load.h"
 
 ABSL_FLAG(std::string, benchmark_json, "",

@@ -3,7 +3,7 @@
 //
 // nsys_import: writes a measured baseline (proto/baseline.proto) from the CSV of
 // an Nsight Systems kernel summary or kernel trace and a rules file mapping
-// kernels to canonical ops (tools/nsys_import_lib.h has the semantics).
+// kernels to canonical ops (profile/nsys_import.h has the semantics).
 //
 //   nsys stats --report cuda_gpu_kern_sum --format csv --output prof prof.nsys-rep
 //   bazel run //tools:nsys_import -- --kern_sum=prof_cuda_gpu_kern_sum.csv
@@ -30,9 +30,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "loader/load.h"
-#include "loader/status_macros.h"
-#include "tools/cli.h"
-#include "tools/nsys_import_lib.h"
+#include "base/status_macros.h"
+#include "cli/cli.h"
+#include "profile/nsys_import.h"
 
 ABSL_FLAG(std::string, kern_sum, "",
           "CSV of `nsys stats --report cuda_gpu_kern_sum --format csv` (or gpukernsum)");

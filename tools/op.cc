@@ -15,11 +15,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "loader/load.h"
-#include "tools/cli.h"
-#include "tools/kernel_check.h"
-#include "tools/op_lib.h"
-#include "tools/paths.h"
-#include "tools/render.h"
+#include "cli/cli.h"
+#include "measure/kernel_check.h"
+#include "report/op_report.h"
+#include "base/paths.h"
+#include "report/render.h"
 
 ABSL_FLAG(std::string, op, "", "gemm, grouped_gemm, mla_decode, gqa_decode, dispatch, combine, "
                                "allreduce, allgather");

@@ -5,7 +5,7 @@
 #                                   median/mean/stddev/cv aggregates only)
 #   baselines/cpu/machine.txt       CPU model (lscpu), date, load, commit, command
 #   hw/host_cpu.textproto           this host as a hardware description
-#                                   (tools/measure_host; rules in benchmarks/host_hardware.h)
+#                                   (tools/measure_host; rules in measure/host_hardware.h)
 # About a minute of one core (more on a busy machine). Measure on a machine that is
 # as quiet as you can get: the suite's times are CPU time, which excludes
 # preemption, but a busy neighbour still shares the memory bus and, under a
@@ -39,14 +39,14 @@ mv "$json.tmp" "$json"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-sources=$(git hash-object benchmarks/cpu_kernels.cc benchmarks/cpu_kernels_benchmark.cc |
+sources=$(git hash-object measure/cpu_kernels.cc benchmarks/cpu_kernels_benchmark.cc |
           cut -c1-12 | paste -sd' ')
 {
   echo "# Where and how cpu_kernels.json was measured. Written by tools/rebaseline_cpu.sh."
   echo "date: $started"
   echo "command: bazel-bin/benchmarks/cpu_kernels_benchmark ${flags[*]} --benchmark_out=$json"
   echo "built: bazel build -c opt (-O2, no -march: x86-64 baseline ISA) at commit $commit"
-  echo "sources: git blobs of benchmarks/cpu_kernels.cc, cpu_kernels_benchmark.cc: $sources"
+  echo "sources: git blobs of measure/cpu_kernels.cc, cpu_kernels_benchmark.cc: $sources"
   echo "compiler: $(gcc --version | head -1)"
   echo "kernel: $(uname -sr)"
   echo "load average (1/5/15 min) before: $load_before, after: $load_after"

@@ -17,9 +17,9 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "perfmodel/graph.h"
-#include "tools/cli.h"
-#include "tools/render.h"
-#include "tools/report_lib.h"
+#include "cli/cli.h"
+#include "report/render.h"
+#include "report/step_report.h"
 
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");

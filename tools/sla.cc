@@ -26,9 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "tools/cli.h"
-#include "tools/render.h"
-#include "tools/sla_lib.h"
+#include "cli/cli.h"
+#include "report/render.h"
+#include "report/sla_report.h"
 
 ABSL_FLAG(std::optional<double>, machine_tps, std::nullopt,
           "decode target: output tokens/s summed over all users of one machine");

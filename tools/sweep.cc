@@ -13,7 +13,7 @@
 // the first that does not); with --batch_step=N every N-th batch instead of
 // the powers of two. The SLA limit is the largest batch below which every
 // batch meets the SLA, found by bisection (--search=scan walks up from
-// --batch_min, the exact definition); the memory limit by bisection. See tools/sweep_lib.h for
+// --batch_min, the exact definition); the memory limit by bisection. See workload/sweep.h for
 // what is modelled.
 //
 // Exit status: 0 (also when no batch meets the SLA or fits: the output says
@@ -30,11 +30,11 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "tools/cli.h"
-#include "tools/paths.h"
-#include "tools/render.h"
-#include "tools/report_lib.h"
-#include "tools/sweep_lib.h"
+#include "cli/cli.h"
+#include "base/paths.h"
+#include "report/render.h"
+#include "report/step_report.h"
+#include "workload/sweep.h"
 
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");

@@ -16,8 +16,8 @@ expect() {
 }
 contains() { [[ "$1" == *"$2"* ]] || fail "missing '$2' in: $1"; }
 
-old=benchmarks/testdata/compare_old.json
-new=benchmarks/testdata/compare_new.json
+old=measure/testdata/compare_old.json
+new=measure/testdata/compare_new.json
 
 expect 0 tools/bench_compare "$old" "$new"
 contains "$out" "REGRESSION"
@@ -30,8 +30,8 @@ expect 2 tools/bench_compare "$old"
 contains "$err" "bench_compare: expected two JSON files, got 1 arguments"
 expect 2 tools/bench_compare --time=wall "$old" "$new"
 contains "$err" "--time: expected auto, real or cpu, got 'wall'"
-expect 2 tools/bench_compare "$old" benchmarks/testdata/malformed.json
-contains "$err" "bench_compare: benchmarks/testdata/malformed.json: offset 105"
+expect 2 tools/bench_compare "$old" measure/testdata/malformed.json
+contains "$err" "bench_compare: measure/testdata/malformed.json: offset 105"
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
 expect 2 tools/bench_compare "$old" /nonexistent.json
 contains "$err" "/nonexistent.json: cannot open file"
@@ -48,9 +48,9 @@ expect 0 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "${h
 contains "$out" "efficiency {"
 expect 2 tools/measure_host "${host[@]}"
 contains "$err" "measure_host: --benchmark_json is required"
-expect 2 tools/measure_host --benchmark_json=benchmarks/testdata/malformed.json "${host[@]}"
-contains "$err" "benchmarks/testdata/malformed.json: offset 105"
-expect 2 tools/measure_host --benchmark_json=benchmarks/testdata/gpu_dry_run.json "${host[@]}"
+expect 2 tools/measure_host --benchmark_json=measure/testdata/malformed.json "${host[@]}"
+contains "$err" "measure/testdata/malformed.json: offset 105"
+expect 2 tools/measure_host --benchmark_json=measure/testdata/gpu_dry_run.json "${host[@]}"
 contains "$err" "no peak_fp32 row"
 expect 2 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json extra
 contains "$err" "unexpected argument 'extra'"

@@ -5,7 +5,7 @@
 # The GPU side of the kernel suite: times DeepSeek-V3 decode kernels on one
 # NVIDIA GPU (H100/H200) with PyTorch, and writes the result in Google
 # Benchmark's JSON layout with the same benchmark names as the CPU suite, so
-# that benchmarks/kernel_baseline.h, tools/bench_compare and the cost model's
+# that measure/kernel_baseline.h, tools/bench_compare and the cost model's
 # model-vs-measurement check read it unchanged.
 #
 #   python3 benchmarks/gpu/measure_kernels.py --out=baselines/gpu/h100_sxm.json
@@ -13,7 +13,7 @@
 #   python3 benchmarks/gpu/measure_kernels.py --dry_run --out=/tmp/layout.json
 #   # no torch needed: the same rows with placeholder times (layout check)
 #
-# Rows (names: see benchmarks/kernel_baseline.h):
+# Rows (names: see measure/kernel_baseline.h):
 #   gemm_bf16/M:m/N:n/K:k     torch.matmul, M in {64, 128} (decode) and 4096
 #                             (prefill), (N, K) the six DeepSeek-V3 projections
 #   gemm_fp8/M:m/N:n/K:k      torch._scaled_mm (e4m3 inputs, per-tensor scales,
@@ -49,7 +49,7 @@
 # weights do not stay in L2. JSON: median, mean, stddev and cv aggregates per
 # benchmark (like --benchmark_report_aggregates_only), real_time = cpu_time =
 # the GPU time, context.kernel_time = "real_time". FLOP/s and bytes/s counters
-# use KernelFlops() / KernelBytes() of benchmarks/kernel_baseline.h.
+# use KernelFlops() / KernelBytes() of measure/kernel_baseline.h.
 #
 # Exit codes: 0 written (skipped rows included), 2 bad arguments or no GPU.
 
@@ -80,7 +80,7 @@ ELEMENTWISE_TOKENS = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]
 HIDDEN, INTERMEDIATE = 7168, 18432
 # op: (width, bytes read per element, bytes written per element, bytes per column
 # read once per kernel: the norm's BF16 weight). The same rules as ElementwiseRule
-# in benchmarks/kernel_baseline.h; kernel_baseline_test holds the counters to them.
+# in measure/kernel_baseline.h; kernel_baseline_test holds the counters to them.
 ELEMENTWISE = {
     "rms_norm": (HIDDEN, 2.0, 2.0, 2.0),
     "add_rms_norm": (HIDDEN, 4.0, 4.0, 2.0),

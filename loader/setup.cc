@@ -1,0 +1,58 @@
+#include "loader/setup.h"
+
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/paths.h"
+#include "base/status_macros.h"
+
+namespace perfmodel {
+
+absl::StatusOr<Setup> LoadSetup(const SetupPaths& paths) {
+  Setup s;
+  s.paths = paths;
+  const std::string model = ResolveInput(paths.model);
+  const std::string hardware = ResolveInput(paths.hardware);
+  const std::string deployment = ResolveInput(paths.deployment);
+  absl::StatusOr<ModelSpec> m = LoadModel(model);
+  if (!m.ok()) return m.status();
+  absl::StatusOr<LoadedHardware> h = LoadHardware(hardware);
+  if (!h.ok()) return h.status();
+  absl::StatusOr<DeploymentSpec> d = LoadDeployment(deployment);
+  if (!d.ok()) return d.status();
+  PM_RETURN_IF_ERROR(ValidateDeploymentFor(*m, h->spec, *d, deployment));
+  s.model = *m;
+  s.hardware = *std::move(h);
+  s.deployment = *d;
+  return s;
+}
+
+absl::Status ApplyOverrides(int64_t batch_per_dp, int64_t context_tokens, DeploymentSpec& d) {
+  if (batch_per_dp < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--batch_per_dp: must be >= 1 (or 0 for the deployment's), got ",
+                     batch_per_dp));
+  }
+  if (context_tokens < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--context_tokens: must be >= 1 (or 0 for the deployment's), got ",
+                     context_tokens));
+  }
+  if (batch_per_dp > 0) d.batch_per_dp = batch_per_dp;
+  if (context_tokens > 0) d.context_tokens = context_tokens;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyHostGapOverride(double host_gap_ms, DeploymentSpec& d) {
+  if (host_gap_ms == -1) return absl::OkStatus();
+  if (!(host_gap_ms >= 0) || !std::isfinite(host_gap_ms)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--host_gap_ms: must be >= 0 (or -1 for the deployment's), got ", host_gap_ms));
+  }
+  d.host_gap = Milliseconds(host_gap_ms);
+  return absl::OkStatus();
+}
+
+}  // namespace perfmodel

@@ -1,0 +1,360 @@
+#include "measure/kernel_check.h"
+
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "loader/load.h"
+#include "perfmodel/ops.h"
+#include "base/csv.h"
+
+namespace perfmodel {
+namespace {
+
+// Numbers() are the numbers in `s` in order ("153 NVLink / 158" -> 153, 158).
+std::vector<double> Numbers(absl::string_view s) {
+  std::vector<double> out;
+  std::string cur;
+  auto flush = [&] {
+    double v;
+    if (!cur.empty() && absl::SimpleAtod(cur, &v)) out.push_back(v);
+    cur.clear();
+  };
+  for (char ch : s) {
+    if ((ch >= '0' && ch <= '9') || (ch == '.' && !cur.empty())) {
+      cur.push_back(ch);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+// Condition() finds "key=value" in a conditions string.
+bool Condition(absl::string_view conditions, absl::string_view key, double* value) {
+  for (absl::string_view part : absl::StrSplit(conditions, absl::ByAnyChar(",;"))) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, key) && absl::ConsumePrefix(&part, "=")) {
+      const std::vector<double> n = Numbers(part);  // "64 [confidence: ...]" -> 64
+      if (n.empty()) return false;
+      *value = n[0];
+      return true;
+    }
+  }
+  return false;
+}
+
+// TokensPerBatch() reads "4096 tokens/batch" or "8K tokens/batch".
+bool TokensPerBatch(absl::string_view conditions, int64_t* tokens) {
+  const std::size_t at = conditions.find("tokens/batch");
+  if (at == absl::string_view::npos) return false;
+  absl::string_view before = absl::StripTrailingAsciiWhitespace(conditions.substr(0, at));
+  double scale = 1;
+  if (absl::ConsumeSuffix(&before, "K")) scale = 1024;
+  const std::size_t start = before.find_last_of(" ,;");
+  const std::vector<double> n =
+      Numbers(start == absl::string_view::npos ? before : before.substr(start + 1));
+  if (n.empty()) return false;
+  *tokens = static_cast<int64_t>(n.back() * scale);
+  return true;
+}
+
+// After() reads the number following `key` ("hidden 7168", "top-8"), if any.
+bool After(absl::string_view conditions, absl::string_view key, int64_t* value) {
+  const std::size_t at = conditions.find(key);
+  if (at == absl::string_view::npos) return false;
+  const std::vector<double> n = Numbers(conditions.substr(at + key.size(), 12));
+  if (n.empty()) return false;
+  *value = static_cast<int64_t>(n[0]);
+  return true;
+}
+
+// ExpertsPerToken() reads "top-8" (not "top-4 groups").
+bool ExpertsPerToken(absl::string_view conditions, int64_t* topk) {
+  for (std::size_t at = conditions.find("top-"); at != absl::string_view::npos;
+       at = conditions.find("top-", at + 4)) {
+    absl::string_view rest = conditions.substr(at + 4);
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
+    if (digits == 0 || absl::StartsWith(rest.substr(digits), " groups")) continue;
+    *topk = std::atoll(std::string(rest.substr(0, digits)).c_str());
+    return true;
+  }
+  return false;
+}
+
+// HwFile() maps the CSV's hardware column to a hardware description.
+std::string HwFile(absl::string_view hardware) {
+  if (absl::StartsWith(hardware, "H800")) return "h800_sxm.textproto";
+  if (absl::StartsWith(hardware, "H100")) return "h100_sxm.textproto";
+  if (absl::StartsWith(hardware, "H20")) return "h20.textproto";
+  if (absl::StartsWith(hardware, "SM100") || absl::StartsWith(hardware, "B200")) {
+    return "b200.textproto";
+  }
+  if (absl::StartsWith(hardware, "SM90")) return "h800_sxm.textproto";
+  return "";
+}
+
+double Tflops(const OpCost& c) { return ToTeraflopsPerSecond(c.flops / c.kernel_time); }
+
+class Checker final {
+ public:
+  Checker(std::string csv, std::string hw_dir, ModelSpec model)
+      : csv_(std::move(csv)), hw_dir_(std::move(hw_dir)), model_(model) {}
+
+  absl::StatusOr<const HardwareSpec*> Hw(const std::string& file) {
+    auto it = hw_.find(file);
+    if (it == hw_.end()) {
+      absl::StatusOr<LoadedHardware> h = LoadHardware(absl::StrCat(hw_dir_, "/", file));
+      if (!h.ok()) return h.status();
+      it = hw_.emplace(file, h->spec).first;
+    }
+    return &it->second;
+  }
+
+  absl::Status Row(const std::vector<std::string>& f, int line, std::vector<KernelCheck>& out);
+
+ private:
+  absl::Status Bad(int line, absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(csv_, ":", line, ": ", what));
+  }
+
+  std::string csv_;
+  std::string hw_dir_;
+  std::map<std::string, HardwareSpec> hw_;
+  ModelSpec model_;
+
+ public:
+  // Column indices of the CSV.
+  int id_ = 0, value_ = 0, hardware_ = 0, conditions_ = 0;
+};
+
+absl::Status Checker::Row(const std::vector<std::string>& f, int line,
+                          std::vector<KernelCheck>& out) {
+  const std::string& id = f[id_];
+  const std::string& value = f[value_];
+  const std::string& hardware = f[hardware_];
+  const std::string& conditions = f[conditions_];
+  KernelCheck k;
+  k.id = id;
+  k.hardware = HwFile(hardware);
+  const std::vector<double> figures = Numbers(value);
+
+  auto out_of_scope = [&](absl::string_view reason) {
+    k.in_scope = false;
+    k.reason = std::string(reason);
+    if (!figures.empty()) k.published = figures[0];
+    out.push_back(k);
+    return absl::OkStatus();
+  };
+
+  if (absl::StartsWith(id, "DG-")) {
+    if (id == "DG-PEAK") return out_of_scope("a best-shape summary of the DG-D rows");
+    const std::vector<double> dims = Numbers(id.substr(5));
+    if (figures.empty()) return Bad(line, absl::StrCat(id, ": no TFLOPS figure in '", value, "'"));
+    absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware);
+    if (!hw.ok()) return hw.status();
+    k.unit = "TFLOPS";
+    k.published = figures[0];
+    k.in_scope = true;
+    if (absl::StartsWith(id, "DG-D-")) {
+      if (dims.size() != 3) return Bad(line, absl::StrCat(id, ": expected MxNxK in the id"));
+      const GemmShape s{static_cast<int64_t>(dims[0]), static_cast<int64_t>(dims[1]),
+                        static_cast<int64_t>(dims[2]), 1};
+      k.what = absl::StrCat("gemm fp8 m=", s.m, " n=", s.n, " k=", s.k);
+      k.predicted = Tflops(Gemm(s, GemmTypes::Fp8(), **hw));
+    } else {
+      if (dims.size() != 4) return Bad(line, absl::StrCat(id, ": expected GxMxNxK in the id"));
+      const int64_t g = static_cast<int64_t>(dims[0]), m = static_cast<int64_t>(dims[1]),
+                    n = static_cast<int64_t>(dims[2]), kk = static_cast<int64_t>(dims[3]);
+      k.what = absl::StrCat("grouped_gemm fp8 groups=", g, " m=", m, " n=", n, " k=", kk);
+      k.predicted = Tflops(GroupedGemm(static_cast<double>(m), g, n, kk, GemmTypes::Fp8(), **hw));
+    }
+    out.push_back(k);
+    return absl::OkStatus();
+  }
+
+  if (absl::StartsWith(id, "FM-")) {
+    const MlaSpec& mla = model_.mla;  // DeepSeek-V3's latent KV: d_k = 512 + 64, d_v = 512
+    auto attention = [&](const HardwareSpec& hw, double b, double s_q, double sk, double h_q) {
+      const int64_t queries = static_cast<int64_t>(b * s_q);
+      return MlaDecodeAttention(queries, static_cast<int64_t>(h_q), b * s_q * sk, b * sk, mla,
+                                DType::kBf16, DType::kBf16, hw);
+    };
+    if (id == "FM-01" || id == "FM-03" || id == "FM-04") {
+      absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware);
+      if (!hw.ok()) return hw.status();
+      if (figures.empty()) return Bad(line, absl::StrCat(id, ": no figure in '", value, "'"));
+      k.in_scope = true;
+      k.published = figures[0];
+      if (id == "FM-01") {
+        // The memory-bound limit: few heads, long contexts.
+        const OpCost c = attention(**hw, 128, 1, 4096, 16);
+        k.what = "mla_decode b=128 s_q=1 sk=4096 h_q=16 (memory-bound)";
+        k.unit = "GB/s";
+        k.predicted = ToGigabytesPerSecond(c.bytes / c.kernel_time);
+      } else if (id == "FM-03") {
+        const OpCost c = attention(**hw, 128, 2, 4096, 128);
+        k.what = "mla_decode b=128 s_q=2 sk=4096 h_q=128 (compute-bound)";
+        k.unit = "TFLOPS";
+        k.predicted = Tflops(c);
+      } else {
+        // Crossover: the h_q * s_q at which compute time equals memory time,
+        // from the op's arithmetic intensity against the machine balance.
+        const OpCost c = attention(**hw, 128, 1, 4096, 1);
+        const Efficiency& e = (*hw)->EfficiencyOf(OpClass::kAttention);
+        const double intensity_per_head = ToFlops(c.flops) / ToBytes(c.bytes);
+        const double balance = ToFlops((*hw)->bf16_dense * e.compute * Seconds(1)) /
+                               ToBytes((*hw)->hbm_bandwidth * e.memory * Seconds(1));
+        k.what = "mla_decode arithmetic intensity = machine balance";
+        k.unit = "h_q*s_q";
+        k.predicted = balance / intensity_per_head;
+      }
+      out.push_back(k);
+      return absl::OkStatus();
+    }
+    if (id == "FM-10" || id == "FM-11" || id == "FM-12") {
+      double b, s_q, sk, h_q;
+      if (!Condition(conditions, "b", &b) || !Condition(conditions, "s_q", &s_q) ||
+          !Condition(conditions, "mean_sk", &sk) || !Condition(conditions, "h_q", &h_q)) {
+        return Bad(line, absl::StrCat(id, ": conditions need b, s_q, mean_sk, h_q"));
+      }
+      absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware);
+      if (!hw.ok()) return hw.status();
+      if (figures.empty()) return Bad(line, absl::StrCat(id, ": no time in '", value, "'"));
+      const OpCost c = attention(**hw, b, s_q, sk, h_q);
+      k.what = absl::StrCat("mla_decode b=", b, " s_q=", s_q, " sk=", sk, " h_q=", h_q);
+      k.unit = "ms";
+      k.in_scope = true;
+      k.published = figures[0];
+      k.predicted = ToMilliseconds(c.kernel_time);
+      out.push_back(k);
+      return absl::OkStatus();
+    }
+    if (id == "FM-02") return out_of_scope("the Feb 2025 kernel, superseded by FM-03's");
+    if (id == "FM-05") return out_of_scope("a clock-throttling note, not a kernel");
+    if (id == "FM-13") return out_of_scope("a speed-up ratio of FP8 over BF16 KV");
+    return out_of_scope("sparse (DSA) or prefill attention: no perfmodel op yet");
+  }
+
+  if (absl::StartsWith(id, "EP-")) {
+    if (figures.size() < 2) return Bad(line, absl::StrCat(id, ": expected 'dispatch / combine'"));
+    const std::vector<double> id_numbers = Numbers(id);
+    absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware.empty() ? "h800_sxm.textproto"
+                                                                   : k.hardware);
+    if (!hw.ok()) return hw.status();
+    if (k.hardware.empty()) k.hardware = "h800_sxm.textproto";
+    // Tokens per batch from the row's conditions; hidden size and experts per
+    // token from them too, else DeepSeek-V3's (the shapes DeepEP measures).
+    int64_t tokens = 0, hidden = model_.hidden_size, topk = model_.moe.experts_per_token;
+    if (!TokensPerBatch(conditions, &tokens)) {
+      return Bad(line, absl::StrCat(id, ": no 'N tokens/batch' in the conditions"));
+    }
+    After(conditions, "hidden ", &hidden);
+    ExpertsPerToken(conditions, &topk);
+    if (absl::StartsWith(id, "EP-V2-")) {
+      if (id != "EP-V2-03") {
+        for (const char* dir : {" dispatch", " combine"}) {
+          k.id = absl::StrCat(id, dir);
+          (void)out_of_scope("EPv2 hierarchical all-to-all (NVLink then RDMA), logical bandwidth: "
+                             "no perfmodel op yet");
+        }
+        return absl::OkStatus();
+      }
+      // Intranode NVLink bandwidth of 8K tokens on Blackwell (64-SM figures).
+      for (int i = 0; i < 2; ++i) {
+        const OpCost c =
+            i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, 8, Transport::kNvlink, **hw,
+                                1.0, EpKernels::kNormal)
+                   : EpCombine(tokens, topk, hidden, 8, Transport::kNvlink, **hw, 1.0,
+                               EpKernels::kNormal);
+        k.id = absl::StrCat(id, i == 0 ? " dispatch" : " combine");
+        k.what = absl::StrCat("ep all-to-all ", tokens, " tokens nvlink");
+        k.unit = "GB/s";
+        k.in_scope = true;
+        k.published = figures[i];
+        k.predicted = ToGigabytesPerSecond(c.link_bytes / c.kernel_time);
+        out.push_back(k);
+      }
+      return absl::OkStatus();
+    }
+    const bool low_latency = absl::StartsWith(id, "EP-LL");
+    const bool v1 = absl::EndsWith(id, "-v1");
+    const int64_t ep = id_numbers.empty() ? 0 : static_cast<int64_t>(id_numbers[0]);
+    for (int i = 0; i < 2; ++i) {
+      k.id = absl::StrCat(id, i == 0 ? " dispatch" : " combine");
+      k.published = figures[i];
+      if (low_latency && v1 && ep > 8) {
+        (void)out_of_scope("low-latency kernels mixing NVLink and RDMA per peer (Jun 2025): "
+                           "their 'logical' bandwidth is not a link rate");
+        continue;
+      }
+      Transport transport = Transport::kRdma;
+      if (ep == 8 && (!low_latency || v1)) transport = Transport::kNvlink;
+      const double nic_gbps = ToGigabytesPerSecond((*hw)->scale_out_bandwidth);
+      if (!low_latency && transport == Transport::kRdma && figures[i] > nic_gbps) {
+        (void)out_of_scope(absl::StrCat(
+            "above the NIC's line rate (", nic_gbps,
+            " GB/s): the figure counts traffic forwarded over NVLink, not a link rate"));
+        continue;
+      }
+      const EpKernels mode = low_latency ? EpKernels::kLowLatency : EpKernels::kNormal;
+      const OpCost c =
+          i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, ep, transport, **hw, 1.0, mode)
+                 : EpCombine(tokens, topk, hidden, ep, transport, **hw, 1.0, mode);
+      k.what = absl::StrCat("ep ", i == 0 ? "dispatch" : "combine", " ", tokens, " tokens ep=", ep,
+                            transport == Transport::kNvlink ? " nvlink" : " rdma");
+      k.in_scope = true;
+      k.reason.clear();
+      if (low_latency) {
+        k.unit = "us";
+        k.predicted = ToMicroseconds(c.kernel_time);
+      } else {
+        k.unit = "GB/s";
+        k.predicted = ToGigabytesPerSecond(c.link_bytes / c.kernel_time);
+      }
+      out.push_back(k);
+    }
+    return absl::OkStatus();
+  }
+  return absl::OkStatus();  // specs and config rows: not kernels
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(absl::string_view csv_path,
+                                                          absl::string_view hw_dir,
+                                                          absl::string_view model_path) {
+  absl::StatusOr<std::string> text = ReadFile(csv_path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<CsvTable> table = ParseCsvTable(*text, csv_path);
+  if (!table.ok()) return table.status();
+  // The table's kernels run DeepSeek-V3's shapes: its dimensions fill in what
+  // a row's conditions leave out.
+  absl::StatusOr<ModelSpec> model = LoadModel(model_path);
+  if (!model.ok()) return model.status();
+  Checker checker{std::string(csv_path), std::string(hw_dir), *model};
+  for (absl::string_view col : {"id", "value", "hardware", "conditions"}) {
+    if (table->Column(col) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(csv_path, ":1: missing column '", col, "'"));
+    }
+  }
+  checker.id_ = table->Column("id");
+  checker.value_ = table->Column("value");
+  checker.hardware_ = table->Column("hardware");
+  checker.conditions_ = table->Column("conditions");
+  std::vector<KernelCheck> out;
+  for (const CsvRecord& row : table->rows) {
+    absl::Status s = checker.Row(row.fields, row.line, out);
+    if (!s.ok()) return s;
+  }
+  return out;
+}
+
+}  // namespace perfmodel

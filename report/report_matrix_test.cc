@@ -1,0 +1,91 @@
+// //tools:report over every model x hardware in the repo (each model with its
+// example deployment): each combination either renders in all four formats or,
+// when it does not fit in GPU memory, says by how much.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "perfmodel/graph.h"
+#include "report/render.h"
+#include "report/step_report.h"
+
+namespace perfmodel {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::pair<std::string, std::string>>& ModelsAndDeployments() {
+  static const auto* v = new std::vector<std::pair<std::string, std::string>>{
+      {"models/deepseek_v3.textproto", "deployments/seed_decode.textproto"},
+      {"models/llama3_1_70b.textproto", "deployments/llama3_1_70b_tp8.textproto"},
+      {"models/qwen3_235b_a22b.textproto", "deployments/qwen3_235b_dp8_ep8.textproto"},
+  };
+  return *v;
+}
+
+const std::vector<std::string>& Hardware() {
+  static const auto* v = new std::vector<std::string>{
+      "hw/h800_sxm.textproto", "hw/h100_sxm.textproto", "hw/h200_sxm.textproto",
+      "hw/h20.textproto",      "hw/b200.textproto",     "hw/gb200.textproto",
+      "hw/h200_sxm_seed_calibrated.textproto"};
+  return *v;
+}
+
+TEST(ReportMatrixTest, EveryModelOnEveryGpu) {
+  int fits = 0, total = 0;
+  for (const auto& [model, deployment] : ModelsAndDeployments()) {
+    for (const std::string& hw : Hardware()) {
+      SCOPED_TRACE(model + " on " + hw);
+      absl::StatusOr<perfmodel::Setup> s = LoadSetup({.model = model, .hardware = hw, .deployment = deployment});
+      ASSERT_TRUE(s.ok()) << s.status();
+      const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment);
+      ++total;
+      EXPECT_GT(r.forward, Duration::Zero());
+      const absl::Status mem = CheckMemory(*s, r);
+      if (!mem.ok()) {
+        EXPECT_EQ(mem.code(), absl::StatusCode::kResourceExhausted);
+        EXPECT_THAT(std::string(mem.message()), HasSubstr("over by"));
+        continue;
+      }
+      ++fits;
+      const render::Document doc = StepDocument(*s, r);
+      EXPECT_TRUE(render::CheckDocument(doc).ok());
+      for (render::Format f : {render::Format::kText, render::Format::kMarkdown,
+                               render::Format::kCsv, render::Format::kJson}) {
+        EXPECT_THAT(render::Render(doc, f), HasSubstr("attention"));
+      }
+    }
+  }
+  EXPECT_GE(fits, 18) << fits << " of " << total << " fit";
+}
+
+TEST(ReportMatrixTest, TooLargeForTheGpuSaysByHowMuch) {
+  absl::StatusOr<perfmodel::Setup> s = LoadSetup({.model = "models/llama3_1_70b.textproto",
+                                       .hardware = "hw/h100_sxm.textproto",
+                                       .deployment = "deployments/llama3_1_70b_tp8.textproto"});
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(ApplyOverrides(512, 32768, s->deployment).ok());
+  const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment);
+  const absl::Status mem = CheckMemory(*s, r);
+  EXPECT_EQ(mem.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(mem.message()), HasSubstr("llama-70b-tp8-b64"));
+  EXPECT_THAT(std::string(mem.message()), HasSubstr("over by"));
+}
+
+TEST(ReportMatrixTest, OverridesAreValidated) {
+  DeploymentSpec d;
+  EXPECT_THAT(std::string(ApplyOverrides(-1, 0, d).message()), HasSubstr("--batch_per_dp"));
+  EXPECT_THAT(std::string(ApplyOverrides(0, -5, d).message()), HasSubstr("--context_tokens"));
+  EXPECT_THAT(std::string(ApplyHostGapOverride(-2, d).message()), HasSubstr("--host_gap_ms"));
+  d.host_gap = Milliseconds(1.3);
+  EXPECT_TRUE(ApplyHostGapOverride(-1, d).ok());
+  EXPECT_EQ(d.host_gap, Milliseconds(1.3));
+  EXPECT_TRUE(ApplyHostGapOverride(0, d).ok());
+  EXPECT_EQ(d.host_gap, Duration::Zero());
+}
+
+}  // namespace
+}  // namespace perfmodel

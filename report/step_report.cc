@@ -1,0 +1,87 @@
+#include "report/step_report.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "report/sla_report.h"
+
+namespace perfmodel {
+
+using render::Record;
+using render::Table;
+using render::Value;
+
+absl::Status CheckMemory(const Setup& setup, const StepResult& r) {
+  if (r.memory.Fits()) return absl::OkStatus();
+  const MemoryUse& m = r.memory;
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "deployment '%s' (%s) on %s: needs %.1f GB per GPU (weights %.1f, KV cache %.1f, reserve "
+      "%.1f) of %.1f GB: over by %.1f GB",
+      std::string(setup.deployment.name.view()), setup.paths.deployment,
+      std::string(setup.hardware.spec.name.view()), ToGigabytes(m.Total()),
+      ToGigabytes(m.weights), ToGigabytes(m.kv_cache), ToGigabytes(m.reserve),
+      ToGigabytes(m.capacity), -ToGigabytes(m.Headroom())));
+}
+
+render::Document StepDocument(const Setup& setup, const StepResult& r) {
+  render::Document doc;
+  const DeploymentSpec& d = setup.deployment;
+  Record s{.name = "setup", .title = "Decode step"};
+  s.Add("model", std::string(setup.model.name.view()), setup.paths.model)
+      .Add("hardware", std::string(setup.hardware.spec.name.view()), setup.paths.hardware)
+      .Add("deployment", std::string(d.name.view()), setup.paths.deployment)
+      .Add("batch_per_dp", d.batch_per_dp, "requests per attention DP rank")
+      .Add("context_tokens", d.context_tokens, "KV length of every request")
+      .Add("tokens_per_rank", r.tokens_per_rank, "query tokens per rank per step (1 + drafts)")
+      .Add("overlap", std::string(OverlapName(d.overlap)));
+  doc.Add(std::move(s));
+
+  Table ops{.name = "ops",
+            .title = "Ops (time per occurrence; step_ms = visible x count)",
+            .columns = {"part", "op", "count", "kernels", "gflop", "hbm_mb", "link_mb", "bound",
+                        "op_class", "time_us", "visible_us", "step_ms"}};
+  for (std::size_t i = 0; i < r.row_count; ++i) {
+    const OpRow& row = r.rows[i];
+    const OpCost& c = row.cost;
+    ops.rows.push_back({std::string(PartName(row.part)), std::string(row.op), row.count,
+                        c.kernels, Value::Number(ToGigaflops(c.flops), 3),
+                        Value::Number(ToMegabytes(c.bytes), 2),
+                        Value::Number(ToMegabytes(c.link_bytes), 2), std::string(BoundName(c.bound)),
+                        std::string(OpClassName(c.op_class)), Value::Number(ToMicroseconds(c.time()), 2),
+                        Value::Number(ToMicroseconds(row.visible), 2),
+                        Value::Number(ToMilliseconds(row.Total()), 3)});
+  }
+  doc.Add(std::move(ops));
+
+  Table parts{.name = "parts",
+              .title = "Per part (one layer / pass x count)",
+              .columns = {"part", "count", "layer_ms", "step_ms"}};
+  for (Part p : {Part::kDense, Part::kMoe, Part::kMtp, Part::kHead}) {
+    const int64_t n = r.PartCount(p);
+    if (n == 0) continue;
+    parts.rows.push_back({std::string(PartName(p)), n,
+                          Value::Number(ToMilliseconds(r.PartLayerTime(p)), 3),
+                          Value::Number(ToMilliseconds(r.PartTotal(p)), 3)});
+  }
+  parts.footer.push_back({"forward", Value(), Value(), Value::Number(ToMilliseconds(r.forward), 3)});
+  parts.footer.push_back(
+      {"host_gap", Value(), Value(), Value::Number(ToMilliseconds(r.host_gap), 3)});
+  doc.Add(std::move(parts));
+
+  doc.Add(DecodeRecord(r.sla, "simulated", "sla", "SLA (per machine of DP ranks)"));
+
+  const MemoryUse& m = r.memory;
+  Record mem{.name = "memory", .title = "Memory per GPU"};
+  mem.Add("weights_gb", Value::Number(ToGigabytes(m.weights), 2))
+      .Add("kv_cache_gb", Value::Number(ToGigabytes(m.kv_cache), 2))
+      .Add("reserve_gb", Value::Number(ToGigabytes(m.reserve), 2))
+      .Add("total_gb", Value::Number(ToGigabytes(m.Total()), 2))
+      .Add("capacity_gb", Value::Number(ToGigabytes(m.capacity), 2))
+      .Add("headroom_gb", Value::Number(ToGigabytes(m.Headroom()), 2));
+  doc.Add(std::move(mem));
+  return doc;
+}
+
+}  // namespace perfmodel
