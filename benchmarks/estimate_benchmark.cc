@@ -13,6 +13,7 @@
 
 #include "benchmark/benchmark.h"
 #include "deployments/seed_decode_spec.h"
+#include "workloads/seed_decode_spec.h"
 #include "hw/h200_sxm_spec.h"
 #include "loader/load.h"
 #include "models/deepseek_v3_spec.h"
@@ -35,19 +36,20 @@ std::array<int64_t, 8> Batches() {
 void BM_EstimateRuntimePath(benchmark::State& state) {
   absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
   absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
-  absl::StatusOr<DeploymentSpec> d = LoadDeployment("deployments/seed_decode.textproto");
-  if (!m.ok() || !h.ok() || !d.ok()) {
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment("deployments/seed_decode.textproto");
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload("workloads/seed_decode.textproto");
+  if (!m.ok() || !h.ok() || !d.ok() || !w.ok()) {
     state.SkipWithError("cannot load the seed's textprotos (run from the repo root)");
     return;
   }
   const std::array<int64_t, 8> batches = Batches();
-  DeploymentSpec dep = *d;
+  WorkloadSpec wl = w->spec;
   StepResult r;
   std::size_t i = 0;
   for (auto _ : state) {
-    dep.batch_per_dp = batches[i++ & 7];
-    benchmark::DoNotOptimize(dep);
-    EstimateDecodeInto(*m, h->spec, dep, StepShape::FromDeployment(dep), r);
+    wl.batch_per_dp = batches[i++ & 7];
+    benchmark::DoNotOptimize(wl);
+    EstimateDecodeInto(*m, h->spec, d->spec, wl, StepShape::FromWorkload(wl), r);
     benchmark::DoNotOptimize(r.forward);
   }
   state.counters["estimates_per_s"] =
@@ -57,14 +59,14 @@ BENCHMARK(BM_EstimateRuntimePath);
 
 void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
   const std::array<int64_t, 8> batches = Batches();
-  DeploymentSpec dep = specs::kSeedDecode;
+  WorkloadSpec wl = specs::kSeedDecodeWorkload;
   StepResult r;
   std::size_t i = 0;
   for (auto _ : state) {
-    dep.batch_per_dp = batches[i++ & 7];
-    benchmark::DoNotOptimize(dep);
-    DeepSeekDecode::EstimateInto(specs::kDeepSeekV3, specs::kH200Sxm, dep,
-                                 StepShape::FromDeployment(dep), r);
+    wl.batch_per_dp = batches[i++ & 7];
+    benchmark::DoNotOptimize(wl);
+    DeepSeekDecode::EstimateInto(specs::kDeepSeekV3, specs::kH200Sxm, specs::kSeedDecode, wl,
+                                 StepShape::FromWorkload(wl), r);
     benchmark::DoNotOptimize(r.forward);
   }
   state.counters["estimates_per_s"] =
@@ -83,9 +85,9 @@ void BM_Report(benchmark::State& state) {
   const std::array<int64_t, 8> batches = Batches();
   std::size_t i = 0;
   for (auto _ : state) {
-    setup->deployment.batch_per_dp = batches[i++ & 7];
+    setup->workload.batch_per_dp = batches[i++ & 7];
     const StepResult r =
-        EstimateDecode(setup->model, setup->hardware.spec, setup->deployment);
+        EstimateDecode(setup->model, setup->hardware.spec, setup->deployment, setup->workload);
     const std::string text = render::Render(StepDocument(*setup, r), render::Format::kText);
     benchmark::DoNotOptimize(text.data());
   }
@@ -97,7 +99,7 @@ BENCHMARK(BM_Report);
 // The compile-time path proper: the graph evaluated during compilation for
 // batches 1..64, a table read at run time.
 using SeedTable = TabulatedDecode<DeepSeekDecode, specs::kDeepSeekV3, specs::kH200Sxm,
-                                  specs::kSeedDecode, 64>;
+                                  specs::kSeedDecode, specs::kSeedDecodeWorkload, 64>;
 
 void BM_EstimateCompileTimeTable(benchmark::State& state) {
   const std::array<int64_t, 8> batches = Batches();

@@ -5,8 +5,8 @@ def perfmodel_spec_header(name, src, kind, symbol):
 
     Args:
       name: the cc_library to create; the header is "<package>/<name>.h".
-      src: the textproto (model, hardware or deployment).
-      kind: "model", "hardware" or "deployment".
+      src: the textproto (model, hardware, deployment or workload).
+      kind: "model", "hardware", "deployment" or "workload".
       symbol: the constexpr variable's name, e.g. "kDeepSeekV3".
     """
     native.genrule(

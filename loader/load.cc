@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -13,6 +14,7 @@
 #include "base/status_macros.h"
 #include "loader/textproto_errors.h"
 #include "proto/deployment.pb.h"
+#include "proto/workload.pb.h"
 #include "proto/hardware.pb.h"
 #include "proto/model.pb.h"
 
@@ -346,9 +348,10 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
   return out;
 }
 
-absl::StatusOr<DeploymentSpec> ToDeployment(const pb::Deployment& p, absl::string_view origin) {
+absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::string_view origin) {
   const Fields f(origin);
-  DeploymentSpec d;
+  LoadedDeployment out;
+  DeploymentSpec& d = out.spec;
   PM_RETURN_IF_ERROR(f.Text("name", p.has_name(), p.name()));
   if (p.name().size() >= Name::kCapacity) {
     return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
@@ -383,6 +386,29 @@ absl::StatusOr<DeploymentSpec> ToDeployment(const pb::Deployment& p, absl::strin
   }
   d.parallel = Parallelism{q.attention_dp(), q.attention_tp(), q.dense_tp(),
                            q.moe_ep(),       q.moe_tp(),       q.redundant_experts()};
+  switch (p.overlap()) {
+    case pb::OVERLAP_UNSPECIFIED:
+    case pb::NONE: d.overlap = Overlap::kNone; break;
+    case pb::TWO_MICRO_BATCH: d.overlap = Overlap::kTwoMicroBatch; break;
+    case pb::RECV_HOOK: d.overlap = Overlap::kRecvHook; break;
+    default: return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
+  }
+  PM_RETURN_IF_ERROR(f.NonNegative("memory_reserve_gb", true, p.memory_reserve_gb()));
+  d.memory_reserve_per_gpu = Gigabytes(p.memory_reserve_gb());
+  out.default_workload = p.default_workload();
+  out.source = p.source();
+  return out;
+}
+
+absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_view origin) {
+  const Fields f(origin);
+  LoadedWorkload out;
+  WorkloadSpec& d = out.spec;
+  PM_RETURN_IF_ERROR(f.Text("name", p.has_name(), p.name()));
+  if (p.name().size() >= Name::kCapacity) {
+    return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
+  }
+  d.name = Name(p.name());
   PM_RETURN_IF_ERROR(f.Positive("batch_per_dp", p.has_batch_per_dp(), p.batch_per_dp()));
   d.batch_per_dp = p.batch_per_dp();
   PM_RETURN_IF_ERROR(f.NonNegative("mtp_draft_tokens", true, p.mtp_draft_tokens()));
@@ -401,21 +427,13 @@ absl::StatusOr<DeploymentSpec> ToDeployment(const pb::Deployment& p, absl::strin
   d.context_tokens = p.context_tokens();
   PM_RETURN_IF_ERROR(f.NonNegative("host_gap_ms", true, p.host_gap_ms()));
   d.host_gap = Milliseconds(p.host_gap_ms());
-  switch (p.overlap()) {
-    case pb::OVERLAP_UNSPECIFIED:
-    case pb::NONE: d.overlap = Overlap::kNone; break;
-    case pb::TWO_MICRO_BATCH: d.overlap = Overlap::kTwoMicroBatch; break;
-    case pb::RECV_HOOK: d.overlap = Overlap::kRecvHook; break;
-    default: return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
-  }
   const double imbalance = p.has_expert_imbalance() ? p.expert_imbalance() : 1.0;
   if (!(imbalance >= 1.0)) {
     return f.Error("expert_imbalance", absl::StrCat("must be >= 1, got ", imbalance));
   }
   d.expert_imbalance = imbalance;
-  PM_RETURN_IF_ERROR(f.NonNegative("memory_reserve_gb", true, p.memory_reserve_gb()));
-  d.memory_reserve_per_gpu = Gigabytes(p.memory_reserve_gb());
-  return d;
+  out.source = p.source();
+  return out;
 }
 
 template <typename Spec, typename Parse>
@@ -448,10 +466,29 @@ absl::StatusOr<LoadedHardware> ParseHardware(absl::string_view text, absl::strin
   return ToHardware(*p, origin);
 }
 
-absl::StatusOr<DeploymentSpec> ParseDeployment(absl::string_view text, absl::string_view origin) {
+absl::StatusOr<LoadedDeployment> ParseDeployment(absl::string_view text,
+                                                 absl::string_view origin) {
   absl::StatusOr<pb::Deployment> p = ParseText<pb::Deployment>(text, origin);
-  if (!p.ok()) return p.status();
+  if (!p.ok()) {
+    // A deployment written before workloads had their own files.
+    for (const char* moved : {"batch_per_dp", "mtp_draft_tokens", "accepted_tokens_per_step",
+                              "context_tokens", "host_gap_ms", "expert_imbalance"}) {
+      if (absl::StrContains(p.status().message(), absl::StrCat("\"", moved, "\""))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            p.status().message(), " (", moved,
+            " is a workload field now: move it to a workloads/*.textproto file, "
+            "proto/workload.proto, and name that file in default_workload)"));
+      }
+    }
+    return p.status();
+  }
   return ToDeployment(*p, origin);
+}
+
+absl::StatusOr<LoadedWorkload> ParseWorkload(absl::string_view text, absl::string_view origin) {
+  absl::StatusOr<pb::Workload> p = ParseText<pb::Workload>(text, origin);
+  if (!p.ok()) return p.status();
+  return ToWorkload(*p, origin);
 }
 
 absl::StatusOr<pb::SlaTargets> ParseSlaTargets(absl::string_view text, absl::string_view origin) {
@@ -503,8 +540,11 @@ absl::StatusOr<ModelSpec> LoadModel(absl::string_view path) {
 absl::StatusOr<LoadedHardware> LoadHardware(absl::string_view path) {
   return LoadWith<LoadedHardware>(path, ParseHardware);
 }
-absl::StatusOr<DeploymentSpec> LoadDeployment(absl::string_view path) {
-  return LoadWith<DeploymentSpec>(path, ParseDeployment);
+absl::StatusOr<LoadedDeployment> LoadDeployment(absl::string_view path) {
+  return LoadWith<LoadedDeployment>(path, ParseDeployment);
+}
+absl::StatusOr<LoadedWorkload> LoadWorkload(absl::string_view path) {
+  return LoadWith<LoadedWorkload>(path, ParseWorkload);
 }
 absl::StatusOr<pb::SlaTargets> LoadSlaTargets(absl::string_view path) {
   return LoadWith<pb::SlaTargets>(path, ParseSlaTargets);
@@ -545,13 +585,19 @@ absl::Status ValidateDeploymentFor(const ModelSpec& model, const HardwareSpec& h
                    absl::StrCat("must divide dense_mlp.intermediate_size (",
                                 model.dense_intermediate_size, "), got ", q.dense_tp));
   }
-  if (d.mtp_draft_tokens > 0 && model.mtp_modules == 0) {
-    return f.Error("mtp_draft_tokens",
-                   absl::StrCat("the model '", std::string(model.name.view()), "' has no MTP modules"));
-  }
   if (q.moe_ep > hw.gpus_per_node && d.gpus % hw.gpus_per_node != 0) {
     return f.Error("gpus", absl::StrCat("spans nodes of ", hw.gpus_per_node,
                                         " GPUs but is not a whole number of them: ", d.gpus));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWorkloadFor(const ModelSpec& model, const WorkloadSpec& d,
+                                 absl::string_view origin) {
+  const Fields f(origin);
+  if (d.mtp_draft_tokens > 0 && model.mtp_modules == 0) {
+    return f.Error("mtp_draft_tokens",
+                   absl::StrCat("the model '", std::string(model.name.view()), "' has no MTP modules"));
   }
   return absl::OkStatus();
 }

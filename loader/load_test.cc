@@ -36,6 +36,7 @@ std::string Edit(std::string text, absl::string_view from, absl::string_view to)
 const char kModel[] = "models/deepseek_v3.textproto";
 const char kHw[] = "hw/h800_sxm.textproto";
 const char kDeployment[] = "deployments/seed_decode.textproto";
+const char kWorkload[] = "workloads/seed_decode.textproto";
 
 TEST(LoadTest, RepoFilesLoad) {
   absl::StatusOr<ModelSpec> m = LoadModel(kModel);
@@ -46,10 +47,21 @@ TEST(LoadTest, RepoFilesLoad) {
   absl::StatusOr<LoadedHardware> h = LoadHardware(kHw);
   ASSERT_THAT(h, IsOk());
   EXPECT_EQ(h->spec.sm_count, 132);
-  absl::StatusOr<DeploymentSpec> d = LoadDeployment(kDeployment);
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment(kDeployment);
   ASSERT_THAT(d, IsOk());
-  EXPECT_EQ(d->batch_per_dp, 24);
-  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, *d, kDeployment), IsOk());
+  EXPECT_EQ(d->spec.parallel.attention_dp, 64);
+  EXPECT_EQ(d->default_workload, kWorkload);
+  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, d->spec, kDeployment), IsOk());
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload(kWorkload);
+  ASSERT_THAT(w, IsOk());
+  EXPECT_EQ(w->spec.batch_per_dp, 24);
+  EXPECT_EQ(w->spec.mtp_draft_tokens, 2);
+  EXPECT_THAT(ValidateWorkloadFor(*m, w->spec, kWorkload), IsOk());
+}
+
+TEST(LoadTest, WorkloadFieldsInADeploymentSayWhereTheyWent) {
+  EXPECT_THAT(ParseDeployment(Text(kDeployment) + "batch_per_dp: 24\n", kDeployment),
+              StatusIs(kInvalid, AllOf(HasSubstr("batch_per_dp"), HasSubstr("workload"))));
 }
 
 TEST(LoadTest, MissingFileNamesPath) {
@@ -76,8 +88,8 @@ TEST(LoadTest, MissingRequiredField) {
               StatusIs(kInvalid, AllOf(HasSubstr(kModel), HasSubstr("hidden_size: required"))));
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "hbm_bandwidth_tbps: 3.35", ""), kHw),
               StatusIs(kInvalid, AllOf(HasSubstr(kHw), HasSubstr("hbm_bandwidth_tbps"))));
-  EXPECT_THAT(ParseDeployment(Edit(Text(kDeployment), "batch_per_dp: 24", ""), kDeployment),
-              StatusIs(kInvalid, AllOf(HasSubstr(kDeployment), HasSubstr("batch_per_dp"))));
+  EXPECT_THAT(ParseWorkload(Edit(Text(kWorkload), "batch_per_dp: 24", ""), kWorkload),
+              StatusIs(kInvalid, AllOf(HasSubstr(kWorkload), HasSubstr("batch_per_dp"))));
 }
 
 TEST(LoadTest, ZeroOrNegativeSizes) {
@@ -87,8 +99,8 @@ TEST(LoadTest, ZeroOrNegativeSizes) {
               StatusIs(kInvalid, HasSubstr("layer_groups[1].count: must be > 0")));
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "hbm_capacity_gb: 80", "hbm_capacity_gb: -80"), kHw),
               StatusIs(kInvalid, HasSubstr("hbm_capacity_gb: must be > 0")));
-  EXPECT_THAT(ParseDeployment(Edit(Text(kDeployment), "batch_per_dp: 24", "batch_per_dp: 0"),
-                              kDeployment),
+  EXPECT_THAT(ParseWorkload(Edit(Text(kWorkload), "batch_per_dp: 24", "batch_per_dp: 0"),
+                            kWorkload),
               StatusIs(kInvalid, HasSubstr("batch_per_dp: must be > 0")));
 }
 
@@ -117,9 +129,9 @@ TEST(LoadTest, DpTimesTpMustEqualGpus) {
 }
 
 TEST(LoadTest, AcceptedTokensBoundedByDrafts) {
-  EXPECT_THAT(ParseDeployment(Edit(Text(kDeployment), "accepted_tokens_per_step: 2.3",
-                                   "accepted_tokens_per_step: 3.5"),
-                              kDeployment),
+  EXPECT_THAT(ParseWorkload(Edit(Text(kWorkload), "accepted_tokens_per_step: 2.3",
+                                 "accepted_tokens_per_step: 3.5"),
+                            kWorkload),
               StatusIs(kInvalid, HasSubstr("accepted_tokens_per_step: must be <= "
                                            "mtp_draft_tokens + 1 (3), got 3.5")));
 }
@@ -132,25 +144,24 @@ TEST(LoadTest, EpMustDivideExpertsUnlessRedundant) {
   std::string text = Edit(Text(kDeployment), "gpus: 64", "gpus: 72");
   text = Edit(text, "attention_dp: 64", "attention_dp: 72");
   text = Edit(text, "moe_ep: 64", "moe_ep: 72");
-  absl::StatusOr<DeploymentSpec> d = ParseDeployment(text, kDeployment);
+  absl::StatusOr<LoadedDeployment> d = ParseDeployment(text, kDeployment);
   ASSERT_THAT(d, IsOk());
-  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, *d, kDeployment),
+  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, d->spec, kDeployment),
               StatusIs(kInvalid, AllOf(HasSubstr("parallelism.moe_ep"),
                                        HasSubstr("must divide routed_experts (256)"))));
   // ... but 32 redundant experts make 288 = 72 x 4 slots.
   d = ParseDeployment(Edit(text, "redundant_experts: 0", "redundant_experts: 32"), kDeployment);
   ASSERT_THAT(d, IsOk());
-  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, *d, kDeployment), IsOk());
+  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, d->spec, kDeployment), IsOk());
 }
 
 TEST(LoadTest, MtpDraftsNeedMtpModules) {
   absl::StatusOr<ModelSpec> m = ParseModel(Edit(Text(kModel), "mtp_modules: 1", "mtp_modules: 0"),
                                            kModel);
-  absl::StatusOr<LoadedHardware> h = LoadHardware(kHw);
-  absl::StatusOr<DeploymentSpec> d = LoadDeployment(kDeployment);
-  ASSERT_TRUE(m.ok() && h.ok() && d.ok());
-  EXPECT_THAT(ValidateDeploymentFor(*m, h->spec, *d, kDeployment),
-              StatusIs(kInvalid, HasSubstr("mtp_draft_tokens")));
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload(kWorkload);
+  ASSERT_TRUE(m.ok() && w.ok());
+  EXPECT_THAT(ValidateWorkloadFor(*m, w->spec, kWorkload),
+              StatusIs(kInvalid, AllOf(HasSubstr(kWorkload), HasSubstr("mtp_draft_tokens"))));
 }
 
 TEST(LoadTest, SlaTargetsNeedARate) {

@@ -3,13 +3,13 @@
 //
 // The decode-step layer graph. The *structure* of a model family is a type,
 // composed at compile time from named layer and block types; the *dimensions*
-// are values (ModelSpec, HardwareSpec, DeploymentSpec), constexpr or loaded at
+// are values (ModelSpec, HardwareSpec, DeploymentSpec, WorkloadSpec), constexpr or loaded at
 // run time. The same Estimate() serves both paths, so they agree bit for bit.
 //
 //   using DeepSeekDecode =
 //       DecodeStep<Layers<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>,
 //                  Mtp<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>, LmHead>;
-//   static_assert(DeepSeekDecode::Estimate(kModel, kHw, kDeployment).sla.tpot <
+//   static_assert(DeepSeekDecode::Estimate(kModel, kHw, kDeployment, kWorkload).sla.tpot <
 //                 Milliseconds(16.6));
 //
 // Each block emits its ops as rows (perfmodel/step.h), costed by the functions
@@ -52,10 +52,10 @@ struct StepShape final {
   // all-to-all; equal to sum_context when requests are balanced.
   double attention_sum_context = 0.0;
 
-  // FromDeployment() is the balanced shape: every request at context_tokens.
-  static constexpr StepShape FromDeployment(const DeploymentSpec& d) {
-    const double s = static_cast<double>(d.batch_per_dp * d.context_tokens);
-    return StepShape{d.batch_per_dp, s, s};
+  // FromWorkload() is the balanced shape: every request at context_tokens.
+  static constexpr StepShape FromWorkload(const WorkloadSpec& w) {
+    const double s = static_cast<double>(w.batch_per_dp * w.context_tokens);
+    return StepShape{w.batch_per_dp, s, s};
   }
 };
 
@@ -64,6 +64,7 @@ struct StepContext final {
   const ModelSpec& model;
   const HardwareSpec& hw;
   const DeploymentSpec& deployment;
+  const WorkloadSpec& workload;
   int64_t requests = 1;            // per micro-batch on this rank
   int64_t queries_per_request = 1;  // query tokens each request feeds this pass
   double attention_sum_context = 0.0;  // per micro-batch, slowest rank
@@ -335,14 +336,14 @@ struct MoeMlp final {
     const std::size_t dispatch_row = r.row_count;
     graph_internal::Emit(c, r, "dispatch", [&] {
       return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep, Transport::kAuto,
-                        c.hw, d.expert_imbalance);
+                        c.hw, c.workload.expert_imbalance);
     });
     // Tokens per expert replica: all DP ranks' tokens x experts per token over
     // the expert slots; the hottest rank carries `expert_imbalance` x the mean.
     const double slots = static_cast<double>(e.routed_experts + p.redundant_experts);
     const int64_t local_experts = (e.routed_experts + p.redundant_experts) / p.moe_ep;
     const double pairs = static_cast<double>(t * p.attention_dp * e.experts_per_token);
-    const double per_expert = pairs / slots * d.expert_imbalance;
+    const double per_expert = pairs / slots * c.workload.expert_imbalance;
     const int64_t inter = e.expert_intermediate_size / p.moe_tp;
     const std::size_t experts_first = r.row_count;
     graph_internal::Emit(c, r, "moe_up_gate", [&] {
@@ -357,7 +358,7 @@ struct MoeMlp final {
     const std::size_t combine_row = r.row_count;
     graph_internal::Emit(c, r, "combine", [&] {
       return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw,
-                       d.expert_imbalance);
+                       c.workload.expert_imbalance);
     });
     graph_internal::Emit(c, r, "moe_post", [&] {
       return Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw);
@@ -487,7 +488,7 @@ struct LmHead final {
 template <typename Dense, typename Moe>
 struct Mtp final {
   static constexpr void Emit(const StepContext& base, StepResult& r) {
-    const int64_t passes = base.deployment.mtp_draft_tokens;
+    const int64_t passes = base.workload.mtp_draft_tokens;
     if (passes <= 0 || base.model.mtp_modules <= 0) return;
     StepContext c = base;
     c.part = Part::kMtp;
@@ -519,47 +520,49 @@ struct DecodeStep final {
   // EstimateInto() fills `r` in place (reusing its storage: no per-call
   // initialisation of the row array), for callers that estimate in a loop.
   static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
-                                     const DeploymentSpec& d, const StepShape& shape,
-                                     StepResult& r) {
+                                     const DeploymentSpec& d, const WorkloadSpec& w,
+                                     const StepShape& shape, StepResult& r) {
     r.row_count = 0;
     r.forward = Duration::Zero();
     const int64_t mb = (d.overlap == Overlap::kTwoMicroBatch && shape.batch_per_dp >= 2) ? 2 : 1;
-    StepContext c{model, hw, d};
+    StepContext c{model, hw, d, w};
     // An odd batch splits into micro-batches of ceil(b / 2) and floor(b / 2);
     // both are costed as the larger (an overestimate of at most one request).
     c.requests = (shape.batch_per_dp + mb - 1) / mb;
-    c.queries_per_request = d.TokensPerRequestPerStep();
+    c.queries_per_request = w.TokensPerRequestPerStep();
     c.attention_sum_context = shape.attention_sum_context / static_cast<double>(mb);
     c.micro_batches = mb;
     (Parts::Emit(c, r), ...);
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
-    r.host_gap = d.host_gap;
-    r.tokens_per_rank = shape.batch_per_dp * d.TokensPerRequestPerStep();
+    r.host_gap = w.host_gap;
+    r.tokens_per_rank = shape.batch_per_dp * w.TokensPerRequestPerStep();
     const int64_t per_node = hw.gpus_per_node / d.parallel.attention_tp;
     r.dp_per_machine = d.parallel.attention_dp < per_node ? d.parallel.attention_dp
                                                           : (per_node > 0 ? per_node : 1);
     r.sla = DecodeFromForward(
         r.forward,
-        DecodeShape{r.dp_per_machine, shape.batch_per_dp, d.accepted_tokens_per_step},
-        d.host_gap);
-    r.memory = MemoryPerGpu(model, hw, d, shape);
+        DecodeShape{r.dp_per_machine, shape.batch_per_dp, w.accepted_tokens_per_step},
+        w.host_gap);
+    r.memory = MemoryPerGpu(model, hw, d, w, shape);
   }
 
   static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
-                                       const DeploymentSpec& d, const StepShape& shape) {
+                                       const DeploymentSpec& d, const WorkloadSpec& w,
+                                       const StepShape& shape) {
     StepResult r;
-    EstimateInto(model, hw, d, shape, r);
+    EstimateInto(model, hw, d, w, shape, r);
     return r;
   }
 
   static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
-                                       const DeploymentSpec& d) {
-    return Estimate(model, hw, d, StepShape::FromDeployment(d));
+                                       const DeploymentSpec& d, const WorkloadSpec& w) {
+    return Estimate(model, hw, d, w, StepShape::FromWorkload(w));
   }
 
   // MemoryPerGpu() is the weights, KV cache and reserve one GPU holds.
   static constexpr MemoryUse MemoryPerGpu(const ModelSpec& m, const HardwareSpec& hw,
-                                          const DeploymentSpec& d, const StepShape& shape) {
+                                          const DeploymentSpec& d, const WorkloadSpec& w,
+                                          const StepShape& shape) {
     const Parallelism& p = d.parallel;
     const double wb = BytesPerElement(m.weight_dtype);
     const double h = static_cast<double>(m.hidden_size);
@@ -611,7 +614,7 @@ struct DecodeStep final {
     const double weights = dense_layers * (attention + dense_mlp) +
                            moe_layers * (attention + moe_mlp) + mtp * mtp_layer + embeddings;
     const double tokens = shape.sum_context +
-                          static_cast<double>(shape.batch_per_dp * d.TokensPerRequestPerStep());
+                          static_cast<double>(shape.batch_per_dp * w.TokensPerRequestPerStep());
     const double kv = tokens * kv_per_token * (dense_layers + moe_layers + mtp);
     return MemoryUse{ByteCount(weights), ByteCount(kv), d.memory_reserve_per_gpu, hw.hbm_capacity};
   }
@@ -627,46 +630,49 @@ using GqaDecode = DecodeStep<Layers<DenseLayer<GqaAttention>, MoeLayer<GqaAttent
 // EstimateDecode() is the runtime entry point: it picks the family by the
 // model's attention kind and runs the same compile-time graph.
 constexpr StepResult EstimateDecode(const ModelSpec& model, const HardwareSpec& hw,
-                                    const DeploymentSpec& d, const StepShape& shape) {
-  return model.attention_kind == AttentionKind::kMla ? DeepSeekDecode::Estimate(model, hw, d, shape)
-                                                     : GqaDecode::Estimate(model, hw, d, shape);
+                                    const DeploymentSpec& d, const WorkloadSpec& w,
+                                    const StepShape& shape) {
+  return model.attention_kind == AttentionKind::kMla
+             ? DeepSeekDecode::Estimate(model, hw, d, w, shape)
+             : GqaDecode::Estimate(model, hw, d, w, shape);
 }
 constexpr StepResult EstimateDecode(const ModelSpec& model, const HardwareSpec& hw,
-                                    const DeploymentSpec& d) {
-  return EstimateDecode(model, hw, d, StepShape::FromDeployment(d));
+                                    const DeploymentSpec& d, const WorkloadSpec& w) {
+  return EstimateDecode(model, hw, d, w, StepShape::FromWorkload(w));
 }
 
 // EstimateDecodeInto() is EstimateDecode() into a caller's StepResult, whose
 // storage it reuses (the fast path for schedulers estimating every step).
 constexpr void EstimateDecodeInto(const ModelSpec& model, const HardwareSpec& hw,
-                                  const DeploymentSpec& d, const StepShape& shape, StepResult& r) {
+                                  const DeploymentSpec& d, const WorkloadSpec& w,
+                                  const StepShape& shape, StepResult& r) {
   if (model.attention_kind == AttentionKind::kMla) {
-    DeepSeekDecode::EstimateInto(model, hw, d, shape, r);
+    DeepSeekDecode::EstimateInto(model, hw, d, w, shape, r);
   } else {
-    GqaDecode::EstimateInto(model, hw, d, shape, r);
+    GqaDecode::EstimateInto(model, hw, d, w, shape, r);
   }
 }
 
 // TabulatedDecode is the compile-time path for schedulers: the whole graph is
 // evaluated during compilation for every batch size 1..kMaxBatch at the
-// deployment's context, so at run time an estimate is a table read. Batches
+// workload's context, so at run time an estimate is a table read. Batches
 // outside the table fall back to the full estimate (same function, same
 // numbers).
 //
 //   using Seed = TabulatedDecode<DeepSeekDecode, specs::kDeepSeekV3, specs::kH200Sxm,
-//                                specs::kSeedDecode, 64>;
+//                                specs::kSeedDecode, specs::kSeedDecodeWorkload, 64>;
 //   Duration f = Seed::Forward(batch);          // ~1 ns
 //   static_assert(Seed::Forward(24) == Seed::Estimate(24).forward);
 template <typename Graph, const ModelSpec& kModel, const HardwareSpec& kHw,
-          const DeploymentSpec& kDeployment, int64_t kMaxBatch>
+          const DeploymentSpec& kDeployment, const WorkloadSpec& kWorkload, int64_t kMaxBatch>
 struct TabulatedDecode final {
   static_assert(kMaxBatch >= 1, "TabulatedDecode needs kMaxBatch >= 1");
 
   // Estimate() is the full estimate at `batch` requests per DP rank.
   static constexpr StepResult Estimate(int64_t batch) {
-    DeploymentSpec d = kDeployment;
-    d.batch_per_dp = batch;
-    return Graph::Estimate(kModel, kHw, d);
+    WorkloadSpec w = kWorkload;
+    w.batch_per_dp = batch;
+    return Graph::Estimate(kModel, kHw, kDeployment, w);
   }
 
   // Step time (forward + host gap) and TPOT per batch, filled at compile time.

@@ -66,6 +66,7 @@ constexpr std::string_view DTypeName(DType d) {
 enum class AttentionKind : uint8_t { kMla, kGqa };
 
 struct MlaSpec final {
+  friend constexpr bool operator==(const MlaSpec&, const MlaSpec&) = default;
   int64_t heads = 0;
   int64_t q_lora_rank = 0;  // 0: queries are projected directly from the hidden state
   int64_t kv_lora_rank = 0;
@@ -75,12 +76,14 @@ struct MlaSpec final {
 };
 
 struct GqaSpec final {
+  friend constexpr bool operator==(const GqaSpec&, const GqaSpec&) = default;
   int64_t heads = 0;
   int64_t kv_heads = 0;
   int64_t head_dim = 0;
 };
 
 struct MoeSpec final {
+  friend constexpr bool operator==(const MoeSpec&, const MoeSpec&) = default;
   int64_t routed_experts = 0;
   int64_t experts_per_token = 0;
   int64_t shared_experts = 0;
@@ -96,11 +99,13 @@ constexpr std::string_view LayerKindName(LayerKind k) {
 }
 
 struct LayerGroup final {
+  friend constexpr bool operator==(const LayerGroup&, const LayerGroup&) = default;
   LayerKind kind = LayerKind::kDense;
   int64_t count = 0;
 };
 
 struct ModelSpec final {
+  friend constexpr bool operator==(const ModelSpec&, const ModelSpec&) = default;
   static constexpr std::size_t kMaxLayerGroups = 8;
 
   Name name;
@@ -169,6 +174,7 @@ constexpr std::string_view OpClassName(OpClass c) {
 
 // Achieved fractions of the peaks for one op class.
 struct Efficiency final {
+  friend constexpr bool operator==(const Efficiency&, const Efficiency&) = default;
   double compute = 1.0;
   double memory = 1.0;
   double link = 1.0;
@@ -176,12 +182,14 @@ struct Efficiency final {
 
 // A per-op time correction (proto/hardware.proto OpCorrection).
 struct OpCorrection final {
+  friend constexpr bool operator==(const OpCorrection&, const OpCorrection&) = default;
   Name op;          // "*": every op of the part
   Name part;        // "": every part
   double time_factor = 1.0;
 };
 
 struct HardwareSpec final {
+  friend constexpr bool operator==(const HardwareSpec&, const HardwareSpec&) = default;
   static constexpr std::size_t kMaxCorrections = 48;
 
   Name name;
@@ -258,6 +266,7 @@ constexpr std::string_view OverlapName(Overlap o) {
 }
 
 struct Parallelism final {
+  friend constexpr bool operator==(const Parallelism&, const Parallelism&) = default;
   int64_t attention_dp = 1;
   int64_t attention_tp = 1;
   int64_t dense_tp = 1;
@@ -266,22 +275,35 @@ struct Parallelism final {
   int64_t redundant_experts = 0;
 };
 
+// How a model replica is laid out: GPUs, per-module parallelism, overlap and
+// the memory the engine keeps back. What a step serves is a WorkloadSpec.
 struct DeploymentSpec final {
   Name name;
   int64_t gpus = 1;
   Parallelism parallel;
+  Overlap overlap = Overlap::kNone;
+  Bytes memory_reserve_per_gpu;
+
+  friend constexpr bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
+};
+
+// What one decode step serves on each attention DP rank: requests, their
+// context, MTP drafts and acceptance, the host's gap between forwards, and the
+// hottest EP rank's share of the routed tokens.
+struct WorkloadSpec final {
+  Name name;
   int64_t batch_per_dp = 1;
   int64_t mtp_draft_tokens = 0;
   double accepted_tokens_per_step = 1.0;
   int64_t context_tokens = 0;
   Duration host_gap;
-  Overlap overlap = Overlap::kNone;
   double expert_imbalance = 1.0;
-  Bytes memory_reserve_per_gpu;
 
   // TokensPerRequestPerStep() is how many query tokens each request feeds one
   // forward: the last accepted token plus the drafts to verify.
   constexpr int64_t TokensPerRequestPerStep() const { return 1 + mtp_draft_tokens; }
+
+  friend constexpr bool operator==(const WorkloadSpec&, const WorkloadSpec&) = default;
 };
 
 }  // namespace perfmodel

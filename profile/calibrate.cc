@@ -51,7 +51,7 @@ struct Evaluator final {
   double forward_weight = 0;
 
   StepResult Step(const HardwareSpec& hw) const {
-    return EstimateDecode(in.setup.model, hw, in.setup.deployment);
+    return EstimateDecode(in.setup.model, hw, in.setup.deployment, in.setup.workload);
   }
   // Objective: time-weighted squared log error per op, plus the forward's.
   double Loss(const HardwareSpec& hw) const {
@@ -154,7 +154,7 @@ absl::StatusOr<CalibrateResult> Calibrate(const DiffInputs& in, const CalibrateO
   CalibrateResult r;
   r.hardware = in.setup.hardware;
   HardwareSpec& hw = r.hardware.spec;
-  Evaluator eval{in, Pairs(in.baseline, EstimateDecode(in.setup.model, hw, in.setup.deployment))};
+  Evaluator eval{in, Pairs(in.baseline, EstimateDecode(in.setup.model, hw, in.setup.deployment, in.setup.workload))};
   if (in.baseline.forward_ms() > 0) {
     double listed_ms = 0;
     for (const pb::OpTime& o : in.baseline.ops()) listed_ms += o.time_us() * 1e-3 * o.count();

@@ -21,6 +21,7 @@ absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   sp.model = !paths.model.empty() ? paths.model : in.baseline.model();
   sp.hardware = !paths.hardware.empty() ? paths.hardware : in.baseline.hardware();
   sp.deployment = !paths.deployment.empty() ? paths.deployment : in.baseline.deployment();
+  sp.workload = paths.workload;
   if (sp.model.empty()) return absl::InvalidArgumentError("--model: required, the baseline names none");
   if (sp.hardware.empty()) return absl::InvalidArgumentError("--hw: required, the baseline names none");
   if (sp.deployment.empty()) {
@@ -29,9 +30,9 @@ absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   absl::StatusOr<Setup> setup = LoadSetup(sp);
   if (!setup.ok()) return setup.status();
   in.setup = *std::move(setup);
-  if (in.baseline.batch_per_dp() > 0) in.setup.deployment.batch_per_dp = in.baseline.batch_per_dp();
+  if (in.baseline.batch_per_dp() > 0) in.setup.workload.batch_per_dp = in.baseline.batch_per_dp();
   if (in.baseline.context_tokens() > 0) {
-    in.setup.deployment.context_tokens = in.baseline.context_tokens();
+    in.setup.workload.context_tokens = in.baseline.context_tokens();
   }
   return in;
 }

@@ -8,7 +8,7 @@
 // baseline throughout (negative: perfmodel is faster than the baseline).
 //
 //   absl::StatusOr<DiffInputs> in = LoadDiffInputs({.baseline = "baselines/seed_measured.textproto"});
-//   StepResult r = EstimateDecode(in->setup.model, in->setup.hardware.spec, in->setup.deployment);
+//   StepResult r = EstimateDecode(in->setup.model, in->setup.hardware.spec, in->setup.deployment, in->setup.workload);
 //   render::Render(DiffDocument(*in, r, 0.10), render::Format::kMarkdown);
 
 #ifndef PROFILE_DIFF_H_
@@ -25,12 +25,13 @@
 namespace perfmodel {
 
 // Where to read from; an empty model/hardware/deployment takes the path the
-// baseline names.
+// baseline names, an empty workload the deployment's default_workload.
 struct DiffPaths final {
   std::string baseline = {};
   std::string model = {};
   std::string hardware = {};
   std::string deployment = {};
+  std::string workload = {};
 };
 
 struct DiffInputs final {
@@ -40,7 +41,7 @@ struct DiffInputs final {
 };
 
 // LoadDiffInputs() loads the baseline and the setup it (or the overrides)
-// names; the deployment's batch per rank and context come from the baseline
+// names; the workload's batch per rank and context come from the baseline
 // when it records them. Errors name the file and field (a baseline that names
 // no model and none is given: "--model: required, the baseline names none").
 [[nodiscard]] absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths);

@@ -25,7 +25,7 @@ constexpr char kMeasured[] = "baselines/seed_measured.textproto";
 constexpr char kReference[] = "baselines/seed_reference_simulator.textproto";
 
 StepResult Step(const DiffInputs& in, const HardwareSpec& hw) {
-  return EstimateDecode(in.setup.model, hw, in.setup.deployment);
+  return EstimateDecode(in.setup.model, hw, in.setup.deployment, in.setup.workload);
 }
 
 TEST(DiffTest, SeedTableHasEveryOpSortedByTotalDifference) {

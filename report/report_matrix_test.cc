@@ -41,7 +41,7 @@ TEST(ReportMatrixTest, EveryModelOnEveryGpu) {
       SCOPED_TRACE(model + " on " + hw);
       absl::StatusOr<perfmodel::Setup> s = LoadSetup({.model = model, .hardware = hw, .deployment = deployment});
       ASSERT_TRUE(s.ok()) << s.status();
-      const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment);
+      const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
       ++total;
       EXPECT_GT(r.forward, Duration::Zero());
       const absl::Status mem = CheckMemory(*s, r);
@@ -67,8 +67,8 @@ TEST(ReportMatrixTest, TooLargeForTheGpuSaysByHowMuch) {
                                        .hardware = "hw/h100_sxm.textproto",
                                        .deployment = "deployments/llama3_1_70b_tp8.textproto"});
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE(ApplyOverrides(512, 32768, s->deployment).ok());
-  const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment);
+  ASSERT_TRUE(ApplyOverrides(512, 32768, s->workload).ok());
+  const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
   const absl::Status mem = CheckMemory(*s, r);
   EXPECT_EQ(mem.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(mem.message()), HasSubstr("llama-70b-tp8-b64"));
@@ -76,7 +76,7 @@ TEST(ReportMatrixTest, TooLargeForTheGpuSaysByHowMuch) {
 }
 
 TEST(ReportMatrixTest, OverridesAreValidated) {
-  DeploymentSpec d;
+  WorkloadSpec d;
   EXPECT_THAT(std::string(ApplyOverrides(-1, 0, d).message()), HasSubstr("--batch_per_dp"));
   EXPECT_THAT(std::string(ApplyOverrides(0, -5, d).message()), HasSubstr("--context_tokens"));
   EXPECT_THAT(std::string(ApplyHostGapOverride(-2, d).message()), HasSubstr("--host_gap_ms"));

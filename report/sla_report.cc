@@ -284,8 +284,11 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
   };
   absl::StatusOr<pb::SlaTargets> targets = LoadSlaTargets(at(seed.sla_targets));
   if (!targets.ok()) return targets.status();
-  absl::StatusOr<DeploymentSpec> deployment = LoadDeployment(at(seed.deployment));
-  if (!deployment.ok()) return deployment.status();
+  absl::StatusOr<LoadedDeployment> loaded = LoadDeployment(at(seed.deployment));
+  if (!loaded.ok()) return loaded.status();
+  const DeploymentSpec* deployment = &loaded->spec;
+  absl::StatusOr<LoadedWorkload> workload = LoadWorkload(at(seed.workload));
+  if (!workload.ok()) return workload.status();
   absl::StatusOr<LoadedHardware> hardware = LoadHardware(at(seed.hardware));
   if (!hardware.ok()) return hardware.status();
   absl::StatusOr<pb::Baseline> baseline = LoadBaseline(at(seed.baseline));
@@ -301,8 +304,8 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
         gpus_per_machine, " GPUs of one machine (", seed.hardware, ": gpus_per_node)"));
   }
   const DecodeShape shape{.dp = gpus_per_machine / tp,
-                          .batch_per_dp = deployment->batch_per_dp,
-                          .accepted_tokens_per_step = deployment->accepted_tokens_per_step};
+                          .batch_per_dp = workload->spec.batch_per_dp,
+                          .accepted_tokens_per_step = workload->spec.accepted_tokens_per_step};
   PM_RETURN_IF_ERROR(ValidateDecodeShape(shape));
 
   DecodeSla target;

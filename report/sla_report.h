@@ -69,6 +69,7 @@ struct SeedFiles final {
   std::string root = {};
   std::string sla_targets = "deployments/seed_sla.textproto";
   std::string deployment = "deployments/seed_decode.textproto";
+  std::string workload = "workloads/seed_decode.textproto";
   std::string hardware = "hw/h200_sxm.textproto";
   std::string baseline = "baselines/seed_measured.textproto";
 };
@@ -85,8 +86,8 @@ struct SeedFiles final {
 // SeedDocument() rebuilds the seed analysis's two decode rows from its data
 // files: section "target" from the SLA targets (machine, user or TPOT rate)
 // and section "measured" from the baseline's forward_ms, both with the
-// deployment's batch_per_dp and accepted tokens per step, and its DP ranks per
-// machine (GPUs per machine / attention TP). Like the seed, neither row counts
+// workload's batch_per_dp and accepted tokens per step, and the deployment's
+// DP ranks per machine (GPUs per machine / attention TP). Like the seed, neither row counts
 // the host gap; the measured row's note says so and gives the baseline's gap.
 // Errors: the loaders' statuses (they name the file and field), or
 // InvalidArgument when the SLA file has no decode rate or the deployment's

@@ -28,12 +28,14 @@ absl::Status CheckMemory(const Setup& setup, const StepResult& r) {
 render::Document StepDocument(const Setup& setup, const StepResult& r) {
   render::Document doc;
   const DeploymentSpec& d = setup.deployment;
+  const WorkloadSpec& w = setup.workload;
   Record s{.name = "setup", .title = "Decode step"};
   s.Add("model", std::string(setup.model.name.view()), setup.paths.model)
       .Add("hardware", std::string(setup.hardware.spec.name.view()), setup.paths.hardware)
       .Add("deployment", std::string(d.name.view()), setup.paths.deployment)
-      .Add("batch_per_dp", d.batch_per_dp, "requests per attention DP rank")
-      .Add("context_tokens", d.context_tokens, "KV length of every request")
+      .Add("workload", std::string(w.name.view()), setup.paths.workload)
+      .Add("batch_per_dp", w.batch_per_dp, "requests per attention DP rank")
+      .Add("context_tokens", w.context_tokens, "KV length of every request")
       .Add("tokens_per_rank", r.tokens_per_rank, "query tokens per rank per step (1 + drafts)")
       .Add("overlap", std::string(OverlapName(d.overlap)));
   doc.Add(std::move(s));

@@ -9,7 +9,7 @@
 //   absl::StatusOr<Setup> s = LoadSetup({.model = "models/deepseek_v3.textproto",
 //                                        .hardware = "hw/h200_sxm.textproto",
 //                                        .deployment = "deployments/seed_decode.textproto"});
-//   StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment);
+//   StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
 //   render::Document doc = StepDocument(*s, r);
 //   render::Render(doc, render::Format::kMarkdown);
 //

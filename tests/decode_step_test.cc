@@ -17,6 +17,9 @@
 #include "models/deepseek_v3_spec.h"
 #include "models/llama3_1_70b_spec.h"
 #include "models/qwen3_235b_a22b_spec.h"
+#include "workloads/llama3_1_70b_tp8_spec.h"
+#include "workloads/qwen3_235b_dp8_ep8_spec.h"
+#include "workloads/seed_decode_spec.h"
 #include "perfmodel/graph.h"
 #include "perfmodel/testing/matchers.h"
 
@@ -26,8 +29,10 @@ namespace {
 using specs::kDeepSeekV3;
 using specs::kH200Sxm;
 using specs::kSeedDecode;
+using specs::kSeedDecodeWorkload;
 
-constexpr StepResult kSeedStep = DeepSeekDecode::Estimate(kDeepSeekV3, kH200Sxm, kSeedDecode);
+constexpr StepResult kSeedStep = DeepSeekDecode::Estimate(kDeepSeekV3, kH200Sxm, kSeedDecode,
+                                                           kSeedDecodeWorkload);
 
 // The whole estimate is a constant expression.
 static_assert(kSeedStep.row_count > 50);
@@ -43,20 +48,23 @@ static_assert(MeetsTpot(kSeedStep.sla, Milliseconds(16.6)));
 // The GQA families compose at compile time too: Llama (dense) on H100 and
 // Qwen3 (MoE in every layer, no MTP) on B200.
 constexpr StepResult kLlamaStep = GqaDecode::Estimate(specs::kLlama31_70b, specs::kH100Sxm,
-                                                      specs::kLlama70bTp8);
+                                                      specs::kLlama70bTp8,
+                                                      specs::kLlama70bTp8Workload);
 static_assert(kLlamaStep.PartCount(Part::kDense) == 80);
 static_assert(kLlamaStep.PartCount(Part::kMoe) == 0);
 static_assert(kLlamaStep.PartCount(Part::kMtp) == 0);
 static_assert(kLlamaStep.Find("o_allreduce", Part::kDense) != nullptr);  // attention TP 8
 static_assert(kLlamaStep.memory.Fits());
 constexpr StepResult kQwenStep = GqaDecode::Estimate(specs::kQwen3_235bA22b, specs::kB200,
-                                                     specs::kQwen235bDp8Ep8);
+                                                     specs::kQwen235bDp8Ep8,
+                                                     specs::kQwen235bDp8Ep8Workload);
 static_assert(kQwenStep.PartCount(Part::kMoe) == 94);
 static_assert(kQwenStep.Find("shared_up_gate", Part::kMoe) == nullptr);  // no shared expert
 static_assert(kQwenStep.Find("dispatch", Part::kMoe) != nullptr);
 
 // The tabulated compile-time path holds the same numbers as the full estimate.
-using SeedTable = TabulatedDecode<DeepSeekDecode, kDeepSeekV3, kH200Sxm, kSeedDecode, 32>;
+using SeedTable =
+    TabulatedDecode<DeepSeekDecode, kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload, 32>;
 static_assert(SeedTable::Forward(24) == kSeedStep.forward);
 static_assert(SeedTable::Tpot(24) == kSeedStep.sla.tpot);
 static_assert(SeedTable::Forward(33) == SeedTable::Estimate(33).forward);  // beyond the table
@@ -82,13 +90,15 @@ void ExpectIdentical(const StepResult& a, const StepResult& b) {
 TEST(DecodeStepTest, CompileTimeAndRuntimePathsAgreeExactly) {
   absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
   absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
-  absl::StatusOr<DeploymentSpec> d = LoadDeployment("deployments/seed_decode.textproto");
-  ASSERT_TRUE(m.ok() && h.ok() && d.ok());
-  // The generated constants hold the loaded values bit for bit...
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment("deployments/seed_decode.textproto");
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload("workloads/seed_decode.textproto");
+  ASSERT_TRUE(m.ok() && h.ok() && d.ok() && w.ok());
+  // The generated constants hold the loaded values (//tests:spec_headers_test
+  // compares every field of every header) ...
   EXPECT_EQ(std::memcmp(&h->spec.efficiency, &kH200Sxm.efficiency, sizeof(kH200Sxm.efficiency)), 0);
-  EXPECT_EQ(d->accepted_tokens_per_step, kSeedDecode.accepted_tokens_per_step);
+  EXPECT_EQ(w->spec.accepted_tokens_per_step, kSeedDecodeWorkload.accepted_tokens_per_step);
   // ... and the runtime entry point gives the constant-evaluated result.
-  const StepResult runtime = EstimateDecode(*m, h->spec, *d);
+  const StepResult runtime = EstimateDecode(*m, h->spec, d->spec, w->spec);
   ExpectIdentical(runtime, kSeedStep);
 }
 
@@ -103,8 +113,8 @@ TEST(DecodeStepTest, SharedAttentionRowsEqualCostedOnes) {
     DeploymentSpec d = kSeedDecode;
     d.overlap = o;
     SCOPED_TRACE(static_cast<int>(o));
-    const StepResult shared = EstimateDecode(kDeepSeekV3, kH200Sxm, d);
-    ExpectIdentical(shared, EstimateDecode(kDeepSeekV3, h, d));
+    const StepResult shared = EstimateDecode(kDeepSeekV3, kH200Sxm, d, kSeedDecodeWorkload);
+    ExpectIdentical(shared, EstimateDecode(kDeepSeekV3, h, d, kSeedDecodeWorkload));
     // The copies carry their own part and count.
     const OpRow* moe = shared.Find("q_b", Part::kMoe);
     ASSERT_NE(moe, nullptr);
@@ -140,9 +150,9 @@ TEST(DecodeStepTest, ForwardIsTheSumOfRows) {
 }
 
 TEST(DecodeStepTest, AttentionScalesWithContextOtherOpsDoNot) {
-  DeploymentSpec longer = kSeedDecode;
+  WorkloadSpec longer = kSeedDecodeWorkload;
   longer.context_tokens = 8192;
-  const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, longer);
+  const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, kSeedDecode, longer);
   const double ratio = r.Find("attention", Part::kMoe)->cost.kernel_time /
                        kSeedStep.Find("attention", Part::kMoe)->cost.kernel_time;
   EXPECT_NEAR(ratio, 2.0, 0.05);  // compute-bound: FLOPs ~ Σ context
@@ -156,8 +166,8 @@ TEST(DecodeStepTest, TwoMicroBatchesReadWeightsTwiceAndHideCommunication) {
   tbo.overlap = Overlap::kTwoMicroBatch;
   DeploymentSpec none = kSeedDecode;
   none.overlap = Overlap::kNone;
-  const StepResult a = EstimateDecode(kDeepSeekV3, kH200Sxm, tbo);
-  const StepResult b = EstimateDecode(kDeepSeekV3, kH200Sxm, none);
+  const StepResult a = EstimateDecode(kDeepSeekV3, kH200Sxm, tbo, kSeedDecodeWorkload);
+  const StepResult b = EstimateDecode(kDeepSeekV3, kH200Sxm, none, kSeedDecodeWorkload);
   // Memory-bound o_proj reads its weights once per micro-batch.
   EXPECT_NEAR(a.Find("o_proj", Part::kMoe)->cost.bytes / b.Find("o_proj", Part::kMoe)->cost.bytes,
               2.0, 0.1);
@@ -170,9 +180,9 @@ TEST(DecodeStepTest, TwoMicroBatchesReadWeightsTwiceAndHideCommunication) {
 TEST(DecodeStepTest, MoreBatchNeverFaster) {
   Duration last;
   for (int64_t b = 1; b <= 128; b *= 2) {
-    DeploymentSpec d = kSeedDecode;
-    d.batch_per_dp = b;
-    const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, d);
+    WorkloadSpec w = kSeedDecodeWorkload;
+    w.batch_per_dp = b;
+    const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, kSeedDecode, w);
     EXPECT_GE(r.forward, last) << b;
     last = r.forward;
   }

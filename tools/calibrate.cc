@@ -25,6 +25,8 @@ ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline 
 ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");
 ABSL_FLAG(std::string, hw, "", "hardware textproto to calibrate (default: the baseline's)");
 ABSL_FLAG(std::string, deployment, "", "deployment textproto (default: the baseline's)");
+ABSL_FLAG(std::string, workload, "",
+          "workload textproto (default: the deployment's default_workload; the baseline's batch and context apply)");
 ABSL_FLAG(std::string, out, "", "where to write the calibrated hardware textproto (none: print only)");
 ABSL_FLAG(double, per_op_threshold_pct, 5,
           "per-op corrections for ops still off by more than this after the class fit (0: none)");
@@ -43,7 +45,8 @@ absl::Status Run(std::string* out) {
   absl::StatusOr<DiffInputs> in = LoadDiffInputs({.baseline = absl::GetFlag(FLAGS_baseline),
                                                   .model = absl::GetFlag(FLAGS_model),
                                                   .hardware = absl::GetFlag(FLAGS_hw),
-                                                  .deployment = absl::GetFlag(FLAGS_deployment)});
+                                                  .deployment = absl::GetFlag(FLAGS_deployment),
+                                                  .workload = absl::GetFlag(FLAGS_workload)});
   if (!in.ok()) return in.status();
   absl::StatusOr<CalibrateResult> r = Calibrate(*in, {.per_op_threshold = threshold / 100.0});
   if (!r.ok()) return r.status();

@@ -23,6 +23,8 @@ ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline 
 ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");
 ABSL_FLAG(std::string, hw, "", "hardware textproto (default: the baseline's)");
 ABSL_FLAG(std::string, deployment, "", "deployment textproto (default: the baseline's)");
+ABSL_FLAG(std::string, workload, "",
+          "workload textproto (default: the deployment's default_workload; the baseline's batch and context apply)");
 ABSL_FLAG(double, tolerance_pct, 10, "flag ops whose error exceeds this, in percent");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
@@ -39,10 +41,11 @@ absl::Status Run(std::string* out) {
   absl::StatusOr<DiffInputs> in = LoadDiffInputs({.baseline = absl::GetFlag(FLAGS_baseline),
                                                   .model = absl::GetFlag(FLAGS_model),
                                                   .hardware = absl::GetFlag(FLAGS_hw),
-                                                  .deployment = absl::GetFlag(FLAGS_deployment)});
+                                                  .deployment = absl::GetFlag(FLAGS_deployment),
+                                                  .workload = absl::GetFlag(FLAGS_workload)});
   if (!in.ok()) return in.status();
   const StepResult r =
-      EstimateDecode(in->setup.model, in->setup.hardware.spec, in->setup.deployment);
+      EstimateDecode(in->setup.model, in->setup.hardware.spec, in->setup.deployment, in->setup.workload);
   *out = render::Render(DiffDocument(*in, r, tolerance / 100.0), absl::GetFlag(FLAGS_format));
   return absl::OkStatus();
 }

@@ -24,10 +24,11 @@
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");
 ABSL_FLAG(std::string, deployment, "deployments/seed_decode.textproto", "deployment textproto");
-ABSL_FLAG(int64_t, batch_per_dp, 0, "override the deployment's requests per DP rank (0: keep)");
+ABSL_FLAG(std::string, workload, "", "workload textproto (default: the deployment's default_workload)");
+ABSL_FLAG(int64_t, batch_per_dp, 0, "override the workload's requests per DP rank (0: keep)");
 ABSL_FLAG(double, host_gap_ms, -1,
-          "override the deployment's host gap between forwards, ms (-1: keep; 0: the forward alone)");
-ABSL_FLAG(int64_t, context_tokens, 0, "override the deployment's context length (0: keep)");
+          "override the workload's host gap between forwards, ms (-1: keep; 0: the forward alone)");
+ABSL_FLAG(int64_t, context_tokens, 0, "override the workload's context length (0: keep)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
 
@@ -37,14 +38,15 @@ namespace {
 absl::Status Run(std::string* out) {
   absl::StatusOr<Setup> setup = LoadSetup({.model = absl::GetFlag(FLAGS_model),
                                            .hardware = absl::GetFlag(FLAGS_hw),
-                                           .deployment = absl::GetFlag(FLAGS_deployment)});
+                                           .deployment = absl::GetFlag(FLAGS_deployment),
+                                           .workload = absl::GetFlag(FLAGS_workload)});
   if (!setup.ok()) return setup.status();
   absl::Status s = ApplyOverrides(absl::GetFlag(FLAGS_batch_per_dp),
-                                  absl::GetFlag(FLAGS_context_tokens), setup->deployment);
+                                  absl::GetFlag(FLAGS_context_tokens), setup->workload);
   if (!s.ok()) return s;
-  s = ApplyHostGapOverride(absl::GetFlag(FLAGS_host_gap_ms), setup->deployment);
+  s = ApplyHostGapOverride(absl::GetFlag(FLAGS_host_gap_ms), setup->workload);
   if (!s.ok()) return s;
-  const StepResult r = EstimateDecode(setup->model, setup->hardware.spec, setup->deployment);
+  const StepResult r = EstimateDecode(setup->model, setup->hardware.spec, setup->deployment, setup->workload);
   s = CheckMemory(*setup, r);
   if (!s.ok()) return s;
   *out = render::Render(StepDocument(*setup, r), absl::GetFlag(FLAGS_format));

@@ -39,6 +39,7 @@
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");
 ABSL_FLAG(std::string, deployment, "deployments/seed_decode.textproto", "deployment textproto");
+ABSL_FLAG(std::string, workload, "", "workload textproto (default: the deployment's default_workload)");
 ABSL_FLAG(int64_t, batch_min, 1, "smallest batch per DP rank");
 ABSL_FLAG(int64_t, batch_max, 256, "largest batch per DP rank");
 ABSL_FLAG(int64_t, batch_step, 0,
@@ -63,7 +64,7 @@ ABSL_FLAG(std::string, search, "bisection",
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
 ABSL_FLAG(double, host_gap_ms, -1,
-          "override the deployment's host gap between forwards, ms (-1: keep; 0: the forward alone)");
+          "override the workload's host gap between forwards, ms (-1: keep; 0: the forward alone)");
 ABSL_FLAG(std::string, svg, "", "also write a plot of tokens/s vs batch to this SVG file");
 
 namespace perfmodel {
@@ -79,9 +80,10 @@ absl::Status Run(const std::vector<char*>& positional, std::string* out) {
   }
   absl::StatusOr<Setup> setup = LoadSetup({.model = absl::GetFlag(FLAGS_model),
                                            .hardware = absl::GetFlag(FLAGS_hw),
-                                           .deployment = absl::GetFlag(FLAGS_deployment)});
+                                           .deployment = absl::GetFlag(FLAGS_deployment),
+                                           .workload = absl::GetFlag(FLAGS_workload)});
   if (!setup.ok()) return setup.status();
-  if (absl::Status s = ApplyHostGapOverride(absl::GetFlag(FLAGS_host_gap_ms), setup->deployment);
+  if (absl::Status s = ApplyHostGapOverride(absl::GetFlag(FLAGS_host_gap_ms), setup->workload);
       !s.ok()) {
     return s;
   }

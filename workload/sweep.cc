@@ -57,7 +57,7 @@ absl::Status CheckPositiveFinite(absl::string_view flag, double v) {
 
 // SlaFromFlags() picks the one per-user target of the flags (see
 // MakeSweepConfig()); `dp_per_machine` converts a machine-rate target.
-absl::StatusOr<SlaTarget> SlaFromFlags(const SweepFlags& f, const DeploymentSpec& d,
+absl::StatusOr<SlaTarget> SlaFromFlags(const SweepFlags& f, const WorkloadSpec& d,
                                        int64_t dp_per_machine) {
   std::vector<std::string> given;
   if (f.user_tps.has_value()) given.push_back("--user_tps");
@@ -88,12 +88,12 @@ absl::StatusOr<SlaTarget> SlaFromFlags(const SweepFlags& f, const DeploymentSpec
                        absl::StrFormat("%s: tpot_ms %g (1 / TPOT)", path, t->tpot_ms())};
     case pb::SlaTargets::kMachineOutputTps: {
       // A machine rate rises with batch, so it bounds nothing; read it as the
-      // per-user rate it means at the deployment's own batch.
+      // per-user rate it means at the workload's own batch.
       const int64_t users = dp_per_machine * d.batch_per_dp;
       return SlaTarget{
           TokensPerSec(t->machine_output_tps() / static_cast<double>(users)),
           absl::StrFormat("%s: machine_output_tps %g / (%d DP ranks x %d requests, the "
-                          "deployment's batch_per_dp) per user",
+                          "workload's batch_per_dp) per user",
                           path, t->machine_output_tps(), dp_per_machine, d.batch_per_dp)};
     }
     default:
@@ -210,16 +210,16 @@ absl::StatusOr<SweepConfig> MakeSweepConfig(const SweepFlags& f, const Setup& se
         " rows from --batch_min to --batch_max; at most ", kMaxSweepRows));
   }
 
-  const StepResult at_file = EstimateDecode(setup.model, setup.hardware.spec, setup.deployment);
-  absl::StatusOr<SlaTarget> sla = SlaFromFlags(f, setup.deployment, at_file.dp_per_machine);
+  const StepResult at_file = EstimateDecode(setup.model, setup.hardware.spec, setup.deployment, setup.workload);
+  absl::StatusOr<SlaTarget> sla = SlaFromFlags(f, setup.workload, at_file.dp_per_machine);
   if (!sla.ok()) return sla.status();
 
   absl::StatusOr<ContextDistribution> context =
-      f.context.empty() ? ContextDistribution::Fixed(setup.deployment.context_tokens)
+      f.context.empty() ? ContextDistribution::Fixed(setup.workload.context_tokens)
                         : ParseContextSpec(f.context);
   if (!context.ok()) return context.status();
   std::string context_spec =
-      f.context.empty() ? absl::StrCat("fixed:", setup.deployment.context_tokens, " (deployment)")
+      f.context.empty() ? absl::StrCat("fixed:", setup.workload.context_tokens, " (workload)")
                         : f.context;
   if (f.decode_growth < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -326,7 +326,7 @@ int64_t LargestTrue(int64_t lo, int64_t hi, absl::FunctionRef<bool(int64_t)> pre
 Sweeper::Sweeper(const Setup& setup, const SweepConfig& config)
     : setup_(setup),
       config_(config),
-      deployment_(setup.deployment),
+      workload_(setup.workload),
       ranks_(SynchronisedRanks(setup.model, setup.deployment)),
       part_(AttentionPart(setup.model)) {}
 
@@ -363,10 +363,10 @@ absl::Status Sweeper::Evaluate(int64_t batch, bool attention_balanced, BatchPoin
   if (absl::Status s = Imbalance(batch, imbalance); !s.ok()) return s;
   const double balanced = ToTokens(imbalance.balanced);
   const double slowest = ToTokens(imbalance.slowest);
-  deployment_.batch_per_dp = batch;
+  workload_.batch_per_dp = batch;
   const ModelSpec& m = setup_.model;
   const HardwareSpec& hw = setup_.hardware.spec;
-  EstimateDecodeInto(m, hw, deployment_, StepShape{batch, balanced, slowest}, step_);
+  EstimateDecodeInto(m, hw, setup_.deployment, workload_, StepShape{batch, balanced, slowest}, step_);
   p.batch = batch;
   p.concurrency = step_.sla.concurrency;
   p.balanced = imbalance.balanced;
@@ -380,14 +380,14 @@ absl::Status Sweeper::Evaluate(int64_t batch, bool attention_balanced, BatchPoin
   p.attention_actual = row != nullptr ? row->visible : Duration::Zero();
   const StepShape slowest_rank{batch, slowest, slowest};
   p.memory = m.attention_kind == AttentionKind::kMla
-                 ? DeepSeekDecode::MemoryPerGpu(m, hw, deployment_, slowest_rank)
-                 : GqaDecode::MemoryPerGpu(m, hw, deployment_, slowest_rank);
+                 ? DeepSeekDecode::MemoryPerGpu(m, hw, setup_.deployment, workload_, slowest_rank)
+                 : GqaDecode::MemoryPerGpu(m, hw, setup_.deployment, workload_, slowest_rank);
   p.fits = p.memory.Fits();
   p.meets_sla = MeetsUserTps(step_.sla, config_.sla.user_output_tps);
   p.attention_balanced = slowest == balanced ? p.attention_actual : Duration::Zero();
   if (attention_balanced && slowest != balanced) {
     // A second estimate, whose step then stays in last_step().
-    EstimateDecodeInto(m, hw, deployment_, StepShape{batch, balanced, balanced}, step_);
+    EstimateDecodeInto(m, hw, setup_.deployment, workload_, StepShape{batch, balanced, balanced}, step_);
     row = step_.Find("attention", part_);
     p.attention_balanced = row != nullptr ? row->visible : Duration::Zero();
   }
@@ -398,12 +398,12 @@ absl::Status Sweeper::Memory(int64_t batch, MemoryUse& memory) {
   RankImbalance imbalance;
   if (absl::Status s = Imbalance(batch, imbalance); !s.ok()) return s;
   const double slowest = ToTokens(imbalance.slowest);
-  deployment_.batch_per_dp = batch;
+  workload_.batch_per_dp = batch;
   const StepShape shape{batch, slowest, slowest};
   const ModelSpec& m = setup_.model;
   memory = m.attention_kind == AttentionKind::kMla
-               ? DeepSeekDecode::MemoryPerGpu(m, setup_.hardware.spec, deployment_, shape)
-               : GqaDecode::MemoryPerGpu(m, setup_.hardware.spec, deployment_, shape);
+               ? DeepSeekDecode::MemoryPerGpu(m, setup_.hardware.spec, setup_.deployment, workload_, shape)
+               : GqaDecode::MemoryPerGpu(m, setup_.hardware.spec, setup_.deployment, workload_, shape);
   return absl::OkStatus();
 }
 

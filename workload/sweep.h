@@ -248,7 +248,7 @@ class Sweeper final {
   const Setup& setup_;
   const SweepConfig& config_;
   absl::flat_hash_map<int64_t, RankImbalance> imbalance_;
-  DeploymentSpec deployment_;
+  WorkloadSpec workload_;
   int64_t ranks_ = 1;
   Part part_ = Part::kMoe;
   StepResult step_;

@@ -372,11 +372,11 @@ TEST(DistributionTest, FixedContextsGiveTheCostModelsAttention) {
         Config(setup, {.user_tps = 60, .context = absl::StrCat("fixed:", ctx)});
     Sweeper s(setup, config);
     const BatchPoint p = Eval(s, 24);
-    // The same step as the deployment at that context, balanced.
-    DeploymentSpec d = setup.deployment;
-    d.batch_per_dp = 24;
-    d.context_tokens = ctx;
-    const StepResult direct = EstimateDecode(setup.model, setup.hardware.spec, d);
+    // The same step as the workload at that context, balanced.
+    WorkloadSpec w = setup.workload;
+    w.batch_per_dp = 24;
+    w.context_tokens = ctx;
+    const StepResult direct = EstimateDecode(setup.model, setup.hardware.spec, setup.deployment, w);
     EXPECT_EQ(p.forward, direct.forward) << ctx;
     EXPECT_EQ(p.attention_actual, direct.Find("attention", Part::kMoe)->visible) << ctx;
     EXPECT_EQ(p.attention_actual, p.attention_balanced);
