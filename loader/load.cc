@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -76,14 +77,13 @@ class Fields final {
 
 absl::StatusOr<DType> ToDType(const Fields& f, absl::string_view field, bool has, int v) {
   if (!has || v == pb::DTYPE_UNSPECIFIED) return f.Missing(field);
-  switch (v) {
-    case pb::FP32: return DType::kFp32;
-    case pb::BF16: return DType::kBf16;
-    case pb::FP16: return DType::kFp16;
-    case pb::FP8: return DType::kFp8;
-    case pb::FP4: return DType::kFp4;
-    default: return f.Error(field, absl::StrCat("unknown dtype value ", v));
+  // The schema's enum names are the DType table's names in upper case.
+  DType d;
+  if (!pb::DType_IsValid(v) ||
+      !DTypeFromName(absl::AsciiStrToLower(pb::DType_Name(static_cast<pb::DType>(v))), d)) {
+    return f.Error(field, absl::StrCat("unknown dtype value ", v));
   }
+  return d;
 }
 
 absl::StatusOr<LayerKind> ToLayerKind(const Fields& f, absl::string_view field, bool has, int v) {

@@ -162,12 +162,21 @@ struct GemmTypes final {
   static constexpr GemmTypes Bf16() {
     return {DType::kBf16, DType::kBf16, DType::kBf16, DType::kBf16};
   }
-  // For a model: weights in its weight dtype, math in the narrower of the two.
+  // For a model: weights in its weight dtype, activations in its activation
+  // dtype; the math runs in the wider of the two (the narrower operand is
+  // converted up: weight-only FP8 runs BF16 math).
   static constexpr GemmTypes For(const ModelSpec& m) {
     return {m.weight_dtype, m.activation_dtype, DType::kBf16,
             BytesPerElement(m.weight_dtype) < BytesPerElement(m.activation_dtype)
                 ? m.activation_dtype
                 : m.weight_dtype};
+  }
+
+  // ForWeight() is the types of a GEMM of `weight` weights over `input`
+  // activations, math in the wider of the two as For() says.
+  static constexpr GemmTypes ForWeight(DType weight, DType input, DType output = DType::kBf16) {
+    return {weight, input, output,
+            BytesPerElement(weight) < BytesPerElement(input) ? input : weight};
   }
 };
 
@@ -179,6 +188,25 @@ struct GemmShape final {
   int64_t n = 0;
   int64_t k = 0;
   int64_t batch = 1;
+};
+
+// One weight tensor as one GPU holds it: `copies` independent [k, n]
+// matrices (per head, per local expert) in `dtype`, block scales included in
+// its size. The graph's blocks declare each weight once as a WeightTensor;
+// both the GEMM that reads it and the memory per GPU derive from it.
+struct WeightTensor final {
+  int64_t k = 0;
+  int64_t n = 0;
+  int64_t copies = 1;
+  DType dtype = DType::kBf16;
+
+  // Size() is the bytes this GPU holds (zero for an absent tensor, k or n 0).
+  constexpr Bytes Size() const {
+    return ByteCount(static_cast<double>(k) * static_cast<double>(n) *
+                     static_cast<double>(copies) * ops_internal::WeightBytesPerElement(dtype));
+  }
+  // Times() is the GEMM shape of `m` rows of activations through this weight.
+  constexpr GemmShape Times(int64_t m) const { return {m, n, k, copies}; }
 };
 
 // Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;

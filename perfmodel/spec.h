@@ -43,24 +43,39 @@ class Name final {
 
 enum class DType : uint8_t { kFp32, kBf16, kFp16, kFp8, kFp4 };
 
+// One row per DType, in enum order: its name in files, flags and reports, and
+// the storage size of one element (scales excluded).
+struct DTypeInfo final {
+  std::string_view name;
+  double bytes = 0.0;
+};
+inline constexpr std::array<DTypeInfo, 5> kDTypes = {{
+    {"fp32", 4.0}, {"bf16", 2.0}, {"fp16", 2.0}, {"fp8", 1.0}, {"fp4", 0.5}}};
+static_assert(static_cast<std::size_t>(DType::kFp4) + 1 == kDTypes.size(),
+              "kDTypes must describe every DType, in enum order");
+
 // BytesPerElement() is the storage size of one element, scales excluded.
 // (A table, not a switch: this runs several times per op on the hot path.)
-inline constexpr std::array<double, 5> kBytesPerElement = {4.0, 2.0, 2.0, 1.0, 0.5};  // DType order
 constexpr double BytesPerElement(DType d) {
   const auto i = static_cast<std::size_t>(d);
-  return i < kBytesPerElement.size() ? kBytesPerElement[i] : 0.0;
+  return i < kDTypes.size() ? kDTypes[i].bytes : 0.0;
 }
 
 // DTypeName() is the lower-case name used in reports ("fp8").
 constexpr std::string_view DTypeName(DType d) {
-  switch (d) {
-    case DType::kFp32: return "fp32";
-    case DType::kBf16: return "bf16";
-    case DType::kFp16: return "fp16";
-    case DType::kFp8: return "fp8";
-    case DType::kFp4: return "fp4";
+  const auto i = static_cast<std::size_t>(d);
+  return i < kDTypes.size() ? kDTypes[i].name : "?";
+}
+
+// DTypeFromName() is the DType called `name` ("bf16"), or false when none is.
+constexpr bool DTypeFromName(std::string_view name, DType& out) {
+  for (std::size_t i = 0; i < kDTypes.size(); ++i) {
+    if (kDTypes[i].name == name) {
+      out = static_cast<DType>(i);
+      return true;
+    }
   }
-  return "?";
+  return false;
 }
 
 enum class AttentionKind : uint8_t { kMla, kGqa };

@@ -21,25 +21,12 @@
 #include <cstdint>
 #include <string_view>
 
+#include "perfmodel/names.h"
 #include "perfmodel/ops.h"
 #include "perfmodel/sla.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel {
-
-// The part of a step a row belongs to; dense and MoE are decoder layers.
-enum class Part : uint8_t { kDense, kMoe, kMtp, kHead };
-inline constexpr std::size_t kPartCount = 4;
-
-constexpr std::string_view PartName(Part p) {
-  switch (p) {
-    case Part::kDense: return "dense";
-    case Part::kMoe: return "moe";
-    case Part::kMtp: return "mtp";
-    case Part::kHead: return "head";
-  }
-  return "?";
-}
 
 // One op of one part: `cost` is one occurrence (one layer), `visible` the time
 // it adds to the step after overlap (equal to cost.time() unless hidden behind

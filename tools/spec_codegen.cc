@@ -17,6 +17,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -43,15 +44,11 @@ std::string N(const Name& n) {
                       absl::StrReplaceAll(std::string(n.view()), {{"\\", "\\\\"}, {"\"", "\\\""}}),
                       "\")");
 }
+// T() spells a DType's enumerator from the DType table ("fp8" -> kFp8).
 std::string T(DType d) {
-  switch (d) {
-    case DType::kFp32: return "::perfmodel::DType::kFp32";
-    case DType::kBf16: return "::perfmodel::DType::kBf16";
-    case DType::kFp16: return "::perfmodel::DType::kFp16";
-    case DType::kFp8: return "::perfmodel::DType::kFp8";
-    case DType::kFp4: return "::perfmodel::DType::kFp4";
-  }
-  return "";
+  std::string name(DTypeName(d));
+  name[0] = absl::ascii_toupper(name[0]);
+  return absl::StrCat("::perfmodel::DType::k", name);
 }
 std::string L(LayerKind k) {
   return k == LayerKind::kDense ? "::perfmodel::LayerKind::kDense" : "::perfmodel::LayerKind::kMoe";

@@ -379,9 +379,7 @@ absl::Status Sweeper::Evaluate(int64_t batch, bool attention_balanced, BatchPoin
   const OpRow* row = step_.Find("attention", part_);
   p.attention_actual = row != nullptr ? row->visible : Duration::Zero();
   const StepShape slowest_rank{batch, slowest, slowest};
-  p.memory = m.attention_kind == AttentionKind::kMla
-                 ? DeepSeekDecode::MemoryPerGpu(m, hw, setup_.deployment, workload_, slowest_rank)
-                 : GqaDecode::MemoryPerGpu(m, hw, setup_.deployment, workload_, slowest_rank);
+  p.memory = EstimateMemory(m, hw, setup_.deployment, workload_, slowest_rank);
   p.fits = p.memory.Fits();
   p.meets_sla = MeetsUserTps(step_.sla, config_.sla.user_output_tps);
   p.attention_balanced = slowest == balanced ? p.attention_actual : Duration::Zero();
@@ -401,9 +399,7 @@ absl::Status Sweeper::Memory(int64_t batch, MemoryUse& memory) {
   workload_.batch_per_dp = batch;
   const StepShape shape{batch, slowest, slowest};
   const ModelSpec& m = setup_.model;
-  memory = m.attention_kind == AttentionKind::kMla
-               ? DeepSeekDecode::MemoryPerGpu(m, setup_.hardware.spec, setup_.deployment, workload_, shape)
-               : GqaDecode::MemoryPerGpu(m, setup_.hardware.spec, setup_.deployment, workload_, shape);
+  memory = EstimateMemory(m, setup_.hardware.spec, setup_.deployment, workload_, shape);
   return absl::OkStatus();
 }
 

@@ -1,0 +1,186 @@
+// File: perfmodel/attention_blocks.h
+// -----------------------------------------------------------------------------
+//
+// The attention blocks of a decoder layer (after its input norm, which
+// DecoderLayer emits): MLA absorbed for decode (DeepSeek-V2/V3) and
+// grouped-query attention (Llama, Qwen). Each declares its weights once
+// (Weights(): what one GPU holds under the deployment's attention TP), from
+// which both its GEMMs and the memory per GPU follow, and its KV-cache bytes
+// per token.
+//
+//   MlaAttention::Weights(deepseek_v3, seed).o_proj   // k = 128 x 128, n = 7168, FP8
+//   MlaAttention::KvCacheBytesPerToken(deepseek_v3, seed)  // (512 + 64) x 1 B
+
+#ifndef PERFMODEL_ATTENTION_BLOCKS_H_
+#define PERFMODEL_ATTENTION_BLOCKS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "perfmodel/names.h"
+#include "perfmodel/ops.h"
+#include "perfmodel/spec.h"
+#include "perfmodel/step.h"
+#include "perfmodel/step_context.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+// MLA attention block, absorbed for decode: fused q_a/kv_a down-projection,
+// their norms, q_b up-projection, q·W_uk per head, RoPE (and the KV-cache
+// write), FlashMLA, ·W_uv per head, o_proj.
+struct MlaAttention final {
+  static constexpr std::size_t kMaxRows = 9;
+
+  // The block's weights on one GPU. The absorbed per-head products read
+  // kv_b's two halves as W_uk and W_uv in the attention dtype (the engine
+  // keeps them unquantised for its batched GEMMs); the projections are in the
+  // weight dtype. Without a q LoRA the queries come straight from the hidden
+  // state in the down-projection, and q_b is absent.
+  struct WeightSet final {
+    WeightTensor q_a_kv_a;  // [hidden, q_lora + kv_lora + rope], not split by TP
+    WeightTensor q_b;       // [q_lora, heads / tp x (nope + rope)]
+    WeightTensor w_uk;      // heads / tp x [nope, kv_lora]
+    WeightTensor w_uv;      // heads / tp x [kv_lora, v]
+    WeightTensor o_proj;    // [heads / tp x v, hidden]
+
+    constexpr Bytes Total() const {
+      return q_a_kv_a.Size() + q_b.Size() + w_uk.Size() + w_uv.Size() + o_proj.Size();
+    }
+  };
+
+  static constexpr WeightSet Weights(const ModelSpec& m, const DeploymentSpec& d) {
+    const MlaSpec& a = m.mla;
+    const int64_t heads = a.heads / d.parallel.attention_tp;
+    const int64_t qk_head = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    const int64_t down_n = (a.q_lora_rank > 0 ? a.q_lora_rank : a.heads * qk_head) +
+                           a.kv_lora_rank + a.qk_rope_head_dim;
+    WeightSet w;
+    w.q_a_kv_a = {m.hidden_size, down_n, 1, m.weight_dtype};
+    if (a.q_lora_rank > 0) w.q_b = {a.q_lora_rank, heads * qk_head, 1, m.weight_dtype};
+    w.w_uk = {a.qk_nope_head_dim, a.kv_lora_rank, heads, m.attention_dtype};
+    w.w_uv = {a.kv_lora_rank, a.v_head_dim, heads, m.attention_dtype};
+    w.o_proj = {heads * a.v_head_dim, m.hidden_size, 1, m.weight_dtype};
+    return w;
+  }
+
+  // KvCacheBytesPerToken() is one layer's latent KV (and its RoPE key) per
+  // token, replicated on every attention TP rank.
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec&) {
+    return ByteCount(static_cast<double>(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim) *
+                     BytesPerElement(m.kv_cache_dtype));
+  }
+
+  static constexpr void Emit(const StepContext& c, StepResult& r) {
+    using namespace graph_internal;
+    const ModelSpec& m = c.model;
+    const MlaSpec& a = m.mla;
+    const int64_t tp = c.deployment.parallel.attention_tp;
+    const int64_t heads = a.heads / tp;
+    const int64_t t = c.Tokens();
+    const WeightSet w = Weights(m, c.deployment);
+    const GemmTypes bmm = GemmTypes::ForWeight(m.attention_dtype, m.attention_dtype);
+
+    graph_internal::Emit(c, r, Op::kQAKvA, [&] {
+      return Gemm(w.q_a_kv_a.Times(t), GemmTypes::ForWeight(w.q_a_kv_a.dtype, m.activation_dtype),
+                  c.hw);
+    });
+    if (a.q_lora_rank > 0) {
+      graph_internal::Emit(c, r, Op::kQKvNorm,
+                           [&] { return RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false); });
+      graph_internal::Emit(c, r, Op::kQB, [&] { return QuantGemm(c, w.q_b); });
+    } else {
+      graph_internal::Emit(c, r, Op::kQKvNorm, [&] { return RmsNorm(c, a.kv_lora_rank, false); });
+    }
+    graph_internal::Emit(c, r, Op::kBmmQUk,
+                         [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+    // RoPE on q's and k's rope parts, then the latent KV written to the cache.
+    const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
+    const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
+    const OpCost cache_write = Elementwise(
+        static_cast<double>(t * (a.kv_lora_rank + a.qk_rope_head_dim)), 2.0,
+        BytesPerElement(m.kv_cache_dtype), 0.0, c.hw);
+    graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
+    const double sum_queries_context =
+        static_cast<double>(c.queries_per_request) * c.attention_sum_context;
+    graph_internal::Emit(c, r, Op::kAttention, [&] {
+      return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context, a,
+                                m.kv_cache_dtype, m.attention_dtype, c.hw, 2);
+    });
+    graph_internal::Emit(c, r, Op::kBmmUv,
+                         [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+    graph_internal::Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, w.o_proj); });
+    if (tp > 1) {
+      graph_internal::Emit(c, r, Op::kOAllreduce, [&] {
+        return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw);
+      });
+    }
+  }
+};
+
+// Grouped-query attention block: fused QKV projection, RoPE and cache write,
+// attention, o_proj. Under attention TP beyond the KV heads, each rank keeps
+// one KV head (replicated), in its weights and its cache alike.
+struct GqaAttention final {
+  static constexpr std::size_t kMaxRows = 5;
+
+  struct WeightSet final {
+    WeightTensor qkv;     // [hidden, (heads / tp + 2 x local KV heads) x head_dim]
+    WeightTensor o_proj;  // [heads / tp x head_dim, hidden]
+
+    constexpr Bytes Total() const { return qkv.Size() + o_proj.Size(); }
+  };
+
+  // LocalKvHeads() is the KV heads one attention TP rank holds.
+  static constexpr int64_t LocalKvHeads(const ModelSpec& m, const DeploymentSpec& d) {
+    const int64_t tp = d.parallel.attention_tp;
+    return m.gqa.kv_heads >= tp ? m.gqa.kv_heads / tp : 1;
+  }
+
+  static constexpr WeightSet Weights(const ModelSpec& m, const DeploymentSpec& d) {
+    const GqaSpec& a = m.gqa;
+    const int64_t heads = a.heads / d.parallel.attention_tp;
+    const int64_t kv_heads = LocalKvHeads(m, d);
+    return {{m.hidden_size, (heads + 2 * kv_heads) * a.head_dim, 1, m.weight_dtype},
+            {heads * a.head_dim, m.hidden_size, 1, m.weight_dtype}};
+  }
+
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    return ByteCount(static_cast<double>(2 * LocalKvHeads(m, d) * m.gqa.head_dim) *
+                     BytesPerElement(m.kv_cache_dtype));
+  }
+
+  static constexpr void Emit(const StepContext& c, StepResult& r) {
+    using namespace graph_internal;
+    const ModelSpec& m = c.model;
+    const GqaSpec& a = m.gqa;
+    const int64_t tp = c.deployment.parallel.attention_tp;
+    const int64_t heads = a.heads / tp;
+    const int64_t kv_heads = LocalKvHeads(m, c.deployment);
+    const int64_t t = c.Tokens();
+    const WeightSet w = Weights(m, c.deployment);
+    graph_internal::Emit(c, r, Op::kQkvProj, [&] { return QuantGemm(c, w.qkv); });
+    const double rope_elements = static_cast<double>(t * (heads + kv_heads) * a.head_dim);
+    const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 1);
+    const OpCost cache_write =
+        Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim), 2.0,
+                    BytesPerElement(m.kv_cache_dtype), 0.0, c.hw);
+    graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
+    const double sum_queries_context =
+        static_cast<double>(c.queries_per_request) * c.attention_sum_context;
+    graph_internal::Emit(c, r, Op::kAttention, [&] {
+      return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
+                                c.attention_sum_context, m.kv_cache_dtype, m.attention_dtype, c.hw);
+    });
+    graph_internal::Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, w.o_proj); });
+    if (tp > 1) {
+      graph_internal::Emit(c, r, Op::kOAllreduce, [&] {
+        return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw);
+      });
+    }
+  }
+};
+
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_ATTENTION_BLOCKS_H_

@@ -1,0 +1,218 @@
+// File: perfmodel/layers.h
+// -----------------------------------------------------------------------------
+//
+// The parts of a step, composed from the blocks: a decoder layer (input norm,
+// attention block, MLP block), the main model's layers by kind, the MTP
+// module and the LM head. Each part says how many rows it can emit
+// (kMaxRows), the weight bytes one GPU holds for it (WeightBytes()) and its
+// KV-cache bytes per token (KvCacheBytesPerToken()), summed from its blocks'
+// declared weights: nothing here lists a weight of its own but the head's.
+//
+//   using Main = Layers<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>;
+//   Main::WeightBytes(deepseek_v3, seed)   // 3 dense + 58 MoE layers on one GPU
+
+#ifndef PERFMODEL_LAYERS_H_
+#define PERFMODEL_LAYERS_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "perfmodel/attention_blocks.h"
+#include "perfmodel/mlp_blocks.h"
+#include "perfmodel/names.h"
+#include "perfmodel/ops.h"
+#include "perfmodel/spec.h"
+#include "perfmodel/step.h"
+#include "perfmodel/step_context.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+// A decoder layer: the input norm (fused with the residual add unless it is
+// the model's first op), an attention block, then an MLP block. Emit() returns
+// the attention block's rows; `reuse` names the rows of an attention block of
+// the same type already costed for the same tokens and context (another part
+// of the same step), which are copied instead of costed again.
+template <typename Attention, typename Mlp>
+struct DecoderLayer final {
+  using AttentionBlock = Attention;
+  static constexpr std::size_t kMaxRows = 1 + Attention::kMaxRows + Mlp::kMaxRows;
+
+  static constexpr Bytes WeightBytes(const ModelSpec& m, const DeploymentSpec& d) {
+    return Attention::Weights(m, d).Total() + Mlp::Weights(m, d).Total();
+  }
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    return Attention::KvCacheBytesPerToken(m, d);
+  }
+
+  static constexpr RowRange Emit(const StepContext& c, StepResult& r, bool first_norm_fused,
+                                 RowRange reuse = {}) {
+    const std::size_t attention_first = r.row_count;
+    graph_internal::Emit(c, r, Op::kAttnNorm, [&] {
+      return graph_internal::RmsNorm(c, c.model.hidden_size, first_norm_fused);
+    });
+    const std::size_t block_first = r.row_count;
+    if (reuse.empty()) {
+      Attention::Emit(c, r);
+    } else {
+      graph_internal::CopyRows(c, r, reuse);
+    }
+    const RowRange block{block_first, r.row_count};
+    Mlp::Emit(c, r, attention_first);
+    return block;
+  }
+};
+
+template <typename Attention>
+using DenseLayer = DecoderLayer<Attention, DenseMlp>;
+template <typename Attention>
+using MoeLayer = DecoderLayer<Attention, MoeMlp>;
+
+// The main model's decoder layers: the dense-layer type for the model's DENSE
+// groups and the MoE-layer type for its MOE groups, each emitted once with the
+// count of layers of its kind. The very first layer's input norm has no
+// residual to add; later ones fuse the residual add (the seed's tables).
+template <typename Dense, typename Moe>
+struct Layers final {
+  static constexpr std::size_t kMaxRows = Dense::kMaxRows + Moe::kMaxRows;
+
+  static constexpr Bytes WeightBytes(const ModelSpec& m, const DeploymentSpec& d) {
+    Bytes b;
+    if (const int64_t n = m.LayerCount(LayerKind::kDense); n > 0) {
+      b += Dense::WeightBytes(m, d) * static_cast<double>(n);
+    }
+    if (const int64_t n = m.LayerCount(LayerKind::kMoe); n > 0) {
+      b += Moe::WeightBytes(m, d) * static_cast<double>(n);
+    }
+    return b;
+  }
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    return Dense::KvCacheBytesPerToken(m, d) * static_cast<double>(m.LayerCount(LayerKind::kDense)) +
+           Moe::KvCacheBytesPerToken(m, d) * static_cast<double>(m.LayerCount(LayerKind::kMoe));
+  }
+
+  static constexpr void Emit(const StepContext& base, StepResult& r) {
+    const ModelSpec& m = base.model;
+    const bool dense_first =
+        m.layer_group_count > 0 && m.layer_groups[0].kind == LayerKind::kDense;
+    RowRange dense_attention;
+    if (const int64_t n = m.LayerCount(LayerKind::kDense); n > 0) {
+      StepContext c = base;
+      c.part = Part::kDense;
+      c.count = n;
+      dense_attention = Dense::Emit(c, r, !dense_first);
+    }
+    if (const int64_t n = m.LayerCount(LayerKind::kMoe); n > 0) {
+      StepContext c = base;
+      c.part = Part::kMoe;
+      c.count = n;
+      // Both parts see the same tokens and context: their attention blocks
+      // cost the same unless a per-part correction tells them apart.
+      constexpr bool kSameBlock =
+          std::is_same_v<typename Dense::AttentionBlock, typename Moe::AttentionBlock>;
+      const bool reuse = kSameBlock && base.hw.correction_count == 0;
+      Moe::Emit(c, r, dense_first, reuse ? dense_attention : RowRange{});
+    }
+  }
+};
+
+// The LM head over `c`'s tokens and the sampling of their next tokens. The
+// head's weight is split over the attention TP ranks by vocabulary.
+struct LmHeadOps final {
+  static constexpr std::size_t kMaxRows = 2;
+
+  static constexpr WeightTensor HeadWeight(const ModelSpec& m, const DeploymentSpec& d) {
+    return {m.hidden_size, m.vocab_size / d.parallel.attention_tp, 1, m.head_dtype};
+  }
+
+  static constexpr void Emit(const StepContext& c, StepResult& r) {
+    const ModelSpec& m = c.model;
+    const int64_t t = c.Tokens();
+    const WeightTensor w = HeadWeight(m, c.deployment);
+    const GemmTypes head{w.dtype, DType::kBf16, DType::kFp32, w.dtype};
+    graph_internal::Emit(c, r, Op::kLmHead, [&] { return Gemm(w.Times(t), head, c.hw); });
+    graph_internal::Emit(c, r, Op::kSampling, [&] {
+      return Elementwise(static_cast<double>(t * w.n), 4.0, 0.0, 4.0, c.hw, 2);
+    });
+  }
+};
+
+// The main model's final norm, LM head and sampling, once per step. It holds
+// the embedding table and the head (split by vocabulary over attention TP),
+// which the MTP module shares.
+struct LmHead final {
+  static constexpr std::size_t kMaxRows = 1 + LmHeadOps::kMaxRows;
+
+  static constexpr Bytes WeightBytes(const ModelSpec& m, const DeploymentSpec& d) {
+    const WeightTensor head = LmHeadOps::HeadWeight(m, d);
+    const WeightTensor embedding{head.n, head.k, 1, head.dtype};  // [vocab / tp, hidden]
+    return head.Size() + embedding.Size();
+  }
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec&, const DeploymentSpec&) {
+    return Bytes::Zero();
+  }
+
+  static constexpr void Emit(const StepContext& base, StepResult& r) {
+    StepContext c = base;
+    c.part = Part::kHead;
+    c.count = 1;
+    graph_internal::Emit(c, r, Op::kFinalNorm,
+                         [&] { return graph_internal::RmsNorm(c, c.model.hidden_size, true); });
+    LmHeadOps::Emit(c, r);
+  }
+};
+
+// Multi-token prediction: mtp_draft_tokens sequential passes, each one token
+// per request through the MTP module (norms and projection of the embedding
+// and hidden state, one decoder layer, the shared LM head). The layer is of
+// type `Dense` or `Moe` as the model's mtp_layer_kind says.
+template <typename Dense, typename Moe>
+struct Mtp final {
+  static constexpr std::size_t kMaxRows =
+      2 + std::max(Dense::kMaxRows, Moe::kMaxRows) + LmHeadOps::kMaxRows;
+
+  // EhProjWeight() projects the concatenated embedding and hidden state.
+  static constexpr WeightTensor EhProjWeight(const ModelSpec& m) {
+    return {2 * m.hidden_size, m.hidden_size, 1, m.weight_dtype};
+  }
+
+  static constexpr Bytes WeightBytes(const ModelSpec& m, const DeploymentSpec& d) {
+    const Bytes layer =
+        m.mtp_layer_kind == LayerKind::kMoe ? Moe::WeightBytes(m, d) : Dense::WeightBytes(m, d);
+    return (EhProjWeight(m).Size() + layer) * static_cast<double>(m.mtp_modules);
+  }
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    const Bytes layer = m.mtp_layer_kind == LayerKind::kMoe ? Moe::KvCacheBytesPerToken(m, d)
+                                                            : Dense::KvCacheBytesPerToken(m, d);
+    return layer * static_cast<double>(m.mtp_modules);
+  }
+
+  static constexpr void Emit(const StepContext& base, StepResult& r) {
+    const int64_t passes = base.workload.mtp_draft_tokens;
+    if (passes <= 0 || base.model.mtp_modules <= 0) return;
+    StepContext c = base;
+    c.part = Part::kMtp;
+    c.count = passes;
+    c.requests = base.requests * base.micro_batches;
+    c.micro_batches = 1;
+    c.queries_per_request = 1;
+    c.attention_sum_context = base.attention_sum_context * static_cast<double>(base.micro_batches);
+    const ModelSpec& m = c.model;
+    graph_internal::Emit(c, r, Op::kMtpNorms,
+                         [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });
+    graph_internal::Emit(c, r, Op::kMtpEhProj,
+                         [&] { return graph_internal::QuantGemm(c, EhProjWeight(m)); });
+    if (m.mtp_layer_kind == LayerKind::kMoe) {
+      Moe::Emit(c, r, false);
+    } else {
+      Dense::Emit(c, r, false);
+    }
+    LmHeadOps::Emit(c, r);
+  }
+};
+
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_LAYERS_H_

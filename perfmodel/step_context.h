@@ -1,0 +1,181 @@
+// File: perfmodel/step_context.h
+// -----------------------------------------------------------------------------
+//
+// What the graph's blocks share: the shape of a step on one attention DP rank
+// (StepShape), the context each block emits its rows in (StepContext), and the
+// helpers that append a row (graph_internal::Emit, CopyRows) or cost a common
+// pair of kernels (QuantGemm, ActAndQuant).
+//
+//   StepShape s = StepShape::FromWorkload(w);   // every request at w.context_tokens
+//   s.attention_sum_context                     // == batch x context (balanced)
+//
+// Rows beyond StepResult::kMaxRows are a bug in a block's kMaxRows: each
+// graph checks its bound at compile time (DecodeStep's static_assert), and an
+// overflow that got past it stops the program rather than drop a row.
+
+#ifndef PERFMODEL_STEP_CONTEXT_H_
+#define PERFMODEL_STEP_CONTEXT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <type_traits>
+
+#include "perfmodel/names.h"
+#include "perfmodel/ops.h"
+#include "perfmodel/spec.h"
+#include "perfmodel/step.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+// The shape of one decode step on one attention DP rank.
+struct StepShape final {
+  int64_t batch_per_dp = 1;
+  // Σ over the rank's requests of their KV length (tokens), for memory.
+  double sum_context = 0.0;
+  // The same Σ on the slowest rank, which every rank waits for at the MoE
+  // all-to-all; equal to sum_context when requests are balanced.
+  double attention_sum_context = 0.0;
+
+  // FromWorkload() is the balanced shape: every request at context_tokens.
+  static constexpr StepShape FromWorkload(const WorkloadSpec& w) {
+    const double s = static_cast<double>(w.batch_per_dp * w.context_tokens);
+    return StepShape{w.batch_per_dp, s, s};
+  }
+};
+
+// Everything a block needs to emit its rows.
+struct StepContext final {
+  const ModelSpec& model;
+  const HardwareSpec& hw;
+  const DeploymentSpec& deployment;
+  const WorkloadSpec& workload;
+  int64_t requests = 1;            // per micro-batch on this rank
+  int64_t queries_per_request = 1;  // query tokens each request feeds this pass
+  double attention_sum_context = 0.0;  // per micro-batch, slowest rank
+  int64_t micro_batches = 1;
+  Part part = Part::kDense;
+  int64_t count = 0;
+
+  constexpr int64_t Tokens() const { return requests * queries_per_request; }
+};
+
+// A range of rows of a StepResult.
+struct RowRange final {
+  std::size_t first = 0;
+  std::size_t end = 0;
+  constexpr bool empty() const { return end <= first; }
+};
+
+namespace graph_internal {
+
+// Sum() is two kernels run back to back as one row.
+constexpr OpCost Sum(const OpCost& a, const OpCost& b) {
+  OpCost c = a;
+  c.flops += b.flops;
+  c.bytes += b.bytes;
+  c.link_bytes += b.link_bytes;
+  c.kernel_time += b.kernel_time;
+  c.overhead += b.overhead;
+  c.kernels += b.kernels;
+  if (b.kernel_time > a.kernel_time) {
+    c.bound = b.bound;
+    c.op_class = b.op_class;
+  }
+  return c;
+}
+
+// RepeatInPlace() makes `c` an op run once per micro-batch.
+constexpr void RepeatInPlace(OpCost& c, int64_t times) {
+  const double t = static_cast<double>(times);
+  c.flops *= t;
+  c.bytes *= t;
+  c.link_bytes *= t;
+  c.kernel_time *= t;
+  c.overhead *= t;
+  c.kernels *= times;
+}
+
+// RowOverflow() ends the program: a block emitted more rows than the graph's
+// compile-time bound said it could. In a constant expression it is not
+// constexpr, so the same bug fails the build.
+[[noreturn]] inline void RowOverflow() { std::abort(); }
+
+// NextRow() is the next free row of `r`.
+constexpr OpRow& NextRow(StepResult& r) {
+  if (r.row_count >= StepResult::kMaxRows) RowOverflow();
+  return r.rows[r.row_count++];
+}
+
+// Emit() appends one op's row (this runs ~60 times a step). `cost` returns
+// the op's OpCost, which is constructed in the row itself: copying a returned
+// OpCost into the row cost more than costing most ops (the copy's wide loads
+// stalled on the op's just-written narrow stores).
+template <typename CostFn>
+  requires std::is_invocable_r_v<OpCost, CostFn>
+[[gnu::always_inline]] constexpr void Emit(const StepContext& c, StepResult& r, Op op,
+                                           CostFn&& cost) {
+  OpRow& row = NextRow(r);
+  row.op = OpName(op);
+  row.part = c.part;
+  row.count = c.count;
+  std::construct_at(&row.cost, cost());
+  if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
+  if (c.hw.correction_count > 0) {
+    row.cost.kernel_time *= c.hw.TimeFactor(row.op, PartName(c.part));
+  }
+  row.visible = row.cost.time();
+}
+
+// CopyRows() appends copies of `rows` as rows of `c`'s part and count.
+constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
+  for (std::size_t i = rows.first; i < rows.end; ++i) {
+    OpRow& row = NextRow(r);
+    row = r.rows[i];
+    row.part = c.part;
+    row.count = c.count;
+  }
+}
+
+// RmsNorm() over `width` elements per token, BF16 in and out; `fused_add`
+// also reads and writes the residual stream.
+constexpr OpCost RmsNorm(const StepContext& c, int64_t width, bool fused_add) {
+  return perfmodel::RmsNorm(c.Tokens(), width, fused_add, c.hw);
+}
+
+// QuantGemm() is `m` tokens (default: `c`'s) through weight `w` in the
+// model's activation dtype; FP8 (or FP4) input is quantised per token by a
+// kernel of its own first, BF16 activations need none.
+constexpr OpCost QuantGemm(const StepContext& c, const WeightTensor& w, int64_t m) {
+  const GemmShape s = w.Times(m);
+  const GemmTypes t = GemmTypes::ForWeight(w.dtype, c.model.activation_dtype);
+  const OpCost gemm = Gemm(s, t, c.hw);
+  if (t.input == DType::kBf16 || t.input == DType::kFp16 || t.input == DType::kFp32) return gemm;
+  const OpCost quant =
+      QuantizeActivations(static_cast<double>(s.m * s.k * s.batch), t.input, c.hw);
+  return Sum(quant, gemm);
+}
+constexpr OpCost QuantGemm(const StepContext& c, const WeightTensor& w) {
+  return QuantGemm(c, w, c.Tokens());
+}
+
+// WeightGemm() is `m` tokens through weight `w` whose input is already in the
+// activation dtype (its quantisation fused into the kernel before).
+constexpr OpCost WeightGemm(const StepContext& c, const WeightTensor& w, int64_t m) {
+  return Gemm(w.Times(m), GemmTypes::ForWeight(w.dtype, c.model.activation_dtype), c.hw);
+}
+
+// ActAndQuant() is SiLU-and-mul over `elements` outputs (reading gate and up
+// in BF16), writing the activation dtype directly: with FP8 activations the
+// down-projection's per-token quantisation is fused here (the seed's profile
+// shows the down GEMMs as single kernels).
+constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
+  return SiluAndMul(elements, c.model.activation_dtype, c.hw);
+}
+
+}  // namespace graph_internal
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_STEP_CONTEXT_H_
