@@ -427,11 +427,36 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
   d.context_tokens = p.context_tokens();
   PM_RETURN_IF_ERROR(f.NonNegative("host_gap_ms", true, p.host_gap_ms()));
   d.host_gap = Milliseconds(p.host_gap_ms());
-  const double imbalance = p.has_expert_imbalance() ? p.expert_imbalance() : 1.0;
-  if (!(imbalance >= 1.0)) {
-    return f.Error("expert_imbalance", absl::StrCat("must be >= 1, got ", imbalance));
+  if (p.has_expert_imbalance()) {
+    if (!(p.expert_imbalance() >= 1.0) || !std::isfinite(p.expert_imbalance())) {
+      return f.Error("expert_imbalance",
+                     absl::StrCat("must be >= 1 (or unset: routing statistics), got ",
+                                  p.expert_imbalance()));
+    }
+    d.routing.expert_imbalance = p.expert_imbalance();
   }
-  d.expert_imbalance = imbalance;
+  if (p.has_routing()) {
+    const pb::Routing& r = p.routing();
+    switch (r.skew()) {
+      case pb::ROUTING_SKEW_UNSPECIFIED:
+      case pb::UNIFORM: d.routing.skew = RoutingSkew::kUniform; break;
+      case pb::POWER_LAW: d.routing.skew = RoutingSkew::kPowerLaw; break;
+      default: return f.Error("routing.skew", absl::StrCat("unknown value ", r.skew()));
+    }
+    if (r.has_power_law_exponent()) {
+      if (d.routing.skew != RoutingSkew::kPowerLaw) {
+        return f.Error("routing.power_law_exponent", "needs skew: POWER_LAW");
+      }
+      if (!(r.power_law_exponent() >= 0.0 && r.power_law_exponent() <= 4.0)) {
+        return f.Error("routing.power_law_exponent",
+                       absl::StrCat("must be in [0, 4], got ", r.power_law_exponent()));
+      }
+      d.routing.power_law_exponent = r.power_law_exponent();
+    } else if (d.routing.skew == RoutingSkew::kPowerLaw) {
+      return f.Missing("routing.power_law_exponent");
+    }
+    d.routing.eplb = r.eplb();
+  }
   out.source = p.source();
   return out;
 }

@@ -47,6 +47,7 @@ struct DecodeStep final {
                                      const StepShape& shape, StepResult& r) {
     r.row_count = 0;
     r.forward = Duration::Zero();
+    r.routing = {};
     const int64_t mb = (d.overlap == Overlap::kTwoMicroBatch && shape.batch_per_dp >= 2) ? 2 : 1;
     StepContext c{model, hw, d, w};
     // An odd batch splits into micro-batches of ceil(b / 2) and floor(b / 2);

@@ -18,6 +18,7 @@
 
 #include "perfmodel/names.h"
 #include "perfmodel/ops.h"
+#include "perfmodel/routing.h"
 #include "perfmodel/spec.h"
 #include "perfmodel/step.h"
 #include "perfmodel/step_context.h"
@@ -76,7 +77,10 @@ struct DenseMlp final {
 
 // Mixture of experts with expert parallelism (DeepEP low-latency all-to-all):
 // router, shared experts, dispatch, routed grouped GEMMs (masked layout),
-// combine, and the weighted sum with the shared output.
+// combine, and the weighted sum with the shared output. The routing
+// statistics of perfmodel/routing.h say how many pairs the hottest EP rank
+// receives and how many of its experts are active; the step records them per
+// part (StepResult::routing).
 struct MoeMlp final {
   static constexpr std::size_t kMaxRows = 11;
 
@@ -141,34 +145,38 @@ struct MoeMlp final {
       });
       graph_internal::Emit(c, r, Op::kSharedDown, [&] { return WeightGemm(c, w.shared_down, t); });
     }
+    // Where this micro-batch's tokens land: every attention DP rank's tokens
+    // are routed over the EP ranks; the hottest rank's pairs set dispatch,
+    // combine and the expert GEMMs, which read only its active experts.
+    const RoutingLoad routing =
+        ExpectedRouting(m, d, c.workload.routing, t * p.attention_dp);
+    r.RecordRouting(c.part, routing, static_cast<double>(t * p.attention_dp));
+    // Pairs moved by one GPU relative to its own tokens' t x k.
+    const double sent_pairs = static_cast<double>(t * e.experts_per_token);
+    const double link_factor = sent_pairs > 0.0 ? routing.hottest_pairs / sent_pairs : 1.0;
     const std::size_t dispatch_row = r.row_count;
     graph_internal::Emit(c, r, Op::kDispatch, [&] {
       return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep, Transport::kAuto,
-                        c.hw, c.workload.expert_imbalance);
+                        c.hw, link_factor);
     });
-    // Tokens per expert replica: all DP ranks' tokens x experts per token over
-    // the expert slots; the hottest rank carries `expert_imbalance` x the mean.
-    const double slots = static_cast<double>(e.routed_experts + p.redundant_experts);
-    const double pairs = static_cast<double>(t * p.attention_dp * e.experts_per_token);
-    const double per_expert = pairs / slots * c.workload.expert_imbalance;
+    const double per_expert = routing.PairsPerActiveExpert();
+    const double active = routing.active_experts;
     const GemmTypes types = GemmTypes::ForWeight(m.weight_dtype, m.activation_dtype);
     const std::size_t experts_first = r.row_count;
     graph_internal::Emit(c, r, Op::kMoeUpGate, [&] {
       const WeightTensor& u = w.experts_up_gate;
-      return GroupedGemm(per_expert, u.copies, u.n, u.k, types, c.hw);
+      return GroupedGemm(per_expert, active, u.n, u.k, types, c.hw);
     });
     graph_internal::Emit(c, r, Op::kMoeAct, [&] {
-      const WeightTensor& dn = w.experts_down;
-      return ActAndQuant(c, per_expert * static_cast<double>(dn.copies * dn.k));
+      return ActAndQuant(c, routing.hottest_pairs * static_cast<double>(w.experts_down.k));
     });
     graph_internal::Emit(c, r, Op::kMoeDown, [&] {
       const WeightTensor& dn = w.experts_down;
-      return GroupedGemm(per_expert, dn.copies, dn.n, dn.k, types, c.hw);
+      return GroupedGemm(per_expert, active, dn.n, dn.k, types, c.hw);
     });
     const std::size_t combine_row = r.row_count;
     graph_internal::Emit(c, r, Op::kCombine, [&] {
-      return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw,
-                       c.workload.expert_imbalance);
+      return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw, link_factor);
     });
     graph_internal::Emit(c, r, Op::kMoePost, [&] {
       return Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw);

@@ -123,18 +123,37 @@ constexpr int64_t CeilDiv(int64_t a, int64_t b) {
 // real ones, and an SM idle in the last wave is held too. So a wave-bound
 // GEMM's time never falls as m grows. Useful FLOPs / OccupiedFlops() is the
 // tensor cores' utilisation.
+// The output tiles of one m x n GEMM: DeepGEMM's 64 rows for m <= 128, else
+// 128, by the hardware description's columns.
+struct Tiles final {
+  int64_t block_m = 0;
+  int64_t block_n = 0;
+  int64_t count = 0;
+};
+constexpr Tiles TilesOf(double m, int64_t n, const HardwareSpec& hw) {
+  const int64_t rows = static_cast<int64_t>(m);
+  const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
+  Tiles t;
+  t.block_m =
+      whole_rows <= 2 * hw.gemm_tile_rows_small ? hw.gemm_tile_rows_small : hw.gemm_tile_rows;
+  t.block_n = hw.gemm_tile_cols;
+  t.count = CeilDiv(whole_rows, t.block_m) * CeilDiv(n, t.block_n);
+  return t;
+}
+
+// WaveFlops() is the tensor-core work of `tiles` tiles of `t`'s shape over
+// depth k, in whole waves over the SMs.
+constexpr Flops WaveFlops(const Tiles& t, int64_t tiles, int64_t k, const HardwareSpec& hw) {
+  const int64_t waves = tiles <= hw.sm_count ? 1 : CeilDiv(tiles, hw.sm_count);
+  return FlopCount(2.0 * static_cast<double>(k) * static_cast<double>(t.block_m * t.block_n) *
+                   static_cast<double>(hw.sm_count * waves));
+}
+
 constexpr Flops OccupiedFlops(double m, int64_t n, int64_t k, int64_t batch,
                               const HardwareSpec& hw) {
   if (m <= 0 || n <= 0 || batch <= 0 || k <= 0) return Flops::Zero();
-  const int64_t rows = static_cast<int64_t>(m);
-  const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
-  const int64_t block_m =
-      whole_rows <= 2 * hw.gemm_tile_rows_small ? hw.gemm_tile_rows_small : hw.gemm_tile_rows;
-  const int64_t block_n = hw.gemm_tile_cols;
-  const int64_t tiles = CeilDiv(whole_rows, block_m) * CeilDiv(n, block_n) * batch;
-  const int64_t waves = tiles <= hw.sm_count ? 1 : CeilDiv(tiles, hw.sm_count);
-  return FlopCount(2.0 * static_cast<double>(k) * static_cast<double>(block_m * block_n) *
-                   static_cast<double>(hw.sm_count * waves));
+  const Tiles t = TilesOf(m, n, hw);
+  return WaveFlops(t, t.count * batch, k, hw);
 }
 
 // TiledRoofline() costs a GEMM-class op whose compute time is its
@@ -226,24 +245,33 @@ constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec
                        read, written, hw, kernels);
 }
 
-// GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` local
-// experts, each multiplying `tokens_per_expert` rows (the hottest expert's
-// count under imbalance) by its own [k, n] weight. Decode uses the masked
-// layout: every expert's rows are padded to the same count, so FLOPs follow the
-// padded rows while weights are read once per expert.
-constexpr OpCost GroupedGemm(double tokens_per_expert, int64_t experts, int64_t n, int64_t k,
+// GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` experts
+// that received tokens, each multiplying `tokens_per_expert` rows (the hottest
+// rank's pairs over its active experts) by its own [k, n] weight. Decode uses
+// the masked layout: every expert's rows are padded to whole tiles, so FLOPs
+// follow the padded rows while weights are read once per active expert (an
+// expert with no rows is skipped). `experts` may be an expectation (say 3.8
+// of a rank's 32); its tiles round up to whole ones.
+constexpr OpCost GroupedGemm(double tokens_per_expert, double experts, int64_t n, int64_t k,
                              const GemmTypes& t, const HardwareSpec& hw, int64_t kernels = 1) {
   using namespace ops_internal;
-  const double e = static_cast<double>(experts), nn = static_cast<double>(n),
-               kk = static_cast<double>(k);
-  const double rows = tokens_per_expert * e;
+  const double nn = static_cast<double>(n), kk = static_cast<double>(k);
+  const double rows = tokens_per_expert * experts;
   const Flops flops = FlopCount(2.0 * rows * nn * kk);
-  const Bytes read = ByteCount(e * kk * nn * WeightBytesPerElement(t.weight) +
+  const Bytes read = ByteCount(experts * kk * nn * WeightBytesPerElement(t.weight) +
                                rows * kk * ActivationBytesPerElement(t.input));
   const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
-  return TiledRoofline(OpClass::kGroupedGemm, flops,
-                       OccupiedFlops(tokens_per_expert, n, k, experts, hw), hw.PeakFlops(t.math),
-                       read, written, hw, kernels);
+  // One expert's tiles times the experts, rounded up to whole tiles.
+  Flops occupied;
+  if (tokens_per_expert > 0 && experts > 0 && n > 0 && k > 0) {
+    const Tiles one = TilesOf(tokens_per_expert, n, hw);
+    const double all = static_cast<double>(one.count) * experts;
+    int64_t tiles = static_cast<int64_t>(all);
+    if (static_cast<double>(tiles) < all) ++tiles;
+    occupied = WaveFlops(one, tiles, k, hw);
+  }
+  return TiledRoofline(OpClass::kGroupedGemm, flops, occupied, hw.PeakFlops(t.math), read,
+                       written, hw, kernels);
 }
 
 // MlaDecodeAttention() costs absorbed multi-head latent attention in decode

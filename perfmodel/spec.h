@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "perfmodel/units.h"
@@ -302,9 +303,24 @@ struct DeploymentSpec final {
   friend constexpr bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
 };
 
+// How tokens choose experts (perfmodel/routing.h): uniformly, or with a
+// power-law popularity over experts; EPLB evens the ranks' expected loads.
+enum class RoutingSkew : uint8_t { kUniform, kPowerLaw };
+
+struct RoutingSpec final {
+  RoutingSkew skew = RoutingSkew::kUniform;
+  double power_law_exponent = 0.0;  // the i-th most popular expert ∝ i^-a
+  bool eplb = false;
+  // When set (>= 1): the hottest EP rank's pairs are this times the mean and
+  // every local expert is active, instead of the routing statistics.
+  std::optional<double> expert_imbalance;
+
+  friend constexpr bool operator==(const RoutingSpec&, const RoutingSpec&) = default;
+};
+
 // What one decode step serves on each attention DP rank: requests, their
-// context, MTP drafts and acceptance, the host's gap between forwards, and the
-// hottest EP rank's share of the routed tokens.
+// context, MTP drafts and acceptance, the host's gap between forwards, and how
+// its tokens are routed to experts.
 struct WorkloadSpec final {
   Name name;
   int64_t batch_per_dp = 1;
@@ -312,7 +328,7 @@ struct WorkloadSpec final {
   double accepted_tokens_per_step = 1.0;
   int64_t context_tokens = 0;
   Duration host_gap;
-  double expert_imbalance = 1.0;
+  RoutingSpec routing;
 
   // TokensPerRequestPerStep() is how many query tokens each request feeds one
   // forward: the last accepted token plus the drafts to verify.

@@ -53,6 +53,16 @@ struct MemoryUse final {
   constexpr Bytes Headroom() const { return capacity - Total(); }  // negative: over
 };
 
+// One MoE part's routing on the hottest EP rank (perfmodel/routing.h's
+// RoutingLoad, restated here to keep this header free of the graph).
+struct PartRouting final {
+  double tokens = 0.0;          // tokens routed per micro-batch (all DP ranks)
+  double mean_pairs = 0.0;      // (token, expert) pairs a rank receives on average
+  double hottest_pairs = 0.0;   // on the hottest rank
+  double active_experts = 0.0;  // of local_experts, on a rank
+  int64_t local_experts = 0;
+};
+
 struct StepResult final {
   static constexpr std::size_t kMaxRows = 96;
 
@@ -64,6 +74,19 @@ struct StepResult final {
   MemoryUse memory;
   int64_t tokens_per_rank = 0;  // query tokens one DP rank feeds the main model per step
   int64_t dp_per_machine = 1;   // attention DP ranks on one node
+  // Routing per part (indexed by Part; zero where the part has no MoE).
+  std::array<PartRouting, kPartCount> routing{};
+
+  // RecordRouting() keeps `load` (of `tokens` tokens) as `part`'s routing.
+  template <typename Load>
+  constexpr void RecordRouting(Part part, const Load& load, double tokens) {
+    PartRouting& p = routing[static_cast<std::size_t>(part)];
+    p.tokens = tokens;
+    p.mean_pairs = load.mean_pairs;
+    p.hottest_pairs = load.hottest_pairs;
+    p.active_experts = load.active_experts;
+    p.local_experts = load.local_experts;
+  }
 
   // PartLayerTime() is one occurrence of `part` (one layer, one MTP pass...):
   // the Σ of its rows' visible time.

@@ -72,6 +72,23 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
       {"host_gap", Value(), Value(), Value::Number(ToMilliseconds(r.host_gap), 3)});
   doc.Add(std::move(parts));
 
+  // MoE routing on the hottest EP rank (perfmodel/routing.h), per MoE part.
+  Table routing{.name = "routing",
+                .title = "MoE routing per micro-batch (hottest EP rank; the expert GEMMs read "
+                         "the active experts only)",
+                .columns = {"part", "tokens", "local_experts", "active_experts", "mean_pairs",
+                            "hottest_pairs", "imbalance"}};
+  for (Part p : {Part::kDense, Part::kMoe, Part::kMtp, Part::kHead}) {
+    const PartRouting& pr = r.routing[static_cast<std::size_t>(p)];
+    if (pr.local_experts == 0) continue;
+    routing.rows.push_back(
+        {std::string(PartName(p)), Value::Number(pr.tokens, 0), pr.local_experts,
+         Value::Number(pr.active_experts, 2), Value::Number(pr.mean_pairs, 1),
+         Value::Number(pr.hottest_pairs, 1),
+         Value::Number(pr.mean_pairs > 0 ? pr.hottest_pairs / pr.mean_pairs : 1.0, 3)});
+  }
+  if (!routing.rows.empty()) doc.Add(std::move(routing));
+
   doc.Add(DecodeRecord(r.sla, "simulated", "sla", "SLA (per machine of DP ranks)"));
 
   const MemoryUse& m = r.memory;

@@ -123,7 +123,12 @@ std::string Workload(const WorkloadSpec& w) {
       I(w.batch_per_dp), ",\n    .mtp_draft_tokens = ", I(w.mtp_draft_tokens),
       ",\n    .accepted_tokens_per_step = ", D(w.accepted_tokens_per_step),
       ",\n    .context_tokens = ", I(w.context_tokens), ",\n    .host_gap = ", Q(w.host_gap),
-      ",\n    .expert_imbalance = ", D(w.expert_imbalance), ",\n}");
+      ",\n    .routing = {",
+      w.routing.skew == RoutingSkew::kPowerLaw ? "::perfmodel::RoutingSkew::kPowerLaw"
+                                               : "::perfmodel::RoutingSkew::kUniform",
+      ", ", D(w.routing.power_law_exponent), ", ", w.routing.eplb ? "true" : "false", ", ",
+      w.routing.expert_imbalance.has_value() ? D(*w.routing.expert_imbalance) : "std::nullopt",
+      "},\n}");
 }
 
 absl::Status Run() {
