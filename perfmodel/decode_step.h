@@ -23,6 +23,7 @@
 #include "perfmodel/attention_blocks.h"
 #include "perfmodel/layers.h"
 #include "perfmodel/mlp_blocks.h"
+#include "perfmodel/routing.h"
 #include "perfmodel/sla.h"
 #include "perfmodel/spec.h"
 #include "perfmodel/step.h"
@@ -56,6 +57,9 @@ struct DecodeStep final {
     c.queries_per_request = w.TokensPerRequestPerStep();
     c.attention_sum_context = shape.attention_sum_context / static_cast<double>(mb);
     c.micro_batches = mb;
+    RoutingPlan routing;
+    if (model.moe.routed_experts > 0) routing = PlanRouting(model, d, w.routing);
+    c.routing = &routing;
     (Parts::Emit(c, r), ...);
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
     r.host_gap = w.host_gap;

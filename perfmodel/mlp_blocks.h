@@ -149,7 +149,8 @@ struct MoeMlp final {
     // are routed over the EP ranks; the hottest rank's pairs set dispatch,
     // combine and the expert GEMMs, which read only its active experts.
     const RoutingLoad routing =
-        ExpectedRouting(m, d, c.workload.routing, t * p.attention_dp);
+        c.routing != nullptr ? ExpectedRouting(*c.routing, t * p.attention_dp)
+                             : ExpectedRouting(m, d, c.workload.routing, t * p.attention_dp);
     r.RecordRouting(c.part, routing, static_cast<double>(t * p.attention_dp));
     // Pairs moved by one GPU relative to its own tokens' t x k.
     const double sent_pairs = static_cast<double>(t * e.experts_per_token);

@@ -24,6 +24,7 @@
 
 #include "perfmodel/names.h"
 #include "perfmodel/ops.h"
+#include "perfmodel/routing.h"
 #include "perfmodel/spec.h"
 #include "perfmodel/step.h"
 #include "perfmodel/units.h"
@@ -58,6 +59,7 @@ struct StepContext final {
   int64_t micro_batches = 1;
   Part part = Part::kDense;
   int64_t count = 0;
+  const RoutingPlan* routing = nullptr;  // PlanRouting() of the step, when the model has MoE
 
   constexpr int64_t Tokens() const { return requests * queries_per_request; }
 };
