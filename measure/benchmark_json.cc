@@ -2,78 +2,283 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "measure/json.h"
-#include "loader/load.h"
 #include "base/status_macros.h"
+#include "loader/load.h"
+#include "rapidjson/document.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/memorystream.h"
+#include "rapidjson/reader.h"
 
 namespace perfmodel::bench {
 namespace {
 
-// Errors about a value already parsed: "origin: offset ... : field: reason".
-class Where {
- public:
-  Where(absl::string_view text, absl::string_view origin) : text_(text), origin_(origin) {}
-  absl::Status Error(const JsonValue& at, absl::string_view field, absl::string_view reason) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin_, ": ", JsonPosition(text_, at.offset()), ": ", field, ": ", reason));
+using JsonValue = rapidjson::Value;
+
+// Google Benchmark prints non-finite doubles as bare NaN / Infinity /
+// -Infinity; full precision makes every number the correctly rounded double.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseNanAndInfFlag | rapidjson::kParseFullPrecisionFlag;
+// Far deeper than any Google Benchmark file; it bounds the recursion of the
+// parse and of the walks over the tree.
+constexpr int kMaxDepth = 64;
+
+// LineColumn() is byte `offset` of `text` as "LINE:COLUMN", both 1-based.
+std::string LineColumn(absl::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
   }
-  const std::string& origin() const { return origin_; }
+  return absl::StrCat(line, ":", column);
+}
+
+// A JSON text parsed by RapidJSON, with where each value and key starts, so
+// that errors about a value found later point at it:
+// "origin:LINE:COLUMN: field: reason".
+class LocatedJson final {
+ public:
+  LocatedJson(absl::string_view text, absl::string_view origin) : text_(text), origin_(origin) {}
+  LocatedJson(const LocatedJson&) = delete;
+  LocatedJson& operator=(const LocatedJson&) = delete;
+
+  // Parse() parses the text; a syntax error is "origin:LINE:COLUMN: " and
+  // RapidJSON's message. Repeated keys in one object are an error too.
+  absl::Status Parse();
+
+  const JsonValue& root() const { return doc_; }
+
+  absl::Status Error(const JsonValue& at, absl::string_view field,
+                     absl::string_view reason) const {
+    const auto it = offsets_.find(&at);
+    return ErrorAt(it == offsets_.end() ? 0 : it->second,
+                   absl::StrCat(field, field.empty() ? "" : ": ", reason));
+  }
 
  private:
+  // Forwards RapidJSON's parse events to the document and records the offset
+  // at which each value and key starts, in document order.
+  class Recorder final {
+   public:
+    Recorder(absl::string_view text, const rapidjson::MemoryStream& stream,
+             rapidjson::Document& doc)
+        : text_(text), stream_(stream), doc_(doc) {}
+
+    bool Null() { return Token() && doc_.Null(); }
+    bool Bool(bool b) { return Token() && doc_.Bool(b); }
+    bool Int(int i) { return Token() && doc_.Int(i); }
+    bool Uint(unsigned u) { return Token() && doc_.Uint(u); }
+    bool Int64(int64_t i) { return Token() && doc_.Int64(i); }
+    bool Uint64(uint64_t u) { return Token() && doc_.Uint64(u); }
+    bool Double(double d) { return Token() && doc_.Double(d); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+      return Token() && doc_.RawNumber(s, n, copy);
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) {
+      return Token() && doc_.String(s, n, copy);
+    }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+      return Token() && doc_.Key(s, n, copy);
+    }
+    bool StartObject() { return Open() && doc_.StartObject(); }
+    bool StartArray() { return Open() && doc_.StartArray(); }
+    bool EndObject(rapidjson::SizeType n) { return Close() && doc_.EndObject(n); }
+    bool EndArray(rapidjson::SizeType n) { return Close() && doc_.EndArray(n); }
+
+    std::vector<std::size_t>& starts() { return starts_; }
+    // The offset of the bracket that went deeper than kMaxDepth, if any.
+    std::size_t too_deep_at() const { return too_deep_at_; }
+    bool too_deep() const { return too_deep_; }
+
+   private:
+    // A token ends where the stream stands when its event arrives; the next
+    // one starts after white space and at most one ',' or ':' (the text up to
+    // here has parsed, so nothing else can lie between).
+    std::size_t NextStart() const {
+      std::size_t i = last_end_;
+      auto skip_space = [&] {
+        while (i < text_.size() &&
+               (text_[i] == ' ' || text_[i] == '\t' || text_[i] == '\n' || text_[i] == '\r')) {
+          ++i;
+        }
+      };
+      skip_space();
+      if (i < text_.size() && (text_[i] == ',' || text_[i] == ':')) {
+        ++i;
+        skip_space();
+      }
+      return i;
+    }
+    bool Token() {
+      starts_.push_back(NextStart());
+      last_end_ = stream_.Tell();
+      return true;
+    }
+    bool Open() {
+      const std::size_t at = NextStart();
+      if (++depth_ > kMaxDepth) {
+        too_deep_ = true;
+        too_deep_at_ = at;
+        return false;
+      }
+      starts_.push_back(at);
+      last_end_ = stream_.Tell();
+      return true;
+    }
+    bool Close() {
+      --depth_;
+      last_end_ = stream_.Tell();
+      return true;
+    }
+
+    absl::string_view text_;
+    const rapidjson::MemoryStream& stream_;
+    rapidjson::Document& doc_;
+    std::vector<std::size_t> starts_;
+    std::size_t last_end_ = 0;
+    int depth_ = 0;
+    bool too_deep_ = false;
+    std::size_t too_deep_at_ = 0;
+  };
+
+  absl::Status ErrorAt(std::size_t offset, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin_, ":", LineColumn(text_, offset), ": ", what));
+  }
+
+  // Walk() pairs the values and keys under `v` with the recorded starts (the
+  // events came in this same order) and rejects repeated keys.
+  absl::Status Walk(const JsonValue& v, const std::vector<std::size_t>& starts, std::size_t& next);
+
   absl::string_view text_;
   std::string origin_;
+  rapidjson::Document doc_;
+  absl::flat_hash_map<const JsonValue*, std::size_t> offsets_;
 };
 
+absl::Status LocatedJson::Parse() {
+  rapidjson::MemoryStream stream(text_.data(), text_.size());
+  Recorder recorder(text_, stream, doc_);
+  rapidjson::ParseResult result;
+  // Populate() hands the generator doc_ itself as the handler; the recorder
+  // already forwards to it.
+  auto generate = [&](rapidjson::Document&) {
+    rapidjson::Reader reader;
+    result = reader.Parse<kParseFlags>(stream, recorder);
+    return !result.IsError();
+  };
+  doc_.Populate(generate);
+  if (recorder.too_deep()) {
+    return ErrorAt(recorder.too_deep_at(),
+                   absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
+  }
+  if (result.IsError()) return ErrorAt(result.Offset(), rapidjson::GetParseError_En(result.Code()));
+  // RapidJSON's streams read a NUL byte as the end of the text.
+  if (stream.Tell() != text_.size()) return ErrorAt(stream.Tell(), "a NUL byte in the text");
+  std::size_t next = 0;
+  return Walk(doc_, recorder.starts(), next);
+}
+
+absl::Status LocatedJson::Walk(const JsonValue& v, const std::vector<std::size_t>& starts,
+                               std::size_t& next) {
+  if (next < starts.size()) offsets_[&v] = starts[next];
+  ++next;
+  if (v.IsObject()) {
+    absl::flat_hash_set<absl::string_view> keys;
+    for (const auto& m : v.GetObject()) {
+      if (next < starts.size()) offsets_[&m.name] = starts[next];
+      ++next;
+      const absl::string_view key(m.name.GetString(), m.name.GetStringLength());
+      if (!keys.insert(key).second) {
+        return Error(m.name, "", absl::StrCat("duplicate key \"", key, "\""));
+      }
+      PM_RETURN_IF_ERROR(Walk(m.value, starts, next));
+    }
+  } else if (v.IsArray()) {
+    for (const JsonValue& e : v.GetArray()) PM_RETURN_IF_ERROR(Walk(e, starts, next));
+  }
+  return absl::OkStatus();
+}
+
+const JsonValue* Find(const JsonValue& object, absl::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  const JsonValue name(rapidjson::StringRef(key.data(), key.size()));
+  const auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string StringOf(const JsonValue& v) { return std::string(v.GetString(), v.GetStringLength()); }
+
+const char* TypeName(const JsonValue& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType: return "boolean";
+    case rapidjson::kNumberType: return "number";
+    case rapidjson::kStringType: return "string";
+    case rapidjson::kArrayType: return "array";
+    case rapidjson::kObjectType: return "object";
+  }
+  return "?";
+}
+
 std::string Quoted(const JsonValue& v) {
-  if (v.is_string()) return absl::StrCat("\"", v.string(), "\"");
-  if (v.is_number()) return absl::StrFormat("%g", v.number());
-  return JsonValue::TypeName(v.type());
+  if (v.IsString()) return absl::StrCat("\"", StringOf(v), "\"");
+  if (v.IsNumber()) return absl::StrFormat("%g", v.GetDouble());
+  return TypeName(v);
 }
 
 // Member `key` of `row` as a string; absent: `fallback` (nullptr: required).
-absl::StatusOr<std::string> StringField(const Where& w, const JsonValue& row,
+absl::StatusOr<std::string> StringField(const LocatedJson& w, const JsonValue& row,
                                         absl::string_view field, absl::string_view key,
                                         const char* fallback) {
-  const JsonValue* v = row.Find(key);
+  const JsonValue* v = Find(row, key);
   if (v == nullptr) {
     if (fallback != nullptr) return std::string(fallback);
     return w.Error(row, absl::StrCat(field, ".", key), "required field is missing");
   }
-  if (!v->is_string()) {
+  if (!v->IsString()) {
     return w.Error(*v, absl::StrCat(field, ".", key),
                    absl::StrCat("expected a string, got ", Quoted(*v)));
   }
-  return v->string();
+  return StringOf(*v);
 }
 
 // Member `key` of `row` as a finite number >= 0.
-absl::StatusOr<double> NonNegativeField(const Where& w, const JsonValue& row,
+absl::StatusOr<double> NonNegativeField(const LocatedJson& w, const JsonValue& row,
                                         absl::string_view field, absl::string_view key) {
-  const JsonValue* v = row.Find(key);
+  const JsonValue* v = Find(row, key);
   if (v == nullptr) {
     return w.Error(row, absl::StrCat(field, ".", key), "required field is missing");
   }
-  if (!v->is_number() || !std::isfinite(v->number()) || v->number() < 0) {
+  if (!v->IsNumber() || !std::isfinite(v->GetDouble()) || v->GetDouble() < 0) {
     return w.Error(*v, absl::StrCat(field, ".", key),
                    absl::StrCat("expected a finite number >= 0, got ", Quoted(*v)));
   }
-  return v->number();
+  return v->GetDouble();
 }
 
-absl::StatusOr<Duration> UnitOf(const Where& w, const JsonValue& row, absl::string_view field) {
-  absl::StatusOr<std::string> unit = StringField(w, row, field, "time_unit", nullptr);
-  if (!unit.ok()) return unit.status();
-  if (*unit == "ns") return Nanoseconds(1);
-  if (*unit == "us") return Microseconds(1);
-  if (*unit == "ms") return Milliseconds(1);
-  if (*unit == "s") return Seconds(1);
-  return w.Error(*row.Find("time_unit"), absl::StrCat(field, ".time_unit"),
-                 absl::StrCat("expected one of ns, us, ms, s, got \"", *unit, "\""));
+absl::StatusOr<Duration> UnitOf(const LocatedJson& w, const JsonValue& row,
+                                absl::string_view field) {
+  PM_ASSIGN_OR_RETURN(const std::string unit, StringField(w, row, field, "time_unit", nullptr));
+  if (unit == "ns") return Nanoseconds(1);
+  if (unit == "us") return Microseconds(1);
+  if (unit == "ms") return Milliseconds(1);
+  if (unit == "s") return Seconds(1);
+  return w.Error(*Find(row, "time_unit"), absl::StrCat(field, ".time_unit"),
+                 absl::StrCat("expected one of ns, us, ms, s, got \"", unit, "\""));
 }
 
 Duration Median(std::vector<Duration> v) {
@@ -82,96 +287,91 @@ Duration Median(std::vector<Duration> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-absl::Status AddRow(const Where& w, const JsonValue& row, int index, BenchmarkFile* file) {
+absl::Status AddRow(const LocatedJson& w, const JsonValue& row, int index, BenchmarkFile* file) {
   const std::string field = absl::StrCat("benchmarks[", index, "]");
-  if (!row.is_object()) {
+  if (!row.IsObject()) {
     return w.Error(row, field, absl::StrCat("expected an object, got ", Quoted(row)));
   }
-  absl::StatusOr<std::string> name = StringField(w, row, field, "name", nullptr);
-  if (!name.ok()) return name.status();
-  absl::StatusOr<std::string> run_name = StringField(w, row, field, "run_name", name->c_str());
-  if (!run_name.ok()) return run_name.status();
-  absl::StatusOr<std::string> run_type = StringField(w, row, field, "run_type", "iteration");
-  if (!run_type.ok()) return run_type.status();
-  if (*run_type != "iteration" && *run_type != "aggregate") {
-    return w.Error(*row.Find("run_type"), absl::StrCat(field, ".run_type"),
-                   absl::StrCat("expected \"iteration\" or \"aggregate\", got \"", *run_type,
+  PM_ASSIGN_OR_RETURN(const std::string name, StringField(w, row, field, "name", nullptr));
+  PM_ASSIGN_OR_RETURN(const std::string run_name,
+                      StringField(w, row, field, "run_name", name.c_str()));
+  PM_ASSIGN_OR_RETURN(const std::string run_type,
+                      StringField(w, row, field, "run_type", "iteration"));
+  if (run_type != "iteration" && run_type != "aggregate") {
+    return w.Error(*Find(row, "run_type"), absl::StrCat(field, ".run_type"),
+                   absl::StrCat("expected \"iteration\" or \"aggregate\", got \"", run_type,
                                 "\""));
   }
 
   BenchmarkSeries* s = nullptr;
   for (BenchmarkSeries& x : file->series) {
-    if (x.run_name == *run_name) s = &x;
+    if (x.run_name == run_name) s = &x;
   }
   if (s == nullptr) {
     file->series.emplace_back();
     s = &file->series.back();
-    s->run_name = *run_name;
+    s->run_name = run_name;
   }
-  const JsonValue* family = row.Find("family_index");
-  const JsonValue* instance = row.Find("per_family_instance_index");
-  if (family != nullptr && instance != nullptr && family->is_number() && instance->is_number()) {
-    s->family_index = static_cast<int64_t>(family->number());
-    s->instance_index = static_cast<int64_t>(instance->number());
+  const JsonValue* family = Find(row, "family_index");
+  const JsonValue* instance = Find(row, "per_family_instance_index");
+  if (family != nullptr && instance != nullptr && family->IsNumber() && instance->IsNumber()) {
+    s->family_index = static_cast<int64_t>(family->GetDouble());
+    s->instance_index = static_cast<int64_t>(instance->GetDouble());
   }
-  if (const JsonValue* reps = row.Find("repetitions"); reps != nullptr) {
-    if (!reps->is_number() || !(reps->number() >= 0)) {
+  if (const JsonValue* reps = Find(row, "repetitions"); reps != nullptr) {
+    if (!reps->IsNumber() || !(reps->GetDouble() >= 0)) {
       return w.Error(*reps, absl::StrCat(field, ".repetitions"),
                      absl::StrCat("expected a number >= 0, got ", Quoted(*reps)));
     }
-    s->repetitions = std::max(s->repetitions, static_cast<int64_t>(reps->number()));
+    s->repetitions = std::max(s->repetitions, static_cast<int64_t>(reps->GetDouble()));
   }
-  if (const JsonValue* err = row.Find("error_occurred"); err != nullptr && err->boolean()) {
-    absl::StatusOr<std::string> message =
-        StringField(w, row, field, "error_message", "(no message)");
-    if (!message.ok()) return message.status();
-    s->error = *message;
+  if (const JsonValue* err = Find(row, "error_occurred");
+      err != nullptr && err->IsBool() && err->GetBool()) {
+    PM_ASSIGN_OR_RETURN(s->error, StringField(w, row, field, "error_message", "(no message)"));
     return absl::OkStatus();
   }
 
-  absl::StatusOr<Duration> unit = UnitOf(w, row, field);
-  if (!unit.ok()) return unit.status();
-  absl::StatusOr<double> real = NonNegativeField(w, row, field, "real_time");
-  if (!real.ok()) return real.status();
-  absl::StatusOr<double> cpu = NonNegativeField(w, row, field, "cpu_time");
-  if (!cpu.ok()) return cpu.status();
-  const Duration real_time = *real * *unit;
-  const Duration cpu_time = *cpu * *unit;
+  PM_ASSIGN_OR_RETURN(const Duration unit, UnitOf(w, row, field));
+  PM_ASSIGN_OR_RETURN(const double real, NonNegativeField(w, row, field, "real_time"));
+  PM_ASSIGN_OR_RETURN(const double cpu, NonNegativeField(w, row, field, "cpu_time"));
+  const Duration real_time = real * unit;
+  const Duration cpu_time = cpu * unit;
 
-  if (*run_type == "iteration") {
+  if (run_type == "iteration") {
     s->real_times.push_back(real_time);
     s->cpu_times.push_back(cpu_time);
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> aggregate = StringField(w, row, field, "aggregate_name", nullptr);
-  if (!aggregate.ok()) return aggregate.status();
-  absl::StatusOr<std::string> agg_unit = StringField(w, row, field, "aggregate_unit", "time");
-  if (!agg_unit.ok()) return agg_unit.status();
-  if (*agg_unit != "time") return absl::OkStatus();  // cv is a ratio, not a time
+  PM_ASSIGN_OR_RETURN(const std::string aggregate,
+                      StringField(w, row, field, "aggregate_name", nullptr));
+  PM_ASSIGN_OR_RETURN(const std::string agg_unit,
+                      StringField(w, row, field, "aggregate_unit", "time"));
+  if (agg_unit != "time") return absl::OkStatus();  // cv is a ratio, not a time
   auto set = [&](Aggregates& a, Duration t) {
-    if (*aggregate == "median") {
+    if (aggregate == "median") {
       a.has_median = true;
       a.median = t;
-    } else if (*aggregate == "mean") {
+    } else if (aggregate == "mean") {
       a.has_mean = true;
       a.mean = t;
-    } else if (*aggregate == "stddev") {
+    } else if (aggregate == "stddev") {
       a.has_stddev = true;
       a.stddev = t;
     }  // others (user statistics, BigO) carry nothing this reader uses
   };
   set(s->real_aggregates, real_time);
   set(s->cpu_aggregates, cpu_time);
-  if (*aggregate == "median") {
+  if (aggregate == "median") {
     static constexpr const char* kLibraryFields[] = {
         "family_index", "per_family_instance_index", "repetitions", "repetition_index",
         "threads",      "iterations",                "real_time",   "cpu_time"};
     s->median_counters.clear();
-    for (const auto& [key, value] : row.object()) {
-      if (!value.is_number()) continue;
+    for (const auto& m : row.GetObject()) {
+      if (!m.value.IsNumber()) continue;
+      const std::string key = StringOf(m.name);
       bool library = false;
       for (const char* f : kLibraryFields) library = library || key == f;
-      if (!library) s->median_counters.emplace_back(key, value.number());
+      if (!library) s->median_counters.emplace_back(key, m.value.GetDouble());
     }
   }
   return absl::OkStatus();
@@ -190,7 +390,8 @@ Summary BenchmarkSeries::Summarize(TimeKind t) const {
     out.repetitions = static_cast<int64_t>(times.size());
     if (times.size() >= 3) {
       std::vector<Duration> deviations;
-      for (Duration x : times) deviations.push_back(x > out.typical ? x - out.typical : out.typical - x);
+      for (Duration x : times)
+        deviations.push_back(x > out.typical ? x - out.typical : out.typical - x);
       out.spread = 1.4826 * Median(deviations);
     } else if (times.size() == 2) {
       const Duration d = times[0] > times[1] ? times[0] - times[1] : times[1] - times[0];
@@ -221,44 +422,45 @@ std::string BenchmarkFile::ContextValue(absl::string_view key) const {
 
 absl::StatusOr<BenchmarkFile> ParseBenchmarkJson(absl::string_view text,
                                                  absl::string_view origin) {
-  absl::StatusOr<JsonValue> root = ParseJson(text, origin);
-  if (!root.ok()) return root.status();
-  const Where w(text, origin);
-  if (!root->is_object()) {
-    return w.Error(*root, "(top level)", absl::StrCat("expected an object, got ", Quoted(*root)));
+  LocatedJson w(text, origin);
+  PM_RETURN_IF_ERROR(w.Parse());
+  const JsonValue& root = w.root();
+  if (!root.IsObject()) {
+    return w.Error(root, "(top level)", absl::StrCat("expected an object, got ", Quoted(root)));
   }
   BenchmarkFile file;
   file.origin = std::string(origin);
-  if (const JsonValue* context = root->Find("context"); context != nullptr) {
-    if (!context->is_object()) {
+  if (const JsonValue* context = Find(root, "context"); context != nullptr) {
+    if (!context->IsObject()) {
       return w.Error(*context, "context",
                      absl::StrCat("expected an object, got ", Quoted(*context)));
     }
-    for (const auto& [key, value] : context->object()) {
-      if (value.is_string()) {
-        file.context.emplace_back(key, value.string());
-      } else if (value.is_number()) {
-        file.context.emplace_back(key, absl::StrFormat("%g", value.number()));
-      } else if (value.is_bool()) {
-        file.context.emplace_back(key, value.boolean() ? "true" : "false");
+    for (const auto& m : context->GetObject()) {
+      const JsonValue& value = m.value;
+      if (value.IsString()) {
+        file.context.emplace_back(StringOf(m.name), StringOf(value));
+      } else if (value.IsNumber()) {
+        file.context.emplace_back(StringOf(m.name), absl::StrFormat("%g", value.GetDouble()));
+      } else if (value.IsBool()) {
+        file.context.emplace_back(StringOf(m.name), value.GetBool() ? "true" : "false");
       }
     }
-    if (const JsonValue* kt = context->Find("kernel_time"); kt != nullptr) {
-      if (kt->is_string() && kt->string() == "cpu_time") {
+    if (const JsonValue* kt = Find(*context, "kernel_time"); kt != nullptr) {
+      if (kt->IsString() && StringOf(*kt) == "cpu_time") {
         file.kernel_time = TimeKind::kCpu;
-      } else if (!(kt->is_string() && kt->string() == "real_time")) {
+      } else if (!(kt->IsString() && StringOf(*kt) == "real_time")) {
         return w.Error(*kt, "context.kernel_time",
                        absl::StrCat("expected \"real_time\" or \"cpu_time\", got ", Quoted(*kt)));
       }
     }
   }
-  const JsonValue* rows = root->Find("benchmarks");
-  if (rows == nullptr) return w.Error(*root, "benchmarks", "required field is missing");
-  if (!rows->is_array()) {
+  const JsonValue* rows = Find(root, "benchmarks");
+  if (rows == nullptr) return w.Error(root, "benchmarks", "required field is missing");
+  if (!rows->IsArray()) {
     return w.Error(*rows, "benchmarks", absl::StrCat("expected an array, got ", Quoted(*rows)));
   }
-  for (std::size_t i = 0; i < rows->array().size(); ++i) {
-    PM_RETURN_IF_ERROR(AddRow(w, rows->array()[i], static_cast<int>(i), &file));
+  for (rapidjson::SizeType i = 0; i < rows->Size(); ++i) {
+    PM_RETURN_IF_ERROR(AddRow(w, (*rows)[i], static_cast<int>(i), &file));
   }
   std::stable_sort(file.series.begin(), file.series.end(),
                    [](const BenchmarkSeries& a, const BenchmarkSeries& b) {
@@ -272,9 +474,8 @@ absl::StatusOr<BenchmarkFile> ParseBenchmarkJson(absl::string_view text,
 }
 
 absl::StatusOr<BenchmarkFile> ReadBenchmarkJson(absl::string_view path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  return ParseBenchmarkJson(*text, path);
+  PM_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  return ParseBenchmarkJson(text, path);
 }
 
 }  // namespace perfmodel::bench

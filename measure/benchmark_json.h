@@ -19,9 +19,13 @@
 // real_time (CUDA events). Without the key it is real_time, Google
 // Benchmark's default.
 //
-// Errors name the file, the byte offset (line, column) and the field, e.g.
-//   b.json: offset 812 (line 40, column 20): benchmarks[3].time_unit: expected
-//   one of ns, us, ms, s, got "ps"
+// The file is parsed by RapidJSON (with Google Benchmark's bare NaN and
+// Infinity). Errors are one line naming the file, the line and column, and the
+// field, e.g.
+//   b.json:40:20: benchmarks[3].time_unit: expected one of ns, us, ms, s, got "ps"
+// or, for malformed JSON, RapidJSON's message:
+//   b.json:4:56: Missing a name for object member.
+// A key repeated in one object is an error; nesting is limited to 64 levels.
 
 #ifndef MEASURE_BENCHMARK_JSON_H_
 #define MEASURE_BENCHMARK_JSON_H_

@@ -31,7 +31,7 @@ contains "$err" "bench_compare: expected two JSON files, got 1 arguments"
 expect 2 tools/bench_compare --time=wall "$old" "$new"
 contains "$err" "--time: expected auto, real or cpu, got 'wall'"
 expect 2 tools/bench_compare "$old" measure/testdata/malformed.json
-contains "$err" "bench_compare: measure/testdata/malformed.json: offset 105"
+contains "$err" "bench_compare: measure/testdata/malformed.json:4:56: Missing a name for object member."
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
 expect 2 tools/bench_compare "$old" /nonexistent.json
 contains "$err" "/nonexistent.json: cannot open file"
@@ -49,7 +49,7 @@ contains "$out" "efficiency {"
 expect 2 tools/measure_host "${host[@]}"
 contains "$err" "measure_host: --benchmark_json is required"
 expect 2 tools/measure_host --benchmark_json=measure/testdata/malformed.json "${host[@]}"
-contains "$err" "measure/testdata/malformed.json: offset 105"
+contains "$err" "measure/testdata/malformed.json:4:56: Missing a name for object member."
 expect 2 tools/measure_host --benchmark_json=measure/testdata/gpu_dry_run.json "${host[@]}"
 contains "$err" "no peak_fp32 row"
 expect 2 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json extra
