@@ -14,6 +14,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "rapidjson/prettywriter.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 
 namespace perfmodel::render {
 namespace {
@@ -272,77 +275,68 @@ std::string CsvTable(const Table& t) {
 
 // ---- JSON -------------------------------------------------------------------
 
-// JsonString() quotes `s` as a JSON string: quote, backslash and control
-// characters (U+0000..U+001F) escaped; other bytes (UTF-8) pass through.
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+// RapidJSON writes the JSON: string escaping, the document's layout (a
+// PrettyWriter indenting by two), and each row object. The numbers are written
+// as pre-formatted raw number text, so that JSON prints the same rounding as
+// the other formats.
+using JsonBuffer = rapidjson::StringBuffer;
 
-std::string JsonValue(const Value& v) {
+// WriteJson() writes `v` with `w` (a Writer or PrettyWriter): empty and
+// non-finite numbers as null, text as a string, numbers as Plain() prints them.
+template <typename Writer>
+void WriteJson(Writer& w, const Value& v) {
   struct Visitor {
-    std::string operator()(std::monostate) const { return "null"; }
-    std::string operator()(const std::string& s) const { return JsonString(s); }
-    std::string operator()(int64_t i) const { return absl::StrCat(i); }
-    std::string operator()(const Fixed& f) const {
-      return std::isfinite(f.value) ? FormatFixed(f) : "null";
+    Writer& w;
+    void operator()(std::monostate) const { w.Null(); }
+    void operator()(const std::string& s) const {
+      w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    }
+    void operator()(int64_t i) const { w.Int64(i); }
+    void operator()(const Fixed& f) const {
+      if (!std::isfinite(f.value)) {
+        w.Null();
+        return;
+      }
+      const std::string text = FormatFixed(f);
+      w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
     }
   };
-  return std::visit(Visitor{}, v.get());
+  std::visit(Visitor{w}, v.get());
 }
 
-// JsonObject() is a multi-line object indented by `indent` (the closing brace's
-// column); `members` are already rendered.
-std::string JsonObject(const std::vector<std::pair<std::string, std::string>>& members,
-                       size_t indent) {
-  if (members.empty()) return "{}";
-  const std::string inner(indent + 2, ' ');
-  std::vector<std::string> lines;
-  for (const auto& [key, value] : members) {
-    lines.push_back(absl::StrCat(inner, JsonString(key), ": ", value));
-  }
-  return absl::StrCat("{\n", absl::StrJoin(lines, ",\n"), "\n", std::string(indent, ' '), "}");
+// JsonToken() is `v` alone as JSON text: a quoted, escaped string, "12.39" or "null".
+std::string JsonToken(const Value& v) {
+  JsonBuffer buffer;
+  rapidjson::Writer<JsonBuffer> w(buffer);
+  WriteJson(w, v);
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string JsonRecord(const Record& r, size_t indent) {
-  std::vector<std::pair<std::string, std::string>> members;
-  for (const Field& f : r.fields) members.emplace_back(f.key, JsonValue(f.value));
-  return JsonObject(members, indent);
-}
-
-// JsonRows() renders rows as an array with one compact row object per line.
-std::string JsonRows(const std::vector<std::string>& columns,
-                     const std::vector<std::vector<Value>>& rows, size_t indent) {
-  if (rows.empty()) return "[]";
-  const std::string inner(indent + 2, ' ');
-  std::vector<std::string> lines;
+// WriteRows() writes `rows` as an array with one row object per line; each
+// row is compact with a space after ':' and ',' ({"op": "gemm", "time_us": 1.5}),
+// which neither of RapidJSON's writers lays out, so its tokens are joined here.
+void WriteRows(rapidjson::PrettyWriter<JsonBuffer>& w, const std::vector<std::string>& columns,
+               const std::vector<std::vector<Value>>& rows) {
+  w.StartArray();
   for (const auto& row : rows) {
     const std::vector<Value> cells = Row(row, columns.size());
     std::vector<std::string> members;
     for (size_t c = 0; c < columns.size(); ++c) {
-      members.push_back(absl::StrCat(JsonString(columns[c]), ": ", JsonValue(cells[c])));
+      members.push_back(absl::StrCat(JsonToken(columns[c]), ": ", JsonToken(cells[c])));
     }
-    lines.push_back(absl::StrCat(inner, "{", absl::StrJoin(members, ", "), "}"));
+    const std::string object = absl::StrCat("{", absl::StrJoin(members, ", "), "}");
+    w.RawValue(object.data(), object.size(), rapidjson::kObjectType);
   }
-  return absl::StrCat("[\n", absl::StrJoin(lines, ",\n"), "\n", std::string(indent, ' '), "]");
+  w.EndArray();
+}
+
+void WriteRecord(rapidjson::PrettyWriter<JsonBuffer>& w, const Record& r) {
+  w.StartObject();
+  for (const Field& f : r.fields) {
+    w.Key(f.key.data(), static_cast<rapidjson::SizeType>(f.key.size()));
+    WriteJson(w, f.value);
+  }
+  w.EndObject();
 }
 
 const std::string& SectionName(const Section& s) {
@@ -350,34 +344,47 @@ const std::string& SectionName(const Section& s) {
 }
 
 std::string RenderJson(const Document& doc) {
-  if (doc.sections.size() == 1) {
-    const Section& s = doc.sections[0];
-    if (const Record* r = std::get_if<Record>(&s)) return absl::StrCat(JsonRecord(*r, 0), "\n");
-    const Table& t = std::get<Table>(s);
-    if (t.footer.empty()) return absl::StrCat(JsonRows(t.columns, t.rows, 0), "\n");
-  }
-  // Keyed by section name; names made non-empty and unique in order.
-  std::vector<std::pair<std::string, std::string>> members;
-  absl::flat_hash_set<std::string> used;
-  auto add = [&](std::string key, std::string value) {
-    std::string unique = key;
-    for (int k = 2; used.contains(unique); ++k) unique = absl::StrCat(key, "_", k);
-    used.insert(unique);
-    members.emplace_back(std::move(unique), std::move(value));
-  };
-  for (size_t i = 0; i < doc.sections.size(); ++i) {
-    const Section& s = doc.sections[i];
-    std::string name = SectionName(s);
-    if (name.empty()) name = absl::StrCat("section_", i + 1);
-    if (const Record* r = std::get_if<Record>(&s)) {
-      add(name, JsonRecord(*r, 2));
-    } else {
-      const Table& t = std::get<Table>(s);
-      add(name, JsonRows(t.columns, t.rows, 2));
-      if (!t.footer.empty()) add(absl::StrCat(name, "_footer"), JsonRows(t.columns, t.footer, 2));
+  JsonBuffer buffer;
+  rapidjson::PrettyWriter<JsonBuffer> w(buffer);
+  w.SetIndent(' ', 2);
+  const Table* lone_table =
+      doc.sections.size() == 1 ? std::get_if<Table>(&doc.sections[0]) : nullptr;
+  const Record* lone_record =
+      doc.sections.size() == 1 ? std::get_if<Record>(&doc.sections[0]) : nullptr;
+  if (lone_record != nullptr) {
+    WriteRecord(w, *lone_record);
+  } else if (lone_table != nullptr && lone_table->footer.empty()) {
+    WriteRows(w, lone_table->columns, lone_table->rows);
+  } else {
+    // Keyed by section name; names made non-empty and unique in order.
+    absl::flat_hash_set<std::string> used;
+    auto key = [&](const std::string& name) {
+      std::string unique = name;
+      for (int k = 2; used.contains(unique); ++k) unique = absl::StrCat(name, "_", k);
+      used.insert(unique);
+      w.Key(unique.data(), static_cast<rapidjson::SizeType>(unique.size()));
+    };
+    w.StartObject();
+    for (size_t i = 0; i < doc.sections.size(); ++i) {
+      const Section& s = doc.sections[i];
+      std::string name = SectionName(s);
+      if (name.empty()) name = absl::StrCat("section_", i + 1);
+      if (const Record* r = std::get_if<Record>(&s)) {
+        key(name);
+        WriteRecord(w, *r);
+      } else {
+        const Table& t = std::get<Table>(s);
+        key(name);
+        WriteRows(w, t.columns, t.rows);
+        if (!t.footer.empty()) {
+          key(absl::StrCat(name, "_footer"));
+          WriteRows(w, t.columns, t.footer);
+        }
+      }
     }
+    w.EndObject();
   }
-  return absl::StrCat(JsonObject(members, 0), "\n");
+  return absl::StrCat(absl::string_view(buffer.GetString(), buffer.GetSize()), "\n");
 }
 
 // ---- checks -----------------------------------------------------------------
