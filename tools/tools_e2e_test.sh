@@ -45,5 +45,8 @@ bench_check=$(e2e_find bench_check)
 e2e_expect_ok "$bench_check" 'median |error|'
 e2e_expect_exit "$bench_check" 2 'bench_check: baselines/cpu/none.json' \
   --baseline=baselines/cpu/none.json
+e2e_expect_exit "$bench_check" 2 \
+  'bench_check: measure/testdata/malformed.json:4:56: Missing a name for object member.' \
+  --baseline=measure/testdata/malformed.json
 
 e2e_finish

@@ -33,6 +33,10 @@ contains "$err" "--time: expected auto, real or cpu, got 'wall'"
 expect 2 tools/bench_compare "$old" measure/testdata/malformed.json
 contains "$err" "bench_compare: measure/testdata/malformed.json:4:56: Missing a name for object member."
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
+printf '{"benchmarks": [\n  {"name": "a", "time_unit": "ps"}]}\n' >"$TEST_TMPDIR/unit.json"
+expect 2 tools/bench_compare "$TEST_TMPDIR/unit.json" "$new"
+contains "$err" "unit.json:2:30: benchmarks[0].time_unit: expected one of ns, us, ms, s, got \"ps\""
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
 expect 2 tools/bench_compare "$old" /nonexistent.json
 contains "$err" "/nonexistent.json: cannot open file"
 
