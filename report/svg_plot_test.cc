@@ -1,5 +1,5 @@
 // Tests for report/svg_plot.h (tick choice, escaping, the document's structure,
-// parsed by report/xml_check.h) and for the XML checker itself.
+// parsed by pugixml through report/svg_check.h) and for that check itself.
 
 #include "report/svg_plot.h"
 
@@ -10,33 +10,26 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "perfmodel/testing/matchers.h"
-#include "report/xml_check.h"
+#include "pugixml.hpp"
+#include "report/svg_check.h"
 
 namespace perfmodel {
 namespace {
 
 using ::perfmodel::testing::IsOk;
 using ::perfmodel::testing::StatusIs;
+using ::testing::Eq;
 using ::testing::HasSubstr;
 
-std::vector<const XmlElement*> WithClass(const std::vector<XmlElement>& e,
-                                         absl::string_view cls) {
-  std::vector<const XmlElement*> out;
-  for (const XmlElement& x : e) {
-    auto it = x.attributes.find("class");
-    if (it != x.attributes.end() && it->second == cls) out.push_back(&x);
-  }
-  return out;
-}
-
 // Points() reads a polyline's points attribute.
-std::vector<std::pair<double, double>> Points(const XmlElement& polyline) {
+std::vector<std::pair<double, double>> Points(const pugi::xml_node& polyline) {
   std::vector<std::pair<double, double>> out;
-  for (absl::string_view p : absl::StrSplit(polyline.attributes.at("points"), ' ',
+  for (absl::string_view p : absl::StrSplit(polyline.attribute("points").value(), ' ',
                                             absl::SkipEmpty())) {
     std::vector<absl::string_view> xy = absl::StrSplit(p, ',');
     double x = 0, y = 0;
@@ -84,93 +77,89 @@ TEST(EscapeXmlTest, EscapesMarkup) {
   EXPECT_EQ(svg::EscapeXml("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
 }
 
-TEST(RenderTest, IsWellFormedStandaloneSvgWithEveryPart) {
-  const std::string doc = svg::Render(TwoPanels());
-  absl::StatusOr<std::vector<XmlElement>> e = ParseXml(doc);
-  ASSERT_THAT(e, IsOk()) << doc;
-  ASSERT_FALSE(e->empty());
-  EXPECT_EQ((*e)[0].name, "svg");
-  EXPECT_EQ((*e)[0].attributes.at("xmlns"), "http://www.w3.org/2000/svg");
-  EXPECT_THAT(doc, ::testing::StartsWith("<?xml version=\"1.0\""));
+// Texts() is the text of each element in `nodes`.
+std::vector<std::string> Texts(const std::vector<pugi::xml_node>& nodes) {
+  std::vector<std::string> out;
+  for (const pugi::xml_node& n : nodes) out.push_back(n.child_value());
+  return out;
+}
 
-  ASSERT_EQ(WithClass(*e, "title").size(), 1u);
-  EXPECT_EQ(WithClass(*e, "title")[0]->text, "Sweep <A & B>");
-  ASSERT_EQ(WithClass(*e, "series-user").size(), 1u);
-  ASSERT_EQ(WithClass(*e, "series-machine").size(), 1u);
-  EXPECT_EQ(WithClass(*e, "series-user")[0]->name, "polyline");
-  EXPECT_EQ(WithClass(*e, "sla").size(), 1u);
-  EXPECT_EQ(WithClass(*e, "sla")[0]->name, "line");
-  ASSERT_EQ(WithClass(*e, "max-concurrency").size(), 1u);
-  EXPECT_EQ(WithClass(*e, "max-concurrency")[0]->name, "circle");
-  std::vector<std::string> labels;
-  for (const XmlElement* x : WithClass(*e, "axis-label")) labels.push_back(x->text);
-  EXPECT_THAT(labels, ::testing::UnorderedElementsAre("tokens/s per user",
-                                                      "tokens/s per machine", "batch"));
-  std::vector<std::string> legend;
-  for (const XmlElement* x : WithClass(*e, "legend-text")) legend.push_back(x->text);
-  EXPECT_THAT(legend, ::testing::ElementsAre("per user", "SLA 60", "max", "per machine"));
+double Number(const pugi::xml_node& n, const char* attribute) {
+  double v = 0;
+  EXPECT_TRUE(absl::SimpleAtod(n.attribute(attribute).value(), &v))
+      << n.name() << " " << attribute << "=" << n.attribute(attribute).value();
+  return v;
+}
+
+TEST(RenderTest, IsWellFormedStandaloneSvgWithEveryPart) {
+  const std::string svg = svg::Render(TwoPanels());
+  pugi::xml_document doc;
+  ASSERT_THAT(ParseSvg(svg, doc), IsOk()) << svg;
+  EXPECT_THAT(svg, ::testing::StartsWith("<?xml version=\"1.0\""));
+  EXPECT_EQ(doc.first_child().type(), pugi::node_declaration);
+
+  ASSERT_EQ(ElementsWithClass(doc, "title").size(), 1u);
+  EXPECT_EQ(Texts(ElementsWithClass(doc, "title"))[0], "Sweep <A & B>");  // escaped, read back
+  ASSERT_EQ(ElementsWithClass(doc, "series-user").size(), 1u);
+  ASSERT_EQ(ElementsWithClass(doc, "series-machine").size(), 1u);
+  EXPECT_STREQ(ElementsWithClass(doc, "series-user")[0].name(), "polyline");
+  ASSERT_EQ(ElementsWithClass(doc, "sla").size(), 1u);
+  EXPECT_STREQ(ElementsWithClass(doc, "sla")[0].name(), "line");
+  ASSERT_EQ(ElementsWithClass(doc, "max-concurrency").size(), 1u);
+  EXPECT_STREQ(ElementsWithClass(doc, "max-concurrency")[0].name(), "circle");
+  EXPECT_THAT(Texts(ElementsWithClass(doc, "axis-label")),
+              ::testing::UnorderedElementsAre("tokens/s per user", "tokens/s per machine",
+                                              "batch"));
+  EXPECT_THAT(Texts(ElementsWithClass(doc, "legend-text")),
+              ::testing::ElementsAre("per user", "SLA 60", "max", "per machine"));
 
   // The NaN point is skipped; x grows left to right, y (higher value) upwards.
-  const auto user = Points(*WithClass(*e, "series-user")[0]);
+  const auto user = Points(ElementsWithClass(doc, "series-user")[0]);
   ASSERT_EQ(user.size(), 5u);
   for (size_t i = 1; i < user.size(); ++i) {
     EXPECT_GT(user[i].first, user[i - 1].first);
     EXPECT_GT(user[i].second, user[i - 1].second);  // values fall, so pixels grow
   }
   // The marker sits on the series' point at x = 32; the SLA line below it.
-  const XmlElement& marker = *WithClass(*e, "max-concurrency")[0];
-  double cx = 0, cy = 0, sla_y = 0;
-  ASSERT_TRUE(absl::SimpleAtod(marker.attributes.at("cx"), &cx));
-  ASSERT_TRUE(absl::SimpleAtod(marker.attributes.at("cy"), &cy));
-  ASSERT_TRUE(absl::SimpleAtod(WithClass(*e, "sla")[0]->attributes.at("y1"), &sla_y));
+  const pugi::xml_node marker = ElementsWithClass(doc, "max-concurrency")[0];
+  const double cx = Number(marker, "cx"), cy = Number(marker, "cy");
+  const double sla_y = Number(ElementsWithClass(doc, "sla")[0], "y1");
   EXPECT_NEAR(cx, user[3].first, 0.11);
   EXPECT_NEAR(cy, user[3].second, 0.11);
   EXPECT_GT(sla_y, cy);
 
   // A log2 axis: tick labels at powers of two, 1 .. 256, in each panel.
-  std::vector<std::string> ticks;
-  for (const XmlElement* x : WithClass(*e, "tick-label")) ticks.push_back(x->text);
+  const std::vector<std::string> ticks = Texts(ElementsWithClass(doc, "tick-label"));
   for (const char* t : {"1", "2", "4", "8", "16", "32", "64", "128", "256"}) {
     EXPECT_EQ(std::count(ticks.begin(), ticks.end(), t) >= 2, true) << t;
   }
 }
 
 TEST(RenderTest, EmptyFigureIsStillValid) {
-  EXPECT_THAT(ParseXml(svg::Render(svg::Figure{.title = "nothing"})), IsOk());
+  pugi::xml_document doc;
+  EXPECT_THAT(ParseSvg(svg::Render(svg::Figure{.title = "nothing"}), doc), IsOk());
   svg::Figure f{.title = "no points"};
   f.panels.push_back(svg::Panel{.y_label = "y"});
-  EXPECT_THAT(ParseXml(svg::Render(f)), IsOk());
+  EXPECT_THAT(ParseSvg(svg::Render(f), doc), IsOk());
 }
 
-TEST(ParseXmlTest, ReadsElementsAttributesAndText) {
-  absl::StatusOr<std::vector<XmlElement>> e = ParseXml(
-      "<?xml version=\"1.0\"?>\n<!-- c -->\n<svg xmlns=\"u\"><g><text x='1'>a &amp; b&#x41;</text>"
-      "</g><line/></svg>\n");
-  ASSERT_THAT(e, IsOk());
-  ASSERT_EQ(e->size(), 4u);
-  EXPECT_EQ((*e)[2].name, "text");
-  EXPECT_EQ((*e)[2].text, "a & b?");
-  EXPECT_EQ((*e)[2].attributes.at("x"), "1");
-  EXPECT_EQ((*e)[2].depth, 2);
-  EXPECT_EQ((*e)[3].depth, 1);
-}
-
-TEST(ParseXmlTest, RejectsMalformedDocuments) {
+TEST(ParseSvgTest, RejectsWhatIsNotOneWellFormedSvgDocument) {
   const auto bad = absl::StatusCode::kInvalidArgument;
-  EXPECT_THAT(ParseXml("<a><b></a></b>"), StatusIs(bad, HasSubstr("offset 6: </a> closes <b>")));
-  EXPECT_THAT(ParseXml("<a x=1/>"), StatusIs(bad, HasSubstr("attribute x is not quoted")));
-  EXPECT_THAT(ParseXml("<a x=\"1\" x=\"2\"/>"), StatusIs(bad, HasSubstr("x repeated")));
-  EXPECT_THAT(ParseXml("<a x=\"<\"/>"), StatusIs(bad, HasSubstr("'<' in the value of x")));
-  EXPECT_THAT(ParseXml("<a>&nbsp;</a>"), StatusIs(bad, HasSubstr("unknown entity &nbsp;")));
-  EXPECT_THAT(ParseXml("<a>x & y</a>"), StatusIs(bad, HasSubstr("'&' without ';'")));
-  EXPECT_THAT(ParseXml("<a/><b/>"), StatusIs(bad, HasSubstr("a second root element")));
-  EXPECT_THAT(ParseXml("<a/>text"), StatusIs(bad, HasSubstr("text outside the root")));
-  EXPECT_THAT(ParseXml("<a><b>"), StatusIs(bad, HasSubstr("<b> is not closed")));
-  EXPECT_THAT(ParseXml("<a"), StatusIs(bad, HasSubstr("<a is not closed")));
-  EXPECT_THAT(ParseXml("<a x=\"1\"y=\"2\"/>"), StatusIs(bad, HasSubstr("space expected")));
-  EXPECT_THAT(ParseXml("<!-- a -- b --><a/>"), StatusIs(bad, HasSubstr("'--' inside")));
-  EXPECT_THAT(ParseXml(""), StatusIs(bad, HasSubstr("no root element")));
-  EXPECT_THAT(ParseXml("</a>"), StatusIs(bad, HasSubstr("</a> closes nothing")));
+  pugi::xml_document doc;
+  const std::string svg = svg::Render(TwoPanels());
+  EXPECT_THAT(ParseSvg(svg.substr(0, svg.rfind("</svg>")), doc),  // not closed
+              StatusIs(bad, HasSubstr("Start-end tags mismatch")));
+  constexpr char kNs[] = "xmlns=\"http://www.w3.org/2000/svg\"";
+  EXPECT_THAT(ParseSvg(absl::StrCat("<svg ", kNs, ">\n<g></svg>"), doc),
+              StatusIs(bad, Eq("2:6: Start-end tags mismatch")));
+  EXPECT_THAT(ParseSvg(absl::StrCat("<svg ", kNs, "/><svg ", kNs, "/>"), doc),
+              StatusIs(bad, HasSubstr("2 root elements")));
+  EXPECT_THAT(ParseSvg(absl::StrCat("<svg ", kNs, "/>text"), doc),
+              StatusIs(bad, HasSubstr("text outside the root element")));
+  EXPECT_THAT(ParseSvg(absl::StrCat("<svg ", kNs, "><line x1=\"1\" x1=\"2\"/></svg>"), doc),
+              StatusIs(bad, HasSubstr("<line> repeats attribute x1")));
+  EXPECT_THAT(ParseSvg("<svg/>", doc), StatusIs(bad, HasSubstr("want SVG's <svg>")));
+  EXPECT_THAT(ParseSvg("", doc), StatusIs(bad, HasSubstr("0 root elements")));
 }
 
 }  // namespace
