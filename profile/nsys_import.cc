@@ -111,9 +111,9 @@ absl::StatusOr<TimeColumn> FindTimeColumn(const CsvRecord& header, absl::string_
 // Drops thousands separators from "1,234,567.5" (nsys's table format; a CSV
 // cell may carry them when quoted). Leaves anything else alone.
 std::string WithoutThousands(absl::string_view s) {
-  static const std::regex kGrouped("^[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?$");
+  static const RE2 kGrouped("[0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]*)?");
   std::string t(s);
-  if (std::regex_match(t, kGrouped)) t = absl::StrReplaceAll(t, {{",", ""}});
+  if (RE2::FullMatch(t, kGrouped)) t = absl::StrReplaceAll(t, {{",", ""}});
   return t;
 }
 
@@ -459,13 +459,14 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text, absl::string_view origi
     if (!r.has_regex() || r.regex().empty()) {
       return err.Error("rules", i, "regex", "required field is missing");
     }
-    try {
-      out.regex.emplace_back(r.regex(), std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
+    // Quiet: RE2 would also log the error to stderr, and a tool's error is one line.
+    auto re = std::make_unique<const RE2>(r.regex(), RE2::Quiet);
+    if (!re->ok()) {
       return err.Error("rules", i, "regex",
-                       absl::StrCat("not a valid ECMAScript regex (std::regex): ",
-                                    Quoted(r.regex()), ": ", e.what()));
+                       absl::StrCat("not a valid RE2 regex: ",
+                                    absl::StrReplaceAll(re->error(), {{"\n", "\\n"}})));
     }
+    out.regex.push_back(std::move(re));
     if (!r.has_op() || r.op().empty()) return err.Error("rules", i, "op", "required field is missing");
     if (!IsCanonicalOp(r.op())) {
       return err.Error("rules", i, "op",
@@ -648,7 +649,7 @@ absl::StatusOr<ImportResult> Import(const KernelTable& table, const Rules& rules
   for (const KernelStats& k : table.kernels) {
     int match = -1;
     for (int i = 0; i < p.rules_size() && match < 0; ++i) {
-      if (std::regex_search(k.name, rules.regex[i])) match = i;
+      if (RE2::PartialMatch(k.name, *rules.regex[i])) match = i;
     }
     if (match < 0) {
       out.unmapped.push_back({k.name, k.total, k.launches, k.total / steps});

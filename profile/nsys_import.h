@@ -9,8 +9,8 @@
 // op's time per layer and the number of layers it runs in.
 //
 // How times are worked out:
-//   - A kernel belongs to the first rule whose regex (ECMAScript std::regex;
-//     RE2 is not available here) is found in its name, and to every other rule
+//   - A kernel belongs to the first rule whose regex (RE2 syntax) is found
+//     anywhere in its name (RE2::PartialMatch), and to every other rule
 //     with the very same regex text: such a "group" shares the kernel's
 //     launches between ops. Kernel names that match one group pool their
 //     launches.
@@ -41,7 +41,7 @@
 #define PROFILE_NSYS_IMPORT_H_
 
 #include <cstdint>
-#include <regex>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +53,7 @@
 #include "perfmodel/units.h"
 #include "proto/baseline.pb.h"
 #include "proto/nsys_rules.pb.h"
+#include "re2/re2.h"
 
 namespace perfmodel::nsys {
 
@@ -118,8 +119,8 @@ struct KernelTable {
 struct Rules {
   std::string origin;
   pb::NsysRules proto;
-  std::vector<std::regex> regex;  // one per proto.rules(i)
-  std::vector<int> line;          // line of each rule in `origin` (1-based)
+  std::vector<std::unique_ptr<const RE2>> regex;  // one per proto.rules(i)
+  std::vector<int> line;  // line of each rule in `origin` (1-based)
 };
 
 // IsCanonicalOp() is true for the op names of the cost model (README, "Op
@@ -130,7 +131,7 @@ struct Rules {
 // ParseRules() parses and checks a rules textproto. Errors name
 // "origin:line:col: field: reason": a syntax error; no layers or no rules; a
 // layer kind that is not dense/moe/mtp/head/step, repeated, or with count <= 0;
-// a rule without regex, with a regex std::regex rejects, an op that is not
+// a rule without regex, with a regex RE2 rejects, an op that is not
 // canonical, a layer kind without a layers entry, occurrences_per_step,
 // first or stride out of range (1 .. 1e6, 0 .. 1e6 - 1, 1 .. 1e6), stride
 // without first; rules sharing a regex that add up to over 1e6 launches per

@@ -291,8 +291,11 @@ TEST(ParseRulesTest, Errors) {
       {layers + ok_rule +
            "rules { regex: \"fp8_gemm_kernel<(\" op: \"moe_up_gate\" layer_kind: \"moe\" "
            "occurrences_per_step: 58 }\n",
-       "r.textproto:3:9: rules[1].regex: not a valid ECMAScript regex (std::regex): "
-       "'fp8_gemm_kernel<('"},
+       "r.textproto:3:9: rules[1].regex: not a valid RE2 regex: missing ): fp8_gemm_kernel<("},
+      // ECMAScript lookahead, which RE2 does not have.
+      {layers + "rules { regex: \"gemm(?=<)\" op: \"moe_up_gate\" layer_kind: \"moe\" "
+                "occurrences_per_step: 58 }\n",
+       "r.textproto:2:9: rules[0].regex: not a valid RE2 regex: invalid perl operator: (?="},
       {layers + "rules { regex: \"k\" op: \"atention\" layer_kind: \"moe\" occurrences_per_step: 1 }\n",
        "r.textproto:2:20: rules[0].op: 'atention' is not a canonical op"},
       {layers + "rules { regex: \"k\" op: \"mlp_down\" layer_kind: \"dense\" occurrences_per_step: 1 }\n",

@@ -127,6 +127,25 @@ TEST(NsysImportMainTest, BadFlags) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+TEST(NsysImportMainTest, BadRegexInRulesIsOneLineNamingFileAndPosition) {
+  const std::string rules = OutPath("bad_regex.textproto");
+  {
+    std::ofstream f(rules);
+    f << "layers { layer_kind: \"moe\" count: 58 }\n"
+         "rules { regex: \"fp8_gemm_kernel<(\" op: \"moe_up_gate\" layer_kind: \"moe\" "
+         "occurrences_per_step: 58 }\n";
+  }
+  const std::string out = OutPath("r.textproto");
+  const Result r = RunTool(
+      absl::StrCat("--kern_sum=", kKernSum, " --rules=", rules, " --steps=4 --out=", out));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, absl::StrCat("nsys_import: ", rules,
+                                ":2:9: rules[0].regex: not a valid RE2 regex: missing ): "
+                                "fp8_gemm_kernel<(\n"));
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST(NsysImportMainTest, UnwritableOutLeavesNoTemporary) {
   const std::string dir = OutPath("missing_dir");
   const Result r = RunTool(
