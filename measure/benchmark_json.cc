@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/stats.h"
 #include "base/status_macros.h"
 #include "loader/load.h"
 #include "rapidjson/document.h"
@@ -279,12 +280,6 @@ absl::StatusOr<Duration> UnitOf(const LocatedJson& w, const JsonValue& row,
   if (unit == "s") return Seconds(1);
   return w.Error(*Find(row, "time_unit"), absl::StrCat(field, ".time_unit"),
                  absl::StrCat("expected one of ns, us, ms, s, got \"", unit, "\""));
-}
-
-Duration Median(std::vector<Duration> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 absl::Status AddRow(const LocatedJson& w, const JsonValue& row, int index, BenchmarkFile* file) {
