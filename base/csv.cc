@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace perfmodel {
 namespace {
@@ -92,13 +93,12 @@ int CsvTable::Column(absl::string_view name) const {
 }
 
 absl::StatusOr<CsvTable> ParseCsvTable(absl::string_view text, absl::string_view origin) {
-  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(text, origin);
-  if (!records.ok()) return records.status();
-  if (records->empty()) return absl::InvalidArgumentError(absl::StrCat(origin, ": empty file"));
+  PM_ASSIGN_OR_RETURN(std::vector<CsvRecord> records, ParseCsv(text, origin));
+  if (records.empty()) return absl::InvalidArgumentError(absl::StrCat(origin, ": empty file"));
   CsvTable t;
-  t.header = std::move((*records)[0].fields);
-  for (std::size_t i = 1; i < records->size(); ++i) {
-    CsvRecord& r = (*records)[i];
+  t.header = std::move(records[0].fields);
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    CsvRecord& r = records[i];
     if (r.fields.size() != t.header.size()) {
       return LineError(origin, r.line,
                        absl::StrCat(r.fields.size(), " fields, the header has ", t.header.size()));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 
 namespace perfmodel::bench {
 namespace {
@@ -275,9 +276,8 @@ absl::StatusOr<KernelBaselines> ParseKernelBaselines(const BenchmarkFile& file, 
 }
 
 absl::StatusOr<KernelBaselines> LoadKernelBaselines(absl::string_view path) {
-  absl::StatusOr<BenchmarkFile> file = ReadBenchmarkJson(path);
-  if (!file.ok()) return file.status();
-  return ParseKernelBaselines(*file);
+  PM_ASSIGN_OR_RETURN(const BenchmarkFile file, ReadBenchmarkJson(path));
+  return ParseKernelBaselines(file);
 }
 
 }  // namespace perfmodel::bench

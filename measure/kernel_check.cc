@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/status_macros.h"
 #include "loader/load.h"
 #include "perfmodel/ops.h"
 #include "base/csv.h"
@@ -111,9 +112,8 @@ class Checker final {
   absl::StatusOr<const HardwareSpec*> Hw(const std::string& file) {
     auto it = hw_.find(file);
     if (it == hw_.end()) {
-      absl::StatusOr<LoadedHardware> h = LoadHardware(absl::StrCat(hw_dir_, "/", file));
-      if (!h.ok()) return h.status();
-      it = hw_.emplace(file, h->spec).first;
+      PM_ASSIGN_OR_RETURN(const LoadedHardware h, LoadHardware(absl::StrCat(hw_dir_, "/", file)));
+      it = hw_.emplace(file, h.spec).first;
     }
     return &it->second;
   }
@@ -158,8 +158,7 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
     if (id == "DG-PEAK") return out_of_scope("a best-shape summary of the DG-D rows");
     const std::vector<double> dims = Numbers(id.substr(5));
     if (figures.empty()) return Bad(line, absl::StrCat(id, ": no TFLOPS figure in '", value, "'"));
-    absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware);
-    if (!hw.ok()) return hw.status();
+    PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
     k.unit = "TFLOPS";
     k.published = figures[0];
     k.in_scope = true;
@@ -168,13 +167,13 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       const GemmShape s{static_cast<int64_t>(dims[0]), static_cast<int64_t>(dims[1]),
                         static_cast<int64_t>(dims[2]), 1};
       k.what = absl::StrCat("gemm fp8 m=", s.m, " n=", s.n, " k=", s.k);
-      k.predicted = Tflops(Gemm(s, GemmTypes::Fp8(), **hw));
+      k.predicted = Tflops(Gemm(s, GemmTypes::Fp8(), *hw));
     } else {
       if (dims.size() != 4) return Bad(line, absl::StrCat(id, ": expected GxMxNxK in the id"));
       const int64_t g = static_cast<int64_t>(dims[0]), m = static_cast<int64_t>(dims[1]),
                     n = static_cast<int64_t>(dims[2]), kk = static_cast<int64_t>(dims[3]);
       k.what = absl::StrCat("grouped_gemm fp8 groups=", g, " m=", m, " n=", n, " k=", kk);
-      k.predicted = Tflops(GroupedGemm(static_cast<double>(m), g, n, kk, GemmTypes::Fp8(), **hw));
+      k.predicted = Tflops(GroupedGemm(static_cast<double>(m), g, n, kk, GemmTypes::Fp8(), *hw));
     }
     out.push_back(k);
     return absl::OkStatus();
@@ -188,30 +187,29 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
                                 DType::kBf16, DType::kBf16, hw);
     };
     if (id == "FM-01" || id == "FM-03" || id == "FM-04") {
-      absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware);
-      if (!hw.ok()) return hw.status();
+      PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
       if (figures.empty()) return Bad(line, absl::StrCat(id, ": no figure in '", value, "'"));
       k.in_scope = true;
       k.published = figures[0];
       if (id == "FM-01") {
         // The memory-bound limit: few heads, long contexts.
-        const OpCost c = attention(**hw, 128, 1, 4096, 16);
+        const OpCost c = attention(*hw, 128, 1, 4096, 16);
         k.what = "mla_decode b=128 s_q=1 sk=4096 h_q=16 (memory-bound)";
         k.unit = "GB/s";
         k.predicted = ToGigabytesPerSecond(c.bytes / c.kernel_time);
       } else if (id == "FM-03") {
-        const OpCost c = attention(**hw, 128, 2, 4096, 128);
+        const OpCost c = attention(*hw, 128, 2, 4096, 128);
         k.what = "mla_decode b=128 s_q=2 sk=4096 h_q=128 (compute-bound)";
         k.unit = "TFLOPS";
         k.predicted = Tflops(c);
       } else {
         // Crossover: the h_q * s_q at which compute time equals memory time,
         // from the op's arithmetic intensity against the machine balance.
-        const OpCost c = attention(**hw, 128, 1, 4096, 1);
-        const Efficiency& e = (*hw)->EfficiencyOf(OpClass::kAttention);
+        const OpCost c = attention(*hw, 128, 1, 4096, 1);
+        const Efficiency& e = hw->EfficiencyOf(OpClass::kAttention);
         const double intensity_per_head = ToFlops(c.flops) / ToBytes(c.bytes);
-        const double balance = ToFlops((*hw)->bf16_dense * e.compute * Seconds(1)) /
-                               ToBytes((*hw)->hbm_bandwidth * e.memory * Seconds(1));
+        const double balance = ToFlops(hw->bf16_dense * e.compute * Seconds(1)) /
+                               ToBytes(hw->hbm_bandwidth * e.memory * Seconds(1));
         k.what = "mla_decode arithmetic intensity = machine balance";
         k.unit = "h_q*s_q";
         k.predicted = balance / intensity_per_head;
@@ -225,10 +223,9 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
           !Condition(conditions, "mean_sk", &sk) || !Condition(conditions, "h_q", &h_q)) {
         return Bad(line, absl::StrCat(id, ": conditions need b, s_q, mean_sk, h_q"));
       }
-      absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware);
-      if (!hw.ok()) return hw.status();
+      PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
       if (figures.empty()) return Bad(line, absl::StrCat(id, ": no time in '", value, "'"));
-      const OpCost c = attention(**hw, b, s_q, sk, h_q);
+      const OpCost c = attention(*hw, b, s_q, sk, h_q);
       k.what = absl::StrCat("mla_decode b=", b, " s_q=", s_q, " sk=", sk, " h_q=", h_q);
       k.unit = "ms";
       k.in_scope = true;
@@ -246,9 +243,8 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
   if (absl::StartsWith(id, "EP-")) {
     if (figures.size() < 2) return Bad(line, absl::StrCat(id, ": expected 'dispatch / combine'"));
     const std::vector<double> id_numbers = Numbers(id);
-    absl::StatusOr<const HardwareSpec*> hw = Hw(k.hardware.empty() ? "h800_sxm.textproto"
-                                                                   : k.hardware);
-    if (!hw.ok()) return hw.status();
+    PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw,
+                        Hw(k.hardware.empty() ? "h800_sxm.textproto" : k.hardware));
     if (k.hardware.empty()) k.hardware = "h800_sxm.textproto";
     // Tokens per batch from the row's conditions; hidden size and experts per
     // token from them too, else DeepSeek-V3's (the shapes DeepEP measures).
@@ -270,9 +266,9 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       // Intranode NVLink bandwidth of 8K tokens on Blackwell (64-SM figures).
       for (int i = 0; i < 2; ++i) {
         const OpCost c =
-            i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, 8, Transport::kNvlink, **hw,
+            i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, 8, Transport::kNvlink, *hw,
                                 1.0, EpKernels::kNormal)
-                   : EpCombine(tokens, topk, hidden, 8, Transport::kNvlink, **hw, 1.0,
+                   : EpCombine(tokens, topk, hidden, 8, Transport::kNvlink, *hw, 1.0,
                                EpKernels::kNormal);
         k.id = absl::StrCat(id, i == 0 ? " dispatch" : " combine");
         k.what = absl::StrCat("ep all-to-all ", tokens, " tokens nvlink");
@@ -297,7 +293,7 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       }
       Transport transport = Transport::kRdma;
       if (ep == 8 && (!low_latency || v1)) transport = Transport::kNvlink;
-      const double nic_gbps = ToGigabytesPerSecond((*hw)->scale_out_bandwidth);
+      const double nic_gbps = ToGigabytesPerSecond(hw->scale_out_bandwidth);
       if (!low_latency && transport == Transport::kRdma && figures[i] > nic_gbps) {
         (void)out_of_scope(absl::StrCat(
             "above the NIC's line rate (", nic_gbps,
@@ -306,8 +302,8 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       }
       const EpKernels mode = low_latency ? EpKernels::kLowLatency : EpKernels::kNormal;
       const OpCost c =
-          i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, ep, transport, **hw, 1.0, mode)
-                 : EpCombine(tokens, topk, hidden, ep, transport, **hw, 1.0, mode);
+          i == 0 ? EpDispatch(tokens, topk, hidden, DType::kFp8, ep, transport, *hw, 1.0, mode)
+                 : EpCombine(tokens, topk, hidden, ep, transport, *hw, 1.0, mode);
       k.what = absl::StrCat("ep ", i == 0 ? "dispatch" : "combine", " ", tokens, " tokens ep=", ep,
                             transport == Transport::kNvlink ? " nvlink" : " rdma");
       k.in_scope = true;
@@ -331,26 +327,23 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
 absl::StatusOr<std::vector<KernelCheck>> CheckKernelTable(absl::string_view csv_path,
                                                           absl::string_view hw_dir,
                                                           absl::string_view model_path) {
-  absl::StatusOr<std::string> text = ReadFile(csv_path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<CsvTable> table = ParseCsvTable(*text, csv_path);
-  if (!table.ok()) return table.status();
+  PM_ASSIGN_OR_RETURN(const std::string text, ReadFile(csv_path));
+  PM_ASSIGN_OR_RETURN(const CsvTable table, ParseCsvTable(text, csv_path));
   // The table's kernels run DeepSeek-V3's shapes: its dimensions fill in what
   // a row's conditions leave out.
-  absl::StatusOr<ModelSpec> model = LoadModel(model_path);
-  if (!model.ok()) return model.status();
-  Checker checker{std::string(csv_path), std::string(hw_dir), *model};
+  PM_ASSIGN_OR_RETURN(const ModelSpec model, LoadModel(model_path));
+  Checker checker{std::string(csv_path), std::string(hw_dir), model};
   for (absl::string_view col : {"id", "value", "hardware", "conditions"}) {
-    if (table->Column(col) < 0) {
+    if (table.Column(col) < 0) {
       return absl::InvalidArgumentError(absl::StrCat(csv_path, ":1: missing column '", col, "'"));
     }
   }
-  checker.id_ = table->Column("id");
-  checker.value_ = table->Column("value");
-  checker.hardware_ = table->Column("hardware");
-  checker.conditions_ = table->Column("conditions");
+  checker.id_ = table.Column("id");
+  checker.value_ = table.Column("value");
+  checker.hardware_ = table.Column("hardware");
+  checker.conditions_ = table.Column("conditions");
   std::vector<KernelCheck> out;
-  for (const CsvRecord& row : table->rows) {
+  for (const CsvRecord& row : table.rows) {
     absl::Status s = checker.Row(row.fields, row.line, out);
     if (!s.ok()) return s;
   }

@@ -1,18 +1,18 @@
 #include "measure/model_check.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "measure/kernel_baseline.h"
 #include "loader/load.h"
 
 namespace perfmodel::bench {
 
 absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec& hw) {
-  absl::StatusOr<KernelName> k = ParseKernelName(name);
-  if (!k.ok()) return k.status();
-  const KernelShape& s = k->shape;
-  const DType d = k->dtype;
+  PM_ASSIGN_OR_RETURN(const KernelName k, ParseKernelName(name));
+  const KernelShape& s = k.shape;
+  const DType d = k.dtype;
   const GemmTypes types{d, d, d == DType::kFp32 ? DType::kFp32 : DType::kBf16, d};
-  switch (k->kind) {
+  switch (k.kind) {
     case KernelKind::kGemm:
       return Gemm({s.m, s.n, s.k, 1}, types, hw);
     case KernelKind::kGroupedGemm:
@@ -27,16 +27,16 @@ absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec&
     }
     case KernelKind::kMemory: {
       const double bytes = ToBytes(s.bytes);
-      if (k->op == "read") return Elementwise(bytes / 4, 4, 0, 0, hw);
-      if (k->op == "copy") return Elementwise(bytes / 8, 4, 4, 0, hw);
+      if (k.op == "read") return Elementwise(bytes / 4, 4, 0, 0, hw);
+      if (k.op == "copy") return Elementwise(bytes / 8, 4, 4, 0, hw);
       return Elementwise(bytes / 12, 8, 4, 2, hw);  // triad: a = b + s c
     }
     case KernelKind::kElementwise: {
       // The model's own ops for the script's kernels (SiLU-and-mul writes BF16).
       const double elements = static_cast<double>(s.tokens * s.width);
-      if (k->op == "rms_norm") return RmsNorm(s.tokens, s.width, false, hw);
-      if (k->op == "add_rms_norm") return RmsNorm(s.tokens, s.width, true, hw);
-      if (k->op == "silu_and_mul") return SiluAndMul(elements, DType::kBf16, hw);
+      if (k.op == "rms_norm") return RmsNorm(s.tokens, s.width, false, hw);
+      if (k.op == "add_rms_norm") return RmsNorm(s.tokens, s.width, true, hw);
+      if (k.op == "silu_and_mul") return SiluAndMul(elements, DType::kBf16, hw);
       return QuantizeActivations(elements, DType::kFp8, hw);  // quant_fp8
     }
     case KernelKind::kPeak:
@@ -84,11 +84,9 @@ absl::StatusOr<ElementwiseFit> FitElementwise(const KernelBaselines& b, const Ha
 
 absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(absl::string_view baseline_json,
                                                          absl::string_view hw_textproto) {
-  absl::StatusOr<KernelBaselines> b = LoadKernelBaselines(baseline_json);
-  if (!b.ok()) return b.status();
-  absl::StatusOr<LoadedHardware> hw = LoadHardware(hw_textproto);
-  if (!hw.ok()) return hw.status();
-  return CheckKernels(*b, hw->spec);
+  PM_ASSIGN_OR_RETURN(const KernelBaselines b, LoadKernelBaselines(baseline_json));
+  PM_ASSIGN_OR_RETURN(const LoadedHardware hw, LoadHardware(hw_textproto));
+  return CheckKernels(b, hw.spec);
 }
 
 absl::StatusOr<std::vector<KernelCheckRow>> CheckKernels(const KernelBaselines& b,

@@ -12,6 +12,7 @@
 #include "proto/hardware.pb.h"
 #include "profile/baseline_match.h"
 #include "base/paths.h"
+#include "base/status_macros.h"
 
 namespace perfmodel {
 namespace {
@@ -305,10 +306,9 @@ absl::StatusOr<CalibrateResult> Calibrate(const DiffInputs& in, const CalibrateO
 
 absl::StatusOr<std::string> CalibratedTextproto(const DiffInputs& in, const CalibrateResult& r) {
   const std::string path = ResolveInput(in.setup.paths.hardware);
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
+  PM_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
   pb::Hardware p;
-  if (!google::protobuf::TextFormat::ParseFromString(*text, &p)) {
+  if (!google::protobuf::TextFormat::ParseFromString(text, &p)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": does not parse"));
   }
   const HardwareSpec& h = r.hardware.spec;

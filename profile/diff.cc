@@ -7,6 +7,7 @@
 #include "loader/load.h"
 #include "profile/baseline_match.h"
 #include "base/paths.h"
+#include "base/status_macros.h"
 
 namespace perfmodel {
 
@@ -14,9 +15,7 @@ absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   DiffInputs in;
   if (paths.baseline.empty()) return absl::InvalidArgumentError("--baseline: required");
   in.baseline_path = paths.baseline;
-  absl::StatusOr<pb::Baseline> b = LoadBaseline(ResolveInput(paths.baseline));
-  if (!b.ok()) return b.status();
-  in.baseline = *std::move(b);
+  PM_ASSIGN_OR_RETURN(in.baseline, LoadBaseline(ResolveInput(paths.baseline)));
   SetupPaths sp;
   sp.model = !paths.model.empty() ? paths.model : in.baseline.model();
   sp.hardware = !paths.hardware.empty() ? paths.hardware : in.baseline.hardware();
@@ -27,9 +26,7 @@ absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   if (sp.deployment.empty()) {
     return absl::InvalidArgumentError("--deployment: required, the baseline names none");
   }
-  absl::StatusOr<Setup> setup = LoadSetup(sp);
-  if (!setup.ok()) return setup.status();
-  in.setup = *std::move(setup);
+  PM_ASSIGN_OR_RETURN(in.setup, LoadSetup(sp));
   if (in.baseline.batch_per_dp() > 0) in.setup.workload.batch_per_dp = in.baseline.batch_per_dp();
   if (in.baseline.context_tokens() > 0) {
     in.setup.workload.context_tokens = in.baseline.context_tokens();

@@ -276,12 +276,10 @@ std::string RuleLabel(const pb::NsysRule& r) {
 
 absl::StatusOr<KernelTable> ParseKernSum(absl::string_view text, absl::string_view origin) {
   constexpr absl::string_view kReport = "cuda_gpu_kern_sum";
-  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(text, origin);
-  if (!records.ok()) return records.status();
-  absl::StatusOr<Table> t = SplitTable(*records, origin, text, kReport,
-                                       "'Total Time (ns)', 'Instances' and 'Name'");
-  if (!t.ok()) return t.status();
-  const CsvRecord& header = *t->header;
+  PM_ASSIGN_OR_RETURN(const std::vector<CsvRecord> records, ParseCsv(text, origin));
+  PM_ASSIGN_OR_RETURN(const Table t, SplitTable(records, origin, text, kReport,
+                                                "'Total Time (ns)', 'Instances' and 'Name'"));
+  const CsvRecord& header = *t.header;
   const std::string hint = FindColumn(header, "CorrId") >= 0
                                ? "; this looks like a cuda_gpu_trace CSV: pass it as --trace"
                                : "";
@@ -293,7 +291,7 @@ absl::StatusOr<KernelTable> ParseKernSum(absl::string_view text, absl::string_vi
   const int instances = FindColumn(header, "Instances");
   if (instances < 0) return MissingColumn(origin, header, "Instances", kReport, hint);
   const int name_col = FindColumn(header, "Name");
-  if (t->rows.empty()) {
+  if (t.rows.empty()) {
     return LineError(origin, header.line,
                      absl::StrCat("no data rows after the ", kReport, " header"));
   }
@@ -301,25 +299,23 @@ absl::StatusOr<KernelTable> ParseKernSum(absl::string_view text, absl::string_vi
   out.origin = std::string(origin);
   out.kind = ReportKind::kKernSum;
   std::map<std::string, std::size_t> index;
-  for (const CsvRecord* row : t->rows) {
+  for (const CsvRecord* row : t.rows) {
     PM_RETURN_IF_ERROR(CheckWidth(*row, header, origin));
-    absl::StatusOr<std::string> name = NameCell(*row, name_col, origin);
-    if (!name.ok()) return name.status();
-    absl::StatusOr<double> v = ParseNonNegative(row->fields[total->index], total->header, origin,
-                                                row->line);
-    if (!v.ok()) return v.status();
-    absl::StatusOr<int64_t> n = ParseCount(row->fields[instances], "Instances", origin, row->line);
-    if (!n.ok()) return n.status();
-    auto [it, added] = index.emplace(*name, out.kernels.size());
+    PM_ASSIGN_OR_RETURN(const std::string name, NameCell(*row, name_col, origin));
+    PM_ASSIGN_OR_RETURN(const double v, ParseNonNegative(row->fields[total->index], total->header,
+                                                         origin, row->line));
+    PM_ASSIGN_OR_RETURN(const int64_t n,
+                        ParseCount(row->fields[instances], "Instances", origin, row->line));
+    auto [it, added] = index.emplace(name, out.kernels.size());
     if (added) {
       KernelStats k;
-      k.name = *name;
+      k.name = name;
       k.line = row->line;
       out.kernels.push_back(std::move(k));
     }
     KernelStats& k = out.kernels[it->second];
-    k.total += *v * total->unit;
-    k.launches += *n;
+    k.total += v * total->unit;
+    k.launches += n;
   }
   return out;
 }
@@ -327,12 +323,11 @@ absl::StatusOr<KernelTable> ParseKernSum(absl::string_view text, absl::string_vi
 absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view origin,
                                        absl::string_view device) {
   constexpr absl::string_view kReport = "cuda_gpu_trace";
-  absl::StatusOr<std::vector<CsvRecord>> records = ParseCsv(text, origin);
-  if (!records.ok()) return records.status();
-  absl::StatusOr<Table> t =
-      SplitTable(*records, origin, text, kReport, "'Start (ns)', 'Duration (ns)' and 'Name'");
-  if (!t.ok()) return t.status();
-  const CsvRecord& header = *t->header;
+  PM_ASSIGN_OR_RETURN(const std::vector<CsvRecord> records, ParseCsv(text, origin));
+  PM_ASSIGN_OR_RETURN(
+      const Table t,
+      SplitTable(records, origin, text, kReport, "'Start (ns)', 'Duration (ns)' and 'Name'"));
+  const CsvRecord& header = *t.header;
   const std::string hint = FindColumn(header, "Instances") >= 0
                                ? "; this looks like a cuda_gpu_kern_sum CSV: pass it as --kern_sum"
                                : "";
@@ -353,7 +348,7 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
                      absl::StrCat("--device given, but the header has no 'Device' column (it has: ",
                                   HeaderList(header), ")"));
   }
-  if (t->rows.empty()) {
+  if (t.rows.empty()) {
     return LineError(origin, header.line,
                      absl::StrCat("no data rows after the ", kReport, " header"));
   }
@@ -362,30 +357,27 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
   out.kind = ReportKind::kTrace;
   std::map<std::string, std::size_t> index;
   std::vector<std::string> devices;
-  for (const CsvRecord* row : t->rows) {
+  for (const CsvRecord* row : t.rows) {
     PM_RETURN_IF_ERROR(CheckWidth(*row, header, origin));
-    absl::StatusOr<std::string> name = NameCell(*row, name_col, origin);
-    if (!name.ok()) return name.status();
-    absl::StatusOr<double> s =
-        ParseNonNegative(row->fields[start->index], start->header, origin, row->line);
-    if (!s.ok()) return s.status();
-    absl::StatusOr<double> d =
-        ParseNonNegative(row->fields[dur->index], dur->header, origin, row->line);
-    if (!d.ok()) return d.status();
+    PM_ASSIGN_OR_RETURN(const std::string name, NameCell(*row, name_col, origin));
+    PM_ASSIGN_OR_RETURN(const double s, ParseNonNegative(row->fields[start->index], start->header,
+                                                         origin, row->line));
+    PM_ASSIGN_OR_RETURN(const double d, ParseNonNegative(row->fields[dur->index], dur->header,
+                                                         origin, row->line));
     if (device_col >= 0) {
       const std::string dev(absl::StripAsciiWhitespace(row->fields[device_col]));
       if (std::find(devices.begin(), devices.end(), dev) == devices.end()) devices.push_back(dev);
       if (!device.empty() && dev != device) continue;
     }
-    auto [it, added] = index.emplace(*name, out.kernels.size());
+    auto [it, added] = index.emplace(name, out.kernels.size());
     if (added) {
       KernelStats k;
-      k.name = *name;
+      k.name = name;
       k.line = row->line;
       out.kernels.push_back(std::move(k));
     }
     KernelStats& k = out.kernels[it->second];
-    const Launch l{*s * start->unit, *d * dur->unit};
+    const Launch l{s * start->unit, d * dur->unit};
     k.total += l.duration;
     k.launches += 1;
     k.each.push_back(l);
@@ -553,9 +545,8 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text, absl::string_view origi
 }
 
 absl::StatusOr<Rules> LoadRules(absl::string_view path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  return ParseRules(*text, path);
+  PM_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  return ParseRules(text, path);
 }
 
 // ---- import ----------------------------------------------------------------
