@@ -299,6 +299,11 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
       PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".memory"), e.has_memory(), e.memory()));
       eff.compute = e.compute();
       eff.memory = e.memory();
+      if (e.has_compute_fp8()) {
+        PM_RETURN_IF_ERROR(
+            f.Fraction(absl::StrCat(at, ".compute_fp8"), true, e.compute_fp8()));
+        eff.compute_fp8 = e.compute_fp8();
+      }
     }
     PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".source"), e.has_source(), e.source()));
     out.efficiency_source[c] = e.source();
@@ -395,6 +400,16 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
   }
   PM_RETURN_IF_ERROR(f.NonNegative("memory_reserve_gb", true, p.memory_reserve_gb()));
   d.memory_reserve_per_gpu = Gigabytes(p.memory_reserve_gb());
+  if (p.has_kv_cache_dtype()) {
+    DType t;
+    PM_RETURN_IF_ERROR(FillDType(f, "kv_cache_dtype", true, p.kv_cache_dtype(), &t));
+    d.kv_cache_dtype = t;
+  }
+  if (p.has_attention_dtype()) {
+    DType t;
+    PM_RETURN_IF_ERROR(FillDType(f, "attention_dtype", true, p.attention_dtype(), &t));
+    d.attention_dtype = t;
+  }
   out.default_workload = p.default_workload();
   out.source = p.source();
   return out;

@@ -59,6 +59,17 @@ TEST(LoadTest, RepoFilesLoad) {
   EXPECT_THAT(ValidateWorkloadFor(*m, w->spec, kWorkload), IsOk());
 }
 
+TEST(LoadTest, DeploymentMayChooseKvAndAttentionDtypes) {
+  absl::StatusOr<LoadedDeployment> d = ParseDeployment(
+      Text(kDeployment) + "kv_cache_dtype: FP8\nattention_dtype: FP8\n", kDeployment);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->spec.kv_cache_dtype, DType::kFp8);
+  EXPECT_EQ(d->spec.attention_dtype, DType::kFp8);
+  absl::StatusOr<LoadedDeployment> plain = LoadDeployment(kDeployment);
+  ASSERT_THAT(plain, IsOk());
+  EXPECT_FALSE(plain->spec.kv_cache_dtype.has_value());
+}
+
 TEST(LoadTest, WorkloadFieldsInADeploymentSayWhereTheyWent) {
   EXPECT_THAT(ParseDeployment(Text(kDeployment) + "batch_per_dp: 24\n", kDeployment),
               StatusIs(kInvalid, AllOf(HasSubstr("batch_per_dp"), HasSubstr("workload"))));

@@ -181,10 +181,11 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
 
   if (absl::StartsWith(id, "FM-")) {
     const MlaSpec& mla = model_.mla;  // DeepSeek-V3's latent KV: d_k = 512 + 64, d_v = 512
-    auto attention = [&](const HardwareSpec& hw, double b, double s_q, double sk, double h_q) {
+    auto attention = [&](const HardwareSpec& hw, double b, double s_q, double sk, double h_q,
+                         DType kv = DType::kBf16, DType math = DType::kBf16) {
       const int64_t queries = static_cast<int64_t>(b * s_q);
       return MlaDecodeAttention(queries, static_cast<int64_t>(h_q), b * s_q * sk, b * sk, mla,
-                                DType::kBf16, DType::kBf16, hw);
+                                kv, math, hw);
     };
     if (id == "FM-01" || id == "FM-03" || id == "FM-04") {
       PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
@@ -236,7 +237,21 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
     }
     if (id == "FM-02") return out_of_scope("the Feb 2025 kernel, superseded by FM-03's");
     if (id == "FM-05") return out_of_scope("a clock-throttling note, not a kernel");
-    if (id == "FM-13") return out_of_scope("a speed-up ratio of FP8 over BF16 KV");
+    if (id == "FM-13") {
+      // FP8 Q/KV FlashMLA over the BF16 kernel. The row gives no shape; FM-12's
+      // compute-bound H20 decode shape (b=128, s_q=3, sk=8192, h_q=64) stands in.
+      PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
+      if (figures.empty()) return Bad(line, absl::StrCat(id, ": no ratio in '", value, "'"));
+      const OpCost bf16 = attention(*hw, 128, 3, 8192, 64);
+      const OpCost fp8 = attention(*hw, 128, 3, 8192, 64, DType::kFp8, DType::kFp8);
+      k.what = "mla_decode FP8 Q/KV over BF16, b=128 s_q=3 sk=8192 h_q=64";
+      k.unit = "x";
+      k.in_scope = true;
+      k.published = figures[0];
+      k.predicted = bf16.kernel_time / fp8.kernel_time;
+      out.push_back(k);
+      return absl::OkStatus();
+    }
     return out_of_scope("sparse (DSA) or prefill attention: no perfmodel op yet");
   }
 

@@ -66,9 +66,8 @@ struct MlaAttention final {
 
   // KvCacheBytesPerToken() is one layer's latent KV (and its RoPE key) per
   // token, replicated on every attention TP rank.
-  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec&) {
-    return ByteCount(static_cast<double>(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim) *
-                     BytesPerElement(m.kv_cache_dtype));
+  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    return ByteCount(MlaKvBytesPerToken(m.mla, KvCacheDType(m, d)));
   }
 
   static constexpr void Emit(const StepContext& c, StepResult& r) {
@@ -97,15 +96,16 @@ struct MlaAttention final {
     // RoPE on q's and k's rope parts, then the latent KV written to the cache.
     const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
-    const OpCost cache_write = Elementwise(
-        static_cast<double>(t * (a.kv_lora_rank + a.qk_rope_head_dim)), 2.0,
-        BytesPerElement(m.kv_cache_dtype), 0.0, c.hw);
+    const DType kv = KvCacheDType(m, c.deployment);
+    const double entry = static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim);
+    const OpCost cache_write = Elementwise(static_cast<double>(t) * entry, 2.0,
+                                           MlaKvBytesPerToken(a, kv) / entry, 0.0, c.hw);
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
     const double sum_queries_context =
         static_cast<double>(c.queries_per_request) * c.attention_sum_context;
     graph_internal::Emit(c, r, Op::kAttention, [&] {
-      return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context, a,
-                                m.kv_cache_dtype, m.attention_dtype, c.hw, 2);
+      return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context, a, kv,
+                                AttentionDType(m, c.deployment), c.hw, 2);
     });
     graph_internal::Emit(c, r, Op::kBmmUv,
                          [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
@@ -147,7 +147,7 @@ struct GqaAttention final {
 
   static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
     return ByteCount(static_cast<double>(2 * LocalKvHeads(m, d) * m.gqa.head_dim) *
-                     BytesPerElement(m.kv_cache_dtype));
+                     BytesPerElement(KvCacheDType(m, d)));
   }
 
   static constexpr void Emit(const StepContext& c, StepResult& r) {
@@ -162,15 +162,16 @@ struct GqaAttention final {
     graph_internal::Emit(c, r, Op::kQkvProj, [&] { return QuantGemm(c, w.qkv); });
     const double rope_elements = static_cast<double>(t * (heads + kv_heads) * a.head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 1);
-    const OpCost cache_write =
-        Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim), 2.0,
-                    BytesPerElement(m.kv_cache_dtype), 0.0, c.hw);
+    const DType kv = KvCacheDType(m, c.deployment);
+    const OpCost cache_write = Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim),
+                                           2.0, BytesPerElement(kv), 0.0, c.hw);
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
     const double sum_queries_context =
         static_cast<double>(c.queries_per_request) * c.attention_sum_context;
     graph_internal::Emit(c, r, Op::kAttention, [&] {
       return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
-                                c.attention_sum_context, m.kv_cache_dtype, m.attention_dtype, c.hw);
+                                c.attention_sum_context, kv, AttentionDType(m, c.deployment),
+                                c.hw);
     });
     graph_internal::Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, w.o_proj); });
     if (tp > 1) {

@@ -108,6 +108,17 @@ constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, Bytes r
   return Finish(cls, flops, compute, read, written, hw, kernels);
 }
 
+// Roofline() with the math dtype: its peak and the class's share of it for
+// that dtype (Efficiency::ComputeFor()).
+constexpr OpCost Roofline(OpClass cls, Flops flops, DType math, Bytes read, Bytes written,
+                          const HardwareSpec& hw, int64_t kernels) {
+  const Duration compute =
+      flops > Flops::Zero()
+          ? flops / (hw.PeakFlops(math) * hw.EfficiencyOf(cls).ComputeFor(math))
+          : Duration::Zero();
+  return Finish(cls, flops, compute, read, written, hw, kernels);
+}
+
 // CeilDiv() is ceil(a / b) for a >= 0, b > 0; a shift when b is a power of
 // two (every GPU's tile sizes): an integer division costs more than the rest
 // of a GEMM's arithmetic.
@@ -274,13 +285,28 @@ constexpr OpCost GroupedGemm(double tokens_per_expert, double experts, int64_t n
                        written, hw, kernels);
 }
 
+// MlaKvBytesPerToken() is one layer's latent KV-cache entry per token. In
+// BF16 (or any 2-byte dtype) latent and RoPE key share the dtype; in FP8
+// (FlashMLA's FP8 layout, FM-06's 656 B for 512 + 64) the latent is FP8 with
+// one FP32 scale per 128 values and the RoPE key stays BF16.
+constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
+  const double latent = static_cast<double>(mla.kv_lora_rank);
+  const double rope = static_cast<double>(mla.qk_rope_head_dim);
+  if (BytesPerElement(kv_dtype) < 2.0) {
+    return latent * BytesPerElement(kv_dtype) + latent / 128.0 * 4.0 + rope * 2.0;
+  }
+  return (latent + rope) * BytesPerElement(kv_dtype);
+}
+
 // MlaDecodeAttention() costs absorbed multi-head latent attention in decode
 // (FlashMLA): `queries` query tokens on this GPU, `heads` query heads, one
 // shared latent KV head of width kv_lora_rank + qk_rope_head_dim (the key) and
 // kv_lora_rank (the value). `sum_context` is the Σ of attended KV lengths over
 // all query tokens; `cached_tokens` the distinct KV entries read.
 //   FLOPs = 2 * heads * sum_context * (d_qk + d_v)
-//   bytes = cached_tokens * d_qk * kv bytes + q and output (BF16)
+//   bytes = cached_tokens * MlaKvBytesPerToken() + q and output (BF16)
+// `math` is the dtype of its matrix products (FP8: FlashMLA's FP8 kernel, at
+// the FP8 peak and the class's compute_fp8 share).
 constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads, double sum_context,
                                     double cached_tokens, const MlaSpec& mla, DType kv_dtype,
                                     DType math, const HardwareSpec& hw, int64_t kernels = 1) {
@@ -288,10 +314,10 @@ constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads, double sum_c
   const double d_v = static_cast<double>(mla.kv_lora_rank);
   const double h = static_cast<double>(heads), q = static_cast<double>(queries);
   const Flops flops = FlopCount(2.0 * h * sum_context * (d_qk + d_v));
-  const Bytes read = ByteCount(cached_tokens * d_qk * BytesPerElement(kv_dtype) +
+  const Bytes read = ByteCount(cached_tokens * MlaKvBytesPerToken(mla, kv_dtype) +
                                q * h * d_qk * 2.0);
   const Bytes written = ByteCount(q * h * d_v * 2.0);
-  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), read,
+  return ops_internal::Roofline(OpClass::kAttention, flops, math, read,
                                 written, hw, kernels);
 }
 
@@ -309,7 +335,7 @@ constexpr OpCost GqaDecodeAttention(int64_t queries, int64_t heads, int64_t kv_h
   const Bytes read = ByteCount(cached_tokens * 2.0 * kvh * d * BytesPerElement(kv_dtype) +
                                q * h * d * 2.0);
   const Bytes written = ByteCount(q * h * d * 2.0);
-  return ops_internal::Roofline(OpClass::kAttention, flops, hw.PeakFlops(math), read,
+  return ops_internal::Roofline(OpClass::kAttention, flops, math, read,
                                 written, hw, kernels);
 }
 

@@ -30,6 +30,16 @@ constexpr HardwareSpec kGpu = RoundGpu();
 constexpr double kFp8Act = 1.0 + 4.0 / 128.0;      // FP8 + one FP32 scale per 128
 constexpr double kFp8W = 1.0 + 4.0 / (128 * 128);  // FP8 + one FP32 scale per 128x128
 
+TEST(AttentionTest, MlaKvCacheEntryFollowsItsDtype) {
+  MlaSpec mla;
+  mla.kv_lora_rank = 512;
+  mla.qk_rope_head_dim = 64;
+  // BF16: latent and RoPE key, 2 bytes each.
+  EXPECT_DOUBLE_EQ(MlaKvBytesPerToken(mla, DType::kBf16), (512.0 + 64.0) * 2.0);
+  // FP8 (FlashMLA's layout, FM-06's 656 B): FP8 latent, 4 FP32 scales, BF16 RoPE key.
+  EXPECT_DOUBLE_EQ(MlaKvBytesPerToken(mla, DType::kFp8), 512.0 + 4.0 * 4.0 + 64.0 * 2.0);
+}
+
 TEST(GemmTest, DeepSeekQaKvaShape) {
   // q_a_kv_a: [72 x 7168] x [7168 x (1536 + 512 + 64)].
   const OpCost c = Gemm({.m = 72, .n = 2112, .k = 7168}, GemmTypes::Fp8(), kGpu);

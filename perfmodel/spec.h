@@ -194,6 +194,12 @@ struct Efficiency final {
   double compute = 1.0;
   double memory = 1.0;
   double link = 1.0;
+  double compute_fp8 = 0.0;  // with FP8 math; 0: as `compute`
+
+  // ComputeFor() is the compute share for math in `math`.
+  constexpr double ComputeFor(DType math) const {
+    return math == DType::kFp8 && compute_fp8 > 0.0 ? compute_fp8 : compute;
+  }
 };
 
 // A per-op time correction (proto/hardware.proto OpCorrection).
@@ -299,9 +305,22 @@ struct DeploymentSpec final {
   Parallelism parallel;
   Overlap overlap = Overlap::kNone;
   Bytes memory_reserve_per_gpu;
+  // The engine's KV-cache dtype and attention-kernel math; unset: the model's.
+  std::optional<DType> kv_cache_dtype;
+  std::optional<DType> attention_dtype;
 
   friend constexpr bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
 };
+
+// KvCacheDType() and AttentionDType() are what the step runs with: the
+// deployment's choice, else the model's. (The absorbed MLA products' W_uk and
+// W_uv stay in the model's attention dtype.)
+constexpr DType KvCacheDType(const ModelSpec& m, const DeploymentSpec& d) {
+  return d.kv_cache_dtype.value_or(m.kv_cache_dtype);
+}
+constexpr DType AttentionDType(const ModelSpec& m, const DeploymentSpec& d) {
+  return d.attention_dtype.value_or(m.attention_dtype);
+}
 
 // How tokens choose experts (perfmodel/routing.h): uniformly, or with a
 // power-law popularity over experts; EPLB evens the ranks' expected loads.

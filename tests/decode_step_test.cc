@@ -177,6 +177,27 @@ TEST(DecodeStepTest, TwoMicroBatchesReadWeightsTwiceAndHideCommunication) {
   EXPECT_LT(a.Find("dispatch", Part::kMoe)->visible, a.Find("dispatch", Part::kMoe)->cost.time());
 }
 
+TEST(DecodeStepTest, Fp8KvCacheAndAttentionAreTheDeploymentsChoice) {
+  DeploymentSpec fp8_kv = kSeedDecode;
+  fp8_kv.kv_cache_dtype = DType::kFp8;
+  const StepResult kv = EstimateDecode(kDeepSeekV3, kH200Sxm, fp8_kv, kSeedDecodeWorkload);
+  // The cache holds FlashMLA's FP8 entry (656 B) instead of BF16's 1152 B.
+  EXPECT_NEAR(kv.memory.kv_cache / kSeedStep.memory.kv_cache, 656.0 / 1152.0, 1e-12);
+  const OpRow* a = kv.Find("attention", Part::kMoe);
+  const OpRow* b = kSeedStep.Find("attention", Part::kMoe);
+  EXPECT_LT(a->cost.bytes, b->cost.bytes);
+  EXPECT_EQ(a->cost.flops, b->cost.flops);
+  // FP8 math: the FP8 peak at the class's FP8 share (compute-bound here).
+  DeploymentSpec fp8 = fp8_kv;
+  fp8.attention_dtype = DType::kFp8;
+  const StepResult f = EstimateDecode(kDeepSeekV3, kH200Sxm, fp8, kSeedDecodeWorkload);
+  const Efficiency& e = kH200Sxm.EfficiencyOf(OpClass::kAttention);
+  EXPECT_NEAR(b->cost.kernel_time / f.Find("attention", Part::kMoe)->cost.kernel_time,
+              (kH200Sxm.fp8_dense * e.compute_fp8) / (kH200Sxm.bf16_dense * e.compute), 0.05);  // less the writes
+  // The weights do not move.
+  EXPECT_EQ(f.memory.weights, kSeedStep.memory.weights);
+}
+
 TEST(DecodeStepTest, MoreBatchNeverFaster) {
   Duration last;
   for (int64_t b = 1; b <= 128; b *= 2) {

@@ -82,7 +82,8 @@ std::string Model(const ModelSpec& m) {
 std::string Hardware(const HardwareSpec& h) {
   std::string eff;
   for (const Efficiency& e : h.efficiency) {
-    absl::StrAppend(&eff, "{", D(e.compute), ", ", D(e.memory), ", ", D(e.link), "}, ");
+    absl::StrAppend(&eff, "{", D(e.compute), ", ", D(e.memory), ", ", D(e.link), ", ",
+                    D(e.compute_fp8), "}, ");
   }
   std::string corrections;
   for (std::size_t i = 0; i < h.correction_count; ++i) {
@@ -114,7 +115,10 @@ std::string Deployment(const DeploymentSpec& d) {
       "::perfmodel::DeploymentSpec{\n    .name = ", N(d.name), ",\n    .gpus = ", I(d.gpus),
       ",\n    .parallel = {", I(p.attention_dp), ", ", I(p.attention_tp), ", ", I(p.dense_tp), ", ",
       I(p.moe_ep), ", ", I(p.moe_tp), ", ", I(p.redundant_experts), "},\n    .overlap = ", overlap,
-      ",\n    .memory_reserve_per_gpu = ", Q(d.memory_reserve_per_gpu), ",\n}");
+      ",\n    .memory_reserve_per_gpu = ", Q(d.memory_reserve_per_gpu),
+      ",\n    .kv_cache_dtype = ", d.kv_cache_dtype ? T(*d.kv_cache_dtype) : "std::nullopt",
+      ",\n    .attention_dtype = ", d.attention_dtype ? T(*d.attention_dtype) : "std::nullopt",
+      ",\n}");
 }
 
 std::string Workload(const WorkloadSpec& w) {
