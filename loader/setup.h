@@ -30,7 +30,7 @@ struct SetupPaths final {
   std::string model = "models/deepseek_v3.textproto";
   std::string hardware = "hw/h200_sxm.textproto";
   std::string deployment = "deployments/seed_decode.textproto";
-  std::string workload;
+  std::string workload = {};
 };
 
 struct Setup final {
