@@ -25,6 +25,7 @@
 #include "loader/load.h"
 #include "base/status_macros.h"
 #include "loader/textproto_errors.h"
+#include "perfmodel/names.h"
 
 // Where the CSV layouts come from (read, not copied): the report scripts that
 // ship with Nsight Systems (Target-<arch>/reports/, described in the
@@ -211,15 +212,23 @@ absl::StatusOr<std::string> NameCell(const CsvRecord& row, int col, absl::string
 
 // ---- rules -----------------------------------------------------------------
 
-constexpr absl::string_view kCanonicalOps[] = {
-    "attn_norm",   "q_a_kv_a",      "q_kv_norm",  "q_b",         "bmm_q_uk",
-    "rope",        "attention",     "bmm_uv",     "o_proj",      "mlp_norm",
-    "mlp_up_gate", "mlp_act",       "mlp_down",   "router",      "shared_up_gate",
-    "shared_act",  "shared_down",   "dispatch",   "moe_up_gate", "moe_act",
-    "moe_down",    "combine",       "moe_post",   "mtp",         "lm_head",
-    "sampling",
-};
-constexpr absl::string_view kLayerKinds[] = {"dense", "moe", "mtp", "head", "step"};
+// A rule maps kernels to an op of the step graph (perfmodel/names.h), or to
+// "mtp": a whole MTP pass, for profiles that do not split it.
+constexpr absl::string_view kWholeMtpPass = "mtp";
+
+// The layer kinds a rule or a layer count may name: the step's parts, and
+// "step" for kernels that run once per step.
+bool IsLayerKind(absl::string_view kind) {
+  return PartFromName(std::string_view(kind.data(), kind.size())).has_value() || kind == "step";
+}
+
+std::string CanonicalOpList() {
+  std::string list;
+  for (std::string_view op : kOpNames) absl::StrAppend(&list, std::string(op), ", ");
+  absl::StrAppend(&list, kWholeMtpPass);
+  return list;
+}
+
 constexpr int64_t kMaxOccurrences = 1000000;
 
 
@@ -403,8 +412,7 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
 // ---- rules -----------------------------------------------------------------
 
 bool IsCanonicalOp(absl::string_view op) {
-  return std::find(std::begin(kCanonicalOps), std::end(kCanonicalOps), op) !=
-         std::end(kCanonicalOps);
+  return OpFromName(std::string_view(op.data(), op.size())).has_value() || op == kWholeMtpPass;
 }
 
 absl::StatusOr<Rules> ParseRules(absl::string_view text, absl::string_view origin) {
@@ -429,8 +437,7 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text, absl::string_view origi
     if (!l.has_layer_kind() || l.layer_kind().empty()) {
       return err.Error("layers", i, "layer_kind", "required field is missing");
     }
-    if (std::find(std::begin(kLayerKinds), std::end(kLayerKinds), l.layer_kind()) ==
-        std::end(kLayerKinds)) {
+    if (!IsLayerKind(l.layer_kind())) {
       return err.Error("layers", i, "layer_kind",
                        absl::StrCat("unknown layer kind '", l.layer_kind(),
                                     "' (dense, moe, mtp, head or step)"));
@@ -463,7 +470,7 @@ absl::StatusOr<Rules> ParseRules(absl::string_view text, absl::string_view origi
     if (!IsCanonicalOp(r.op())) {
       return err.Error("rules", i, "op",
                        absl::StrCat("'", r.op(), "' is not a canonical op (one of: ",
-                                    absl::StrJoin(kCanonicalOps, ", "), ")"));
+                                    CanonicalOpList(), ")"));
     }
     if (!r.has_layer_kind() || r.layer_kind().empty()) {
       return err.Error("rules", i, "layer_kind", "required field is missing");
@@ -749,8 +756,8 @@ absl::StatusOr<ImportResult> Import(const KernelTable& table, const Rules& rules
     return p.layers_size();
   };
   auto op_index = [](const std::string& op) {
-    return static_cast<int>(std::find(std::begin(kCanonicalOps), std::end(kCanonicalOps), op) -
-                            std::begin(kCanonicalOps));
+    const std::optional<Op> o = OpFromName(op);
+    return o.has_value() ? static_cast<int>(*o) : static_cast<int>(kOpCount);
   };
   struct OpSum {
     const pb::NsysRule* rule = nullptr;
