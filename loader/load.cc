@@ -410,6 +410,8 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
     PM_RETURN_IF_ERROR(FillDType(f, "attention_dtype", true, p.attention_dtype(), &t));
     d.attention_dtype = t;
   }
+  PM_RETURN_IF_ERROR(f.NonNegative("comm_sms", true, p.comm_sms()));
+  d.comm_sms = p.comm_sms();
   out.default_workload = p.default_workload();
   out.source = p.source();
   return out;
@@ -624,6 +626,10 @@ absl::Status ValidateDeploymentFor(const ModelSpec& model, const HardwareSpec& h
     return f.Error("parallelism.dense_tp",
                    absl::StrCat("must divide dense_mlp.intermediate_size (",
                                 model.dense_intermediate_size, "), got ", q.dense_tp));
+  }
+  if (d.comm_sms >= hw.sm_count && d.comm_sms > 0) {
+    return f.Error("comm_sms", absl::StrCat("must leave SMs for compute: ", d.comm_sms,
+                                            " of the GPU's ", hw.sm_count));
   }
   if (q.moe_ep > hw.gpus_per_node && d.gpus % hw.gpus_per_node != 0) {
     return f.Error("gpus", absl::StrCat("spans nodes of ", hw.gpus_per_node,

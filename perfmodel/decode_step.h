@@ -32,6 +32,20 @@
 
 namespace perfmodel {
 
+// ComputeShare() is `hw` with `held` of its SMs taken by communication
+// kernels: fewer SMs for the tiles' waves and the compute peaks scaled by the
+// SMs left (HBM and links as they were).
+constexpr HardwareSpec ComputeShare(const HardwareSpec& hw, int64_t held) {
+  HardwareSpec h = hw;
+  const double left = static_cast<double>(hw.sm_count - held) / static_cast<double>(hw.sm_count);
+  h.sm_count = hw.sm_count - held;
+  h.bf16_dense = hw.bf16_dense * left;
+  h.fp8_dense = hw.fp8_dense * left;
+  h.fp4_dense = hw.fp4_dense * left;
+  h.fp32 = hw.fp32 * left;
+  return h;
+}
+
 // A decode step: the parts in order. Estimate() costs every row, sums the
 // forward time and derives the SLA and the memory per GPU.
 template <typename... Parts>
@@ -41,15 +55,11 @@ struct DecodeStep final {
   static_assert(kMaxRows <= StepResult::kMaxRows,
                 "this graph can emit more rows than StepResult::kMaxRows holds");
 
-  // EstimateInto() fills `r` in place (reusing its storage: no per-call
-  // initialisation of the row array), for callers that estimate in a loop.
-  static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
-                                     const DeploymentSpec& d, const WorkloadSpec& w,
-                                     const StepShape& shape, StepResult& r) {
-    r.row_count = 0;
-    r.forward = Duration::Zero();
-    r.routing = {};
-    const int64_t mb = (d.overlap == Overlap::kTwoMicroBatch && shape.batch_per_dp >= 2) ? 2 : 1;
+  // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
+  // share of it compute gets), in `mb` micro-batches.
+  static constexpr void EmitParts(const ModelSpec& model, const HardwareSpec& hw,
+                                  const DeploymentSpec& d, const WorkloadSpec& w,
+                                  const StepShape& shape, int64_t mb, StepResult& r) {
     StepContext c{model, hw, d, w};
     // An odd batch splits into micro-batches of ceil(b / 2) and floor(b / 2);
     // both are costed as the larger (an overestimate of at most one request).
@@ -61,6 +71,25 @@ struct DecodeStep final {
     if (model.moe.routed_experts > 0) routing = PlanRouting(model, d, w.routing);
     c.routing = &routing;
     (Parts::Emit(c, r), ...);
+  }
+
+  // EstimateInto() fills `r` in place (reusing its storage: no per-call
+  // initialisation of the row array), for callers that estimate in a loop.
+  static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
+                                     const DeploymentSpec& d, const WorkloadSpec& w,
+                                     const StepShape& shape, StepResult& r) {
+    r.row_count = 0;
+    r.forward = Duration::Zero();
+    r.routing = {};
+    const int64_t mb = (d.overlap == Overlap::kTwoMicroBatch && shape.batch_per_dp >= 2) ? 2 : 1;
+    // Under two micro-batches one's compute always overlaps the other's
+    // all-to-all: it runs on the SMs those kernels leave (ComputeShare()).
+    if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
+      const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
+      EmitParts(model, shared, d, w, shape, mb, r);
+    } else {
+      EmitParts(model, hw, d, w, shape, mb, r);
+    }
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
     r.host_gap = w.host_gap;
     r.tokens_per_rank = shape.batch_per_dp * w.TokensPerRequestPerStep();

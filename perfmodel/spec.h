@@ -308,6 +308,7 @@ struct DeploymentSpec final {
   // The engine's KV-cache dtype and attention-kernel math; unset: the model's.
   std::optional<DType> kv_cache_dtype;
   std::optional<DType> attention_dtype;
+  int64_t comm_sms = 0;  // SMs the all-to-all kernels hold (proto/deployment.proto)
 
   friend constexpr bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
 };

@@ -38,6 +38,14 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
       .Add("context_tokens", w.context_tokens, "KV length of every request")
       .Add("tokens_per_rank", r.tokens_per_rank, "query tokens per rank per step (1 + drafts)")
       .Add("overlap", std::string(OverlapName(d.overlap)));
+  if (d.comm_sms > 0) {
+    s.Add("comm_sms", d.comm_sms,
+          "SMs the all-to-all holds; under two micro-batches compute runs on the rest");
+  }
+  if (d.kv_cache_dtype.has_value() || d.attention_dtype.has_value()) {
+    s.Add("kv_cache_dtype", std::string(DTypeName(KvCacheDType(setup.model, d))))
+        .Add("attention_dtype", std::string(DTypeName(AttentionDType(setup.model, d))));
+  }
   doc.Add(std::move(s));
 
   Table ops{.name = "ops",

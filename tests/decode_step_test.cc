@@ -198,6 +198,31 @@ TEST(DecodeStepTest, Fp8KvCacheAndAttentionAreTheDeploymentsChoice) {
   EXPECT_EQ(f.memory.weights, kSeedStep.memory.weights);
 }
 
+TEST(DecodeStepTest, SmsHeldByTheAllToAllSlowOverlappedCompute) {
+  DeploymentSpec tbo = kSeedDecode;
+  tbo.overlap = Overlap::kTwoMicroBatch;
+  DeploymentSpec held = tbo;
+  held.comm_sms = 20;  // DeepEP's normal kernels, DeepSeek-V3 report
+  const StepResult a = EstimateDecode(kDeepSeekV3, kH200Sxm, tbo, kSeedDecodeWorkload);
+  const StepResult b = EstimateDecode(kDeepSeekV3, kH200Sxm, held, kSeedDecodeWorkload);
+  // Compute-bound attention runs at 112 / 132 of the peak: 132 / 112 the time.
+  const OpRow* fast = a.Find("attention", Part::kMoe);
+  const OpRow* slow = b.Find("attention", Part::kMoe);
+  ASSERT_EQ(fast->cost.bound, Bound::kCompute);
+  EXPECT_NEAR(slow->cost.kernel_time / fast->cost.kernel_time, 132.0 / 112.0, 0.03);
+  // Communication is not slowed; the forward is.
+  EXPECT_EQ(b.Find("dispatch", Part::kMoe)->cost.kernel_time,
+            a.Find("dispatch", Part::kMoe)->cost.kernel_time);
+  EXPECT_GT(b.forward, a.forward);
+  // Without micro-batches nothing overlaps, nothing is held.
+  DeploymentSpec one = held;
+  one.overlap = Overlap::kNone;
+  DeploymentSpec none = kSeedDecode;
+  none.overlap = Overlap::kNone;
+  EXPECT_EQ(EstimateDecode(kDeepSeekV3, kH200Sxm, one, kSeedDecodeWorkload).forward,
+            EstimateDecode(kDeepSeekV3, kH200Sxm, none, kSeedDecodeWorkload).forward);
+}
+
 TEST(DecodeStepTest, MoreBatchNeverFaster) {
   Duration last;
   for (int64_t b = 1; b <= 128; b *= 2) {

@@ -118,7 +118,7 @@ std::string Deployment(const DeploymentSpec& d) {
       ",\n    .memory_reserve_per_gpu = ", Q(d.memory_reserve_per_gpu),
       ",\n    .kv_cache_dtype = ", d.kv_cache_dtype ? T(*d.kv_cache_dtype) : "std::nullopt",
       ",\n    .attention_dtype = ", d.attention_dtype ? T(*d.attention_dtype) : "std::nullopt",
-      ",\n}");
+      ",\n    .comm_sms = ", I(d.comm_sms), ",\n}");
 }
 
 std::string Workload(const WorkloadSpec& w) {
