@@ -26,6 +26,23 @@
 
 namespace perfmodel {
 
+namespace graph_internal {
+
+// EmitOutputProjection() is an attention block's o_proj through `o_proj`, and
+// the all-reduce of its BF16 output over the attention TP ranks.
+constexpr void EmitOutputProjection(const StepContext& c, StepResult& r,
+                                    const WeightTensor& o_proj) {
+  Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, o_proj); });
+  if (const int64_t tp = c.deployment.parallel.attention_tp; tp > 1) {
+    Emit(c, r, Op::kOAllreduce, [&] {
+      return AllReduce(ByteCount(static_cast<double>(c.Tokens() * c.model.hidden_size) * 2.0),
+                       tp, c.hw);
+    });
+  }
+}
+
+}  // namespace graph_internal
+
 // MLA attention block, absorbed for decode: fused q_a/kv_a down-projection,
 // their norms, q_b up-projection, q·W_uk per head, RoPE (and the KV-cache
 // write), FlashMLA, ·W_uv per head, o_proj.
@@ -109,12 +126,7 @@ struct MlaAttention final {
     });
     graph_internal::Emit(c, r, Op::kBmmUv,
                          [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
-    graph_internal::Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, w.o_proj); });
-    if (tp > 1) {
-      graph_internal::Emit(c, r, Op::kOAllreduce, [&] {
-        return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw);
-      });
-    }
+    EmitOutputProjection(c, r, w.o_proj);
   }
 };
 
@@ -173,12 +185,7 @@ struct GqaAttention final {
                                 c.attention_sum_context, kv, AttentionDType(m, c.deployment),
                                 c.hw);
     });
-    graph_internal::Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, w.o_proj); });
-    if (tp > 1) {
-      graph_internal::Emit(c, r, Op::kOAllreduce, [&] {
-        return AllReduce(ByteCount(static_cast<double>(t * m.hidden_size) * 2.0), tp, c.hw);
-      });
-    }
+    EmitOutputProjection(c, r, w.o_proj);
   }
 };
 
