@@ -14,6 +14,7 @@
 #include "google/protobuf/text_format.h"
 #include "base/status_macros.h"
 #include "loader/textproto_errors.h"
+#include "perfmodel/names.h"
 #include "proto/deployment.pb.h"
 #include "proto/workload.pb.h"
 #include "proto/hardware.pb.h"
@@ -326,8 +327,11 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     if (c.op().size() >= Name::kCapacity) {
       return f.Error(absl::StrCat(at, ".op"), "too long");
     }
-    if (!c.part().empty() && c.part() != "dense" && c.part() != "moe" && c.part() != "mtp" &&
-        c.part() != "head") {
+    if (c.op() != "*" && !OpFromName(c.op()).has_value()) {
+      return f.Error(absl::StrCat(at, ".op"),
+                     absl::StrCat("'", c.op(), "' is no op of the step graph (or '*')"));
+    }
+    if (!c.part().empty() && !PartFromName(c.part()).has_value()) {
       return f.Error(absl::StrCat(at, ".part"),
                      absl::StrCat("must be dense, moe, mtp, head or empty, got '", c.part(), "'"));
     }

@@ -59,6 +59,16 @@ TEST(LoadTest, RepoFilesLoad) {
   EXPECT_THAT(ValidateWorkloadFor(*m, w->spec, kWorkload), IsOk());
 }
 
+TEST(LoadTest, CorrectionsNameOpsOfTheGraph) {
+  auto correction = [](const std::string& op) {
+    return "op_correction { op: \"" + op + "\" part: \"moe\" time_factor: 1.1 source: \"t\" }\n";
+  };
+  EXPECT_THAT(ParseHardware(Text(kHw) + correction("o_proj"), kHw), IsOk());
+  EXPECT_THAT(ParseHardware(Text(kHw) + correction("*"), kHw), IsOk());
+  EXPECT_THAT(ParseHardware(Text(kHw) + correction("oproj"), kHw),
+              StatusIs(kInvalid, AllOf(HasSubstr("op_correction[0].op"), HasSubstr("'oproj'"))));
+}
+
 TEST(LoadTest, DeploymentMayChooseKvAndAttentionDtypes) {
   absl::StatusOr<LoadedDeployment> d = ParseDeployment(
       Text(kDeployment) + "kv_cache_dtype: FP8\nattention_dtype: FP8\n", kDeployment);
