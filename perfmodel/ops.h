@@ -415,6 +415,13 @@ constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share, const HardwareSp
 // SCALE_UP_LOW_LATENCY and SCALE_UP); over the NIC both are line-rate bound.
 enum class EpKernels : uint8_t { kLowLatency, kNormal };
 
+// Every EpKernels, in enum order, and their names ("low_latency", "normal").
+inline constexpr std::array<EpKernels, 2> kEpKernels = {EpKernels::kLowLatency,
+                                                        EpKernels::kNormal};
+constexpr std::string_view EpKernelsName(EpKernels k) {
+  return k == EpKernels::kLowLatency ? "low_latency" : "normal";
+}
+
 constexpr OpClass NvlinkClass(EpKernels k) {
   return k == EpKernels::kLowLatency ? OpClass::kScaleUpLowLatency : OpClass::kScaleUp;
 }
@@ -425,6 +432,18 @@ enum class Transport : uint8_t {
   kNvlink,  // every peer over NVLink
   kRdma,    // every peer over the NIC (DeepEP's pure-RDMA low-latency kernels)
 };
+
+// Every Transport, in enum order, and their names ("auto", "nvlink", "rdma").
+inline constexpr std::array<Transport, 3> kTransports = {Transport::kAuto, Transport::kNvlink,
+                                                         Transport::kRdma};
+constexpr std::string_view TransportName(Transport t) {
+  switch (t) {
+    case Transport::kAuto: return "auto";
+    case Transport::kNvlink: return "nvlink";
+    case Transport::kRdma: return "rdma";
+  }
+  return "?";
+}
 
 // AllToAllNvlinkShare() is the share of an even all-to-all over `ranks` GPUs
 // that stays in the node. Like DeepEP's figures, it counts the rank's own share

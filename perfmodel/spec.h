@@ -278,6 +278,10 @@ struct HardwareSpec final {
 // How expert-parallel communication overlaps compute (proto/deployment.proto).
 enum class Overlap : uint8_t { kNone, kTwoMicroBatch, kRecvHook };
 
+// Every Overlap, in enum order (names: OverlapName()).
+inline constexpr std::array<Overlap, 3> kOverlaps = {Overlap::kNone, Overlap::kTwoMicroBatch,
+                                                     Overlap::kRecvHook};
+
 constexpr std::string_view OverlapName(Overlap o) {
   switch (o) {
     case Overlap::kNone: return "none";
