@@ -1,4 +1,4 @@
-// Checks a command line against the registered Abseil flags; see cli/cli.h.
+// The tools' main and the command-line check; see cli/cli.h.
 
 #include "cli/cli.h"
 
@@ -10,10 +10,13 @@
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
+#include "base/paths.h"
 
 namespace perfmodel {
 namespace {
@@ -29,10 +32,15 @@ bool LeftToAbseil(absl::string_view name) {
   return false;
 }
 
-// Basename() is the file name part of a path.
-absl::string_view Basename(absl::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == absl::string_view::npos ? path : path.substr(slash + 1);
+// ParseError() is the flag's error for a rejected value: the parser's own
+// message when it gives one (it names the value), else Abseil's.
+std::string ParseError(absl::string_view name, absl::string_view value, absl::string_view error) {
+  const std::string abseil =
+      absl::StrCat("Illegal value '", value, "' specified for flag '", name, "'; ");
+  if (absl::StartsWith(error, abseil) && error.size() > abseil.size()) {
+    return std::string(error.substr(abseil.size()));
+  }
+  return std::string(error);
 }
 
 }  // namespace
@@ -62,7 +70,7 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv) {
       if (negated != nullptr && negated->IsOfType<bool>()) continue;
     }
     if (flag == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("--", std::string(name), ": unknown flag"));
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": unknown flag"));
     }
     if (flag->IsOfType<bool>() && !has_value) continue;
     std::string value;
@@ -71,11 +79,12 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv) {
     } else if (i + 1 < argv.size()) {
       value = argv[++i];
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("--", std::string(name), ": missing value"));
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": missing value"));
     }
     std::string error;
     if (!flag->ParseFrom(value, &error)) {
-      return absl::InvalidArgumentError(absl::StrCat("--", std::string(name), ": ", error));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, ": ", ParseError(name, value, error)));
     }
   }
   return absl::OkStatus();
@@ -83,16 +92,77 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv) {
 
 std::vector<char*> ParseCommandLineOrExit(int argc, char* argv[]) {
   if (absl::Status s = CheckCommandLine(absl::MakeConstSpan(argv, argc)); !s.ok()) {
-    std::exit(ExitCode(argc > 0 ? Basename(argv[0]) : "", s));
+    std::exit(ExitCode(argc > 0 ? absl::string_view(argv[0]) : "", s));
   }
   return absl::ParseCommandLine(argc, argv);
 }
 
+absl::Status NameTheFlag(
+    const absl::Status& status,
+    absl::Span<const std::pair<absl::string_view, absl::string_view>> field_flags) {
+  if (status.ok()) return status;
+  const absl::string_view m = status.message();
+  size_t end = 0;
+  while (end < m.size() && (absl::ascii_islower(static_cast<unsigned char>(m[end])) ||
+                            absl::ascii_isdigit(static_cast<unsigned char>(m[end])) ||
+                            m[end] == '_')) {
+    ++end;
+  }
+  if (end == 0 || !absl::StartsWith(m.substr(end), ": ")) return status;
+  const absl::string_view field = m.substr(0, end);
+  absl::string_view flag;
+  for (const auto& [from, to] : field_flags) {
+    if (from == field) flag = to;
+  }
+  if (flag.empty() && absl::FindCommandLineFlag(field) != nullptr) flag = field;
+  if (flag.empty()) return status;
+  return absl::Status(status.code(), absl::StrCat("--", flag, m.substr(end)));
+}
+
 int ExitCode(absl::string_view program, const absl::Status& status) {
   if (status.ok()) return 0;
-  std::cerr << (program.empty() ? "" : absl::StrCat(std::string(program), ": "))
-            << OneLine(status.message()) << "\n";
-  return 2;
+  std::cerr << (program.empty() ? "" : absl::StrCat(program, ": ")) << OneLine(status.message())
+            << "\n";
+  return status.code() == absl::StatusCode::kResourceExhausted ? 3 : 2;
+}
+
+absl::Status ToolOutput::Commit() {
+  for (const File& f : files_) {
+    if (absl::Status s = WriteFileAtomically(f.path, f.contents); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("--", f.flag, ": ", s.message()));
+    }
+  }
+  std::cout << stdout_ << std::flush;
+  return absl::OkStatus();
+}
+
+int RunTool(int argc, char* argv[], const ToolInfo& info,
+            absl::FunctionRef<absl::Status(const ToolContext&, ToolOutput&)> run) {
+  // Abseil takes one usage message per process (a second is fatal); tests
+  // run several tools in one.
+  static const bool usage_set = [&] {
+    absl::SetProgramUsageMessage(info.usage);
+    return true;
+  }();
+  (void)usage_set;
+  if (absl::Status s = CheckCommandLine(absl::MakeConstSpan(argv, argc)); !s.ok()) {
+    return ExitCode(info.name, s);
+  }
+  const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  ToolContext context;
+  context.program = argc > 0 ? argv[0] : "";
+  for (int i = 1; i < argc; ++i) context.args.emplace_back(argv[i]);
+  for (size_t i = 1; i < rest.size(); ++i) context.positional.emplace_back(rest[i]);
+  if (context.positional.size() > info.max_positional) {
+    return ExitCode(info.name, absl::InvalidArgumentError(absl::StrCat(
+                                   "unexpected argument '", context.positional[info.max_positional],
+                                   "'; flags are --name=value")));
+  }
+  ToolOutput out;
+  absl::Status s = run(context, out);
+  if (s.ok()) s = out.Commit();
+  if (!s.ok()) return ExitCode(info.name, NameTheFlag(s, info.field_flags));
+  return out.check_failed() ? 1 : 0;
 }
 
 }  // namespace perfmodel
