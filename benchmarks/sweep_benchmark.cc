@@ -63,8 +63,13 @@ void BM_SweepFixedContext(benchmark::State& state) {
   const int64_t offset = env != nullptr ? std::atoi(env) : 0;
   std::vector<SweepConfig> configs;
   for (int64_t ctx : {4096 + offset, 4097 + offset}) {
-    absl::StatusOr<SweepConfig> c =
-        MakeSweepConfig({.context = "fixed:" + std::to_string(ctx)}, *setup);
+    absl::StatusOr<ContextDistribution> context = ContextDistribution::Fixed(ctx);
+    if (!context.ok()) {
+      state.SkipWithError(std::string(context.status().message()).c_str());
+      return;
+    }
+    absl::StatusOr<SweepConfig> c = MakeSweepConfig(
+        {.context = *std::move(context), .context_label = "fixed:" + std::to_string(ctx)}, *setup);
     if (!c.ok()) {
       state.SkipWithError(std::string(c.status().message()).c_str());
       return;
@@ -84,7 +89,9 @@ void BM_SweepEmpirical10k(benchmark::State& state) {
     return;
   }
   absl::StatusOr<SweepConfig> c = MakeSweepConfig(
-      {.imbalance = state.range(0) == 0 ? "analytic" : "montecarlo", .trials = 100}, *setup);
+      {.imbalance = state.range(0) == 0 ? ImbalanceModel::kAnalytic : ImbalanceModel::kMonteCarlo,
+       .trials = 100},
+      *setup);
   if (!c.ok()) {
     state.SkipWithError(std::string(c.status().message()).c_str());
     return;

@@ -344,9 +344,11 @@ absl::StatusOr<std::optional<Duration>> DurationFlag(absl::string_view name,
   }
   if (value.has_value()) return value;
   if (!ms.has_value()) return std::nullopt;
-  if (!(*ms >= 0.0) || !std::isfinite(*ms)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", ms_name, ": must be a finite number >= 0, got ", *ms));
+  if (!(*ms >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", ms_name, ": must be >= 0, got ", *ms));
+  }
+  if (!std::isfinite(*ms)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", ms_name, ": must be finite, got ", *ms));
   }
   return Milliseconds(*ms);
 }

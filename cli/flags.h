@@ -128,8 +128,8 @@ struct GivenFlag final {
 // DurationFlag() merges a unit-typed duration flag (`--host_gap=1.3ms`) with
 // its older millisecond spelling (`--host_gap_ms=1.3`): the one given, or
 // nullopt. Errors: both given ("--host_gap_ms: conflicts with --host_gap;
-// give one"), or a millisecond value that is not a finite number >= 0
-// ("--host_gap_ms: must be a finite number >= 0, got -5").
+// give one"), or a millisecond value below 0 ("--host_gap_ms: must be >= 0,
+// got -5") or not finite ("--host_gap_ms: must be finite, got inf").
 [[nodiscard]] absl::StatusOr<std::optional<Duration>> DurationFlag(
     absl::string_view name, std::optional<Duration> value, absl::string_view ms_name,
     std::optional<double> ms);

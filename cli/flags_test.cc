@@ -6,6 +6,7 @@
 #include "cli/flags.h"
 
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -263,7 +264,10 @@ TEST(FlagCombinationTest, DurationOrItsMillisecondSpelling) {
                        "--host_gap_ms: conflicts with --host_gap; give one"));
   EXPECT_THAT(DurationFlag("host_gap", std::nullopt, "host_gap_ms", -5.0),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--host_gap_ms: must be a finite number >= 0, got -5"));
+                       "--host_gap_ms: must be >= 0, got -5"));
+  EXPECT_THAT(DurationFlag("host_gap", std::nullopt, "host_gap_ms",
+                           std::numeric_limits<double>::infinity()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--host_gap_ms: must be finite, got inf"));
 }
 
 TEST(WithFlagTest, PrefixesErrorsOnly) {

@@ -41,29 +41,25 @@ absl::StatusOr<Setup> LoadSetup(const SetupPaths& paths) {
   return s;
 }
 
-absl::Status ApplyOverrides(int64_t batch_per_dp, int64_t context_tokens, WorkloadSpec& d) {
-  if (batch_per_dp < 0) {
+absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w) {
+  if (o.batch_per_dp.has_value() && *o.batch_per_dp < 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--batch_per_dp: must be >= 1 (or 0 for the workload's), got ",
-                     batch_per_dp));
+        absl::StrCat("batch_per_dp: must be >= 1, got ", *o.batch_per_dp));
   }
-  if (context_tokens < 0) {
+  if (o.context_tokens.has_value() && *o.context_tokens < 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--context_tokens: must be >= 1 (or 0 for the workload's), got ",
-                     context_tokens));
+        absl::StrCat("context_tokens: must be >= 1, got ", *o.context_tokens));
   }
-  if (batch_per_dp > 0) d.batch_per_dp = batch_per_dp;
-  if (context_tokens > 0) d.context_tokens = context_tokens;
-  return absl::OkStatus();
-}
-
-absl::Status ApplyHostGapOverride(double host_gap_ms, WorkloadSpec& d) {
-  if (host_gap_ms == -1) return absl::OkStatus();
-  if (!(host_gap_ms >= 0) || !std::isfinite(host_gap_ms)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--host_gap_ms: must be >= 0 (or -1 for the workload's), got ", host_gap_ms));
+  if (o.host_gap.has_value()) {
+    const double ms = ToMilliseconds(*o.host_gap);
+    if (!(ms >= 0) || !std::isfinite(ms)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("host_gap: must be a finite duration >= 0, got ", ms, " ms"));
+    }
   }
-  d.host_gap = Milliseconds(host_gap_ms);
+  if (o.batch_per_dp.has_value()) w.batch_per_dp = *o.batch_per_dp;
+  if (o.context_tokens.has_value()) w.context_tokens = *o.context_tokens;
+  if (o.host_gap.has_value()) w.host_gap = *o.host_gap;
   return absl::OkStatus();
 }
 

@@ -9,18 +9,20 @@
 //   s->workload.batch_per_dp                    // == 24
 //   s->paths.workload                           // "workloads/seed_decode.textproto"
 //
-// The override helpers name the flag they stand for in their errors.
+// ApplyOverrides() changes a loaded workload; its errors name the field.
 
 #ifndef LOADER_SETUP_H_
 #define LOADER_SETUP_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "loader/load.h"
 #include "perfmodel/spec.h"
+#include "perfmodel/units.h"
 
 namespace perfmodel {
 
@@ -46,17 +48,20 @@ struct Setup final {
 // default_workload; the error says so and names the deployment file.
 [[nodiscard]] absl::StatusOr<Setup> LoadSetup(const SetupPaths& paths);
 
-// ApplyOverrides() replaces the workload's batch per DP rank and context
-// length when positive; zero keeps the file's value, negative is an error
-// naming the flag.
-[[nodiscard]] absl::Status ApplyOverrides(int64_t batch_per_dp, int64_t context_tokens,
-                                          WorkloadSpec& w);
+// What a tool may change in a loaded workload; an empty optional keeps the
+// file's value.
+struct WorkloadOverrides final {
+  std::optional<int64_t> batch_per_dp = std::nullopt;    // requests per DP rank, >= 1
+  std::optional<int64_t> context_tokens = std::nullopt;  // context per request, >= 1
+  std::optional<Duration> host_gap = std::nullopt;  // between forwards, >= 0 (0: the forward alone,
+                                                    // as the seed's own simulator counted it)
+};
 
-// ApplyHostGapOverride() replaces the workload's host gap between forwards
-// when `host_gap_ms` >= 0 (-1 keeps the file's; other negatives are an error
-// naming --host_gap_ms). With 0 the SLA is the forward alone, as the seed's
-// own simulator counted it.
-[[nodiscard]] absl::Status ApplyHostGapOverride(double host_gap_ms, WorkloadSpec& w);
+// ApplyOverrides() sets the values `o` gives in `w`, or none of them when one
+// is out of range. Errors (InvalidArgument) name the field: "batch_per_dp:
+// must be >= 1, got -3", "context_tokens: must be >= 1, got 0", "host_gap:
+// must be a finite duration >= 0, got -5 ms".
+[[nodiscard]] absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w);
 
 }  // namespace perfmodel
 

@@ -67,7 +67,7 @@ TEST(ReportMatrixTest, TooLargeForTheGpuSaysByHowMuch) {
                                        .hardware = "hw/h100_sxm.textproto",
                                        .deployment = "deployments/llama3_1_70b_tp8.textproto"});
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE(ApplyOverrides(512, 32768, s->workload).ok());
+  ASSERT_TRUE(ApplyOverrides({.batch_per_dp = 512, .context_tokens = 32768}, s->workload).ok());
   const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
   const absl::Status mem = CheckMemory(*s, r);
   EXPECT_EQ(mem.code(), absl::StatusCode::kResourceExhausted);
@@ -75,15 +75,23 @@ TEST(ReportMatrixTest, TooLargeForTheGpuSaysByHowMuch) {
   EXPECT_THAT(std::string(mem.message()), HasSubstr("over by"));
 }
 
-TEST(ReportMatrixTest, OverridesAreValidated) {
+TEST(ReportMatrixTest, OverridesAreValidatedAndNameTheField) {
   WorkloadSpec d;
-  EXPECT_THAT(std::string(ApplyOverrides(-1, 0, d).message()), HasSubstr("--batch_per_dp"));
-  EXPECT_THAT(std::string(ApplyOverrides(0, -5, d).message()), HasSubstr("--context_tokens"));
-  EXPECT_THAT(std::string(ApplyHostGapOverride(-2, d).message()), HasSubstr("--host_gap_ms"));
+  d.batch_per_dp = 24;
+  d.context_tokens = 4096;
   d.host_gap = Milliseconds(1.3);
-  EXPECT_TRUE(ApplyHostGapOverride(-1, d).ok());
+  EXPECT_EQ(std::string(ApplyOverrides({.batch_per_dp = -1}, d).message()),
+            "batch_per_dp: must be >= 1, got -1");
+  EXPECT_EQ(std::string(ApplyOverrides({.batch_per_dp = 8, .context_tokens = 0}, d).message()),
+            "context_tokens: must be >= 1, got 0");
+  EXPECT_EQ(std::string(ApplyOverrides({.host_gap = Milliseconds(-2)}, d).message()),
+            "host_gap: must be a finite duration >= 0, got -2 ms");
+  EXPECT_EQ(d.batch_per_dp, 24);  // nothing applied when one value is bad
+  EXPECT_TRUE(ApplyOverrides({}, d).ok());  // nothing given: the file's values
   EXPECT_EQ(d.host_gap, Milliseconds(1.3));
-  EXPECT_TRUE(ApplyHostGapOverride(0, d).ok());
+  EXPECT_TRUE(ApplyOverrides({.batch_per_dp = 48, .host_gap = Duration::Zero()}, d).ok());
+  EXPECT_EQ(d.batch_per_dp, 48);
+  EXPECT_EQ(d.context_tokens, 4096);
   EXPECT_EQ(d.host_gap, Duration::Zero());
 }
 

@@ -24,10 +24,10 @@ expect_ok 'Largest batch meeting the SLA' --svg="$_e2e_tmp/plot.svg" --batch_max
 grep -qF 'xmlns="http://www.w3.org/2000/svg"' "$_e2e_tmp/plot.svg" || e2e_fail "--svg: no xmlns"
 grep -qF 'class="max-concurrency"' "$_e2e_tmp/plot.svg" || e2e_fail "--svg: no marker"
 
-expect_bad 'sweep: --batch_min: 300 is above --batch_max (256)' --batch_min=300
+expect_bad 'sweep: --batch_min: 300 is above batch_max (256)' --batch_min=300
 expect_bad "sweep: --context: 'lognormal:4096': expected lognormal:MEAN:SIGMA" \
   --context=lognormal:4096
-expect_bad 'sweep: --context: lognormal:4096:7: sigma: must be in (0, 3]' --context=lognormal:4096:7
+expect_bad "sweep: --context: 'lognormal:4096:7': sigma: must be in (0, 3]" --context=lognormal:4096:7
 expect_bad 'sweep: --tpot_ms: conflicts with --user_tps' --user_tps=60 --tpot_ms=16
 expect_bad 'sweep: --user_tps: Illegal value' --user_tps=abc
 expect_bad 'sweep: --svg: /no/such/dir/plot.svg: cannot create' --svg=/no/such/dir/plot.svg

@@ -8,13 +8,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "loader/load.h"
 #include "perfmodel/sla.h"
 #include "base/paths.h"
+#include "cli/enum_flag.h"
 #include "report/svg_plot.h"
 
 namespace perfmodel {
@@ -28,25 +27,6 @@ absl::Status Prefixed(absl::string_view prefix, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(prefix, s.message()));
 }
 
-// ParseLength() and ParseReal() read one field of a --context spec.
-absl::Status ParseLength(absl::string_view spec, absl::string_view field, absl::string_view text,
-                         int64_t& out) {
-  if (!absl::SimpleAtoi(text, &out)) {
-    return absl::InvalidArgumentError(absl::StrCat("--context: '", spec, "': ", field, ": '", text,
-                                                   "' is not a whole number of tokens"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ParseReal(absl::string_view spec, absl::string_view field, absl::string_view text,
-                       double& out) {
-  if (!absl::SimpleAtod(text, &out) || !std::isfinite(out)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--context: '", spec, "': ", field, ": '", text, "' is not a finite number"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckPositiveFinite(absl::string_view flag, double v) {
   if (!(v > 0.0) || !std::isfinite(v)) {
     return absl::InvalidArgumentError(
@@ -55,30 +35,30 @@ absl::Status CheckPositiveFinite(absl::string_view flag, double v) {
   return absl::OkStatus();
 }
 
-// SlaFromFlags() picks the one per-user target of the flags (see
+// SlaFromOptions() picks the one per-user target of the options (see
 // MakeSweepConfig()); `dp_per_machine` converts a machine-rate target.
-absl::StatusOr<SlaTarget> SlaFromFlags(const SweepFlags& f, const WorkloadSpec& d,
-                                       int64_t dp_per_machine) {
+absl::StatusOr<SlaTarget> SlaFromOptions(const SweepOptions& o, const WorkloadSpec& d,
+                                         int64_t dp_per_machine) {
   std::vector<std::string> given;
-  if (f.user_tps.has_value()) given.push_back("--user_tps");
-  if (f.tpot_ms.has_value()) given.push_back("--tpot_ms");
-  if (!f.sla.empty()) given.push_back("--sla");
+  if (o.user_tps.has_value()) given.push_back("user_tps");
+  if (o.tpot_ms.has_value()) given.push_back("tpot_ms");
+  if (!o.sla.empty()) given.push_back("sla");
   if (given.size() > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat(given[1], ": conflicts with ", given[0], "; give one SLA target"));
   }
-  if (f.user_tps.has_value()) {
-    if (absl::Status s = CheckPositiveFinite("--user_tps", *f.user_tps); !s.ok()) return s;
-    return SlaTarget{TokensPerSec(*f.user_tps), "--user_tps"};
+  if (o.user_tps.has_value()) {
+    if (absl::Status s = CheckPositiveFinite("user_tps", *o.user_tps); !s.ok()) return s;
+    return SlaTarget{TokensPerSec(*o.user_tps), "user_tps"};
   }
-  if (f.tpot_ms.has_value()) {
-    if (absl::Status s = CheckPositiveFinite("--tpot_ms", *f.tpot_ms); !s.ok()) return s;
-    return SlaTarget{TokenCount(1) / Milliseconds(*f.tpot_ms),
-                     absl::StrFormat("--tpot_ms %g (1 / TPOT)", *f.tpot_ms)};
+  if (o.tpot_ms.has_value()) {
+    if (absl::Status s = CheckPositiveFinite("tpot_ms", *o.tpot_ms); !s.ok()) return s;
+    return SlaTarget{TokenCount(1) / Milliseconds(*o.tpot_ms),
+                     absl::StrFormat("tpot_ms %g (1 / TPOT)", *o.tpot_ms)};
   }
-  const std::string path = f.sla.empty() ? std::string(kSeedSlaFile) : f.sla;
+  const std::string path = o.sla.empty() ? std::string(kSeedSlaFile) : o.sla;
   absl::StatusOr<pb::SlaTargets> t = LoadSlaTargets(ResolveInput(path));
-  if (!t.ok()) return Prefixed("--sla: ", t.status());
+  if (!t.ok()) return Prefixed("sla: ", t.status());
   switch (t->decode_rate_case()) {
     case pb::SlaTargets::kUserOutputTps:
       return SlaTarget{TokensPerSec(t->user_output_tps()),
@@ -98,7 +78,7 @@ absl::StatusOr<SlaTarget> SlaFromFlags(const SweepFlags& f, const WorkloadSpec& 
     }
     default:
       return absl::InvalidArgumentError(absl::StrCat(
-          "--sla: ", path, ": decode_rate: needs user_output_tps, tpot_ms or machine_output_tps"));
+          "sla: ", path, ": decode_rate: needs user_output_tps, tpot_ms or machine_output_tps"));
   }
 }
 
@@ -120,59 +100,23 @@ const BatchPoint* FindBatch(const std::vector<BatchPoint>& rows, int64_t batch) 
 
 }  // namespace
 
-absl::StatusOr<ContextDistribution> ParseContextSpec(absl::string_view spec) {
-  const size_t colon = spec.find(':');
-  const absl::string_view kind = spec.substr(0, colon);
-  const absl::string_view rest =
-      colon == absl::string_view::npos ? absl::string_view() : spec.substr(colon + 1);
-  const std::vector<absl::string_view> args =
-      colon == absl::string_view::npos ? std::vector<absl::string_view>{}
-                                       : absl::StrSplit(rest, ':');
-  auto expected = [&](absl::string_view form) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--context: '", spec, "': expected ", form));
-  };
-  auto wrap = [&](absl::StatusOr<ContextDistribution> d) -> absl::StatusOr<ContextDistribution> {
-    if (d.ok()) return d;
-    return Prefixed(absl::StrCat("--context: ", spec, ": "), d.status());
-  };
-  if (kind == "fixed") {
-    if (args.size() != 1) return expected("fixed:N");
-    int64_t n = 0;
-    if (absl::Status s = ParseLength(spec, "N", args[0], n); !s.ok()) return s;
-    return wrap(ContextDistribution::Fixed(n));
-  }
-  if (kind == "uniform") {
-    if (args.size() != 2) return expected("uniform:LO:HI");
-    int64_t lo = 0, hi = 0;
-    if (absl::Status s = ParseLength(spec, "LO", args[0], lo); !s.ok()) return s;
-    if (absl::Status s = ParseLength(spec, "HI", args[1], hi); !s.ok()) return s;
-    return wrap(ContextDistribution::Uniform(lo, hi));
-  }
-  if (kind == "normal") {
-    if (args.size() != 2) return expected("normal:MEAN:STD");
-    double mean = 0, sd = 0;
-    if (absl::Status s = ParseReal(spec, "MEAN", args[0], mean); !s.ok()) return s;
-    if (absl::Status s = ParseReal(spec, "STD", args[1], sd); !s.ok()) return s;
-    return wrap(ContextDistribution::Normal(TokenCount(mean), TokenCount(sd)));
-  }
-  if (kind == "lognormal") {
-    if (args.size() != 2) return expected("lognormal:MEAN:SIGMA");
-    double mean = 0, sigma = 0;
-    if (absl::Status s = ParseReal(spec, "MEAN", args[0], mean); !s.ok()) return s;
-    if (absl::Status s = ParseReal(spec, "SIGMA", args[1], sigma); !s.ok()) return s;
-    return wrap(ContextDistribution::LogNormal(TokenCount(mean), sigma));
-  }
-  if (kind == "file") {
-    if (rest.empty()) return expected("file:PATH");
-    absl::StatusOr<ContextDistribution> d = LoadEmpiricalLengths(ResolveInput(rest));
-    if (!d.ok()) return Prefixed("--context: ", d.status());
-    return d;
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--context: '", spec, "': unknown distribution '", kind,
-      "'; expected fixed:N, uniform:LO:HI, normal:MEAN:STD, lognormal:MEAN:SIGMA or file:PATH"));
+absl::string_view ImbalanceModelName(ImbalanceModel m) {
+  return m == ImbalanceModel::kAnalytic ? "analytic" : "montecarlo";
 }
+
+absl::string_view SlaSearchName(SlaSearch s) {
+  return s == SlaSearch::kScan ? "scan" : "bisection";
+}
+
+bool AbslParseFlag(absl::string_view text, ImbalanceModel* m, std::string* error) {
+  return ParseEnumFlag(text, kImbalanceModels, ImbalanceModelName, "imbalance model", m, error);
+}
+std::string AbslUnparseFlag(ImbalanceModel m) { return UnparseEnumFlag(m, ImbalanceModelName); }
+
+bool AbslParseFlag(absl::string_view text, SlaSearch* s, std::string* error) {
+  return ParseEnumFlag(text, kSlaSearches, SlaSearchName, "search", s, error);
+}
+std::string AbslUnparseFlag(SlaSearch s) { return UnparseEnumFlag(s, SlaSearchName); }
 
 int64_t SynchronisedRanks(const ModelSpec& model, const DeploymentSpec& deployment) {
   const Parallelism& p = deployment.parallel;
@@ -188,89 +132,76 @@ Part AttentionPart(const ModelSpec& model) {
   return model.HasLayerKind(LayerKind::kMoe) ? Part::kMoe : Part::kDense;
 }
 
-absl::StatusOr<SweepConfig> MakeSweepConfig(const SweepFlags& f, const Setup& setup) {
-  if (f.batch_min < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("--batch_min: must be >= 1, got ", f.batch_min));
+absl::StatusOr<SweepConfig> MakeSweepConfig(const SweepOptions& o, const Setup& setup) {
+  if (o.batch_min < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_min: must be >= 1, got ", o.batch_min));
   }
-  if (f.batch_max > kMaxBatchPerRank) {
-    return absl::InvalidArgumentError(absl::StrCat("--batch_max: must be <= ", kMaxBatchPerRank,
-                                                   " requests per DP rank, got ", f.batch_max));
+  if (o.batch_max > kMaxBatchPerRank) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_max: must be <= ", kMaxBatchPerRank,
+                                                   " requests per DP rank, got ", o.batch_max));
   }
-  if (f.batch_min > f.batch_max) {
-    return absl::InvalidArgumentError(absl::StrCat("--batch_min: ", f.batch_min,
-                                                   " is above --batch_max (", f.batch_max, ")"));
+  if (o.batch_min > o.batch_max) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_min: ", o.batch_min,
+                                                   " is above batch_max (", o.batch_max, ")"));
   }
-  if (f.batch_step < 0) {
+  const int64_t step = o.batch_step.value_or(0);
+  if (o.batch_step.has_value() && step < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_step: must be >= 1, got ", step));
+  }
+  if (step > 0 && (o.batch_max - o.batch_min) / step + 1 > kMaxSweepRows) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--batch_step: must be >= 0 (0: powers of two), got ", f.batch_step));
-  }
-  if (f.batch_step > 0 && (f.batch_max - f.batch_min) / f.batch_step + 1 > kMaxSweepRows) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--batch_step: ", f.batch_step, " gives ", (f.batch_max - f.batch_min) / f.batch_step + 1,
-        " rows from --batch_min to --batch_max; at most ", kMaxSweepRows));
+        "batch_step: ", step, " gives ", (o.batch_max - o.batch_min) / step + 1,
+        " rows from batch_min to batch_max; at most ", kMaxSweepRows));
   }
 
-  const StepResult at_file = EstimateDecode(setup.model, setup.hardware.spec, setup.deployment, setup.workload);
-  absl::StatusOr<SlaTarget> sla = SlaFromFlags(f, setup.workload, at_file.dp_per_machine);
+  const StepResult at_file =
+      EstimateDecode(setup.model, setup.hardware.spec, setup.deployment, setup.workload);
+  absl::StatusOr<SlaTarget> sla = SlaFromOptions(o, setup.workload, at_file.dp_per_machine);
   if (!sla.ok()) return sla.status();
 
   absl::StatusOr<ContextDistribution> context =
-      f.context.empty() ? ContextDistribution::Fixed(setup.workload.context_tokens)
-                        : ParseContextSpec(f.context);
+      o.context.has_value() ? *o.context : ContextDistribution::Fixed(setup.workload.context_tokens);
   if (!context.ok()) return context.status();
   std::string context_spec =
-      f.context.empty() ? absl::StrCat("fixed:", setup.workload.context_tokens, " (workload)")
-                        : f.context;
-  if (f.decode_growth < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--decode_growth: must be >= 0 (0: none), got ", f.decode_growth));
+      o.context.has_value()
+          ? o.context_label
+          : absl::StrCat("fixed:", setup.workload.context_tokens, " (workload)");
+  if (o.decode_growth < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decode_growth: must be >= 0 (0: none), got ", o.decode_growth));
   }
-  if (f.decode_growth > 0) {
-    context = context->WithDecodeGrowth(f.decode_growth);
-    if (!context.ok()) return Prefixed("--decode_growth: ", context.status());
-    absl::StrAppend(&context_spec, " + U(0,", f.decode_growth, ") decoded");
+  if (o.decode_growth > 0) {
+    context = context->WithDecodeGrowth(o.decode_growth);
+    if (!context.ok()) return Prefixed("decode_growth: ", context.status());
+    absl::StrAppend(&context_spec, " + U(0,", o.decode_growth, ") decoded");
   }
-  if (f.cap < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--cap: must be >= 0 (0: none), got ", f.cap));
-  }
-  if (f.cap > 0) {
-    context = context->WithCap(f.cap);
-    if (!context.ok()) return Prefixed("--cap: ", context.status());
-    absl::StrAppend(&context_spec, ", cap ", f.cap);
+  if (o.cap.has_value()) {
+    if (*o.cap < 1) {
+      return absl::InvalidArgumentError(absl::StrCat("cap: must be >= 1, got ", *o.cap));
+    }
+    context = context->WithCap(*o.cap);
+    if (!context.ok()) return Prefixed("cap: ", context.status());
+    absl::StrAppend(&context_spec, ", cap ", *o.cap);
   }
 
   SweepConfig c{.context = *std::move(context),
                 .context_spec = std::move(context_spec),
-                .batch_min = f.batch_min,
-                .batch_max = f.batch_max,
-                .batch_step = f.batch_step,
+                .batch_min = o.batch_min,
+                .batch_max = o.batch_max,
+                .batch_step = step,
                 .sla = *std::move(sla),
-                .trials = f.trials,
-                .seed = f.seed};
+                .imbalance = o.imbalance,
+                .trials = o.trials,
+                .seed = o.seed,
+                .search = o.search};
   const int64_t ranks = SynchronisedRanks(setup.model, setup.deployment);
-  if (f.imbalance == "analytic") {
-    c.imbalance = ImbalanceModel::kAnalytic;
-    if (ranks > kMaxAnalyticDp) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--imbalance: analytic covers at most ", kMaxAnalyticDp, " synchronised ranks, the "
-          "deployment has ", ranks, "; use --imbalance=montecarlo"));
-    }
-  } else if (f.imbalance == "montecarlo") {
-    c.imbalance = ImbalanceModel::kMonteCarlo;
-    if (f.trials < 2) {
-      return absl::InvalidArgumentError(absl::StrCat("--trials: must be >= 2, got ", f.trials));
-    }
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--imbalance: expected analytic or montecarlo, got '", f.imbalance, "'"));
+  if (o.imbalance == ImbalanceModel::kAnalytic && ranks > kMaxAnalyticDp) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "imbalance: analytic covers at most ", kMaxAnalyticDp, " synchronised ranks, the "
+        "deployment has ", ranks, "; use montecarlo"));
   }
-  if (f.search == "scan") {
-    c.search = SlaSearch::kScan;
-  } else if (f.search == "bisection") {
-    c.search = SlaSearch::kBisection;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--search: expected scan or bisection, got '", f.search, "'"));
+  if (o.imbalance == ImbalanceModel::kMonteCarlo && o.trials < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("trials: must be >= 2, got ", o.trials));
   }
   return c;
 }

@@ -25,8 +25,8 @@
 //   * otherwise 1: each rank runs at its own pace and the expected step sees
 //     the balanced Σcontext.
 //
-// The SLA target is a per-user output rate (--user_tps, or --tpot_ms as
-// 1 / TPOT). A machine-rate target (machine_output_tps in an --sla file; the
+// The SLA target is a per-user output rate (user_tps, or tpot_ms as
+// 1 / TPOT). A machine-rate target (machine_output_tps in an SLA file; the
 // seed's is 11520 tokens/s) is not a limit on batch at all: the machine rate
 // *rises* with batch. Such a target is converted to per-user with the
 // deployment file's batch_per_dp and the machine's DP ranks, as the SLA file
@@ -38,7 +38,7 @@
 // every batch below b as requests come and go). The cost model's step time is
 // monotone non-decreasing in batch (GEMM compute counts padded tiles in waves;
 // sweep_lib_test checks every batch of the repo's deployments), so the default
-// search is bisection, O(log range); SlaSearch::kScan (--search=scan) walks
+// search is bisection, O(log range); SlaSearch::kScan walks
 // batch_min, batch_min + 1, ... up to the first batch that misses, the exact
 // definition, for checking (the test holds the two equal). The largest batch
 // that fits in memory is found by bisection: memory grows with the slowest rank's Σcontext, which grows with batch
@@ -57,18 +57,19 @@
 // the seed's SLA file):
 //
 //   absl::StatusOr<Setup> setup = LoadSetup({});
-//   absl::StatusOr<SweepConfig> config = MakeSweepConfig(SweepFlags{}, *setup);
+//   absl::StatusOr<SweepConfig> config = MakeSweepConfig(SweepOptions{}, *setup);
 //   absl::StatusOr<SweepResult> r = RunSweep(*setup, *config);
 //   // config->sla.user_output_tps: 60 tokens/s (11520 / (8 x 24))
 //   // r->max_batch == 36, r->binding == BindingLimit::kSla,
 //   // r->at_max->user_output_tps: 61.26 tokens/s (batch 37: 59.98);
-//   // r->memory_batch == 256 (all of --batch_max fits in 141 GB)
+//   // r->memory_batch == 256 (all of batch_max fits in 141 GB)
 //   render::Render(SweepDocument(*setup, *config, *r), render::Format::kText);
 //   std::string svg = SweepSvg(*setup, *config, *r);  // report/svg_plot.h
 
 #ifndef WORKLOAD_SWEEP_H_
 #define WORKLOAD_SWEEP_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -87,37 +88,53 @@
 
 namespace perfmodel {
 
-// The SLA file read when no target flag is given.
+// The SLA file read when no target is given.
 inline constexpr absl::string_view kSeedSlaFile = "deployments/seed_sla.textproto";
-// The most rows --batch_step may ask for.
+// The most rows a batch_step may ask for.
 inline constexpr int64_t kMaxSweepRows = 10000;
-
-// The tool's flags as given; an empty optional or string is a flag not given.
-struct SweepFlags final {
-  int64_t batch_min = 1;
-  int64_t batch_max = 256;
-  int64_t batch_step = 0;  // 0: powers of two (see SweepBatches())
-  std::optional<double> user_tps = std::nullopt;
-  std::optional<double> tpot_ms = std::nullopt;
-  std::string sla = {};      // SLA targets file; kSeedSlaFile when no target is given
-  std::string context = {};  // ParseContextSpec(); empty: fixed at the deployment's context
-  int64_t cap = 0;            // 0: no cap
-  int64_t decode_growth = 0;  // 0: no growth
-  std::string imbalance = "analytic";
-  int64_t trials = 1000;
-  uint64_t seed = 1;
-  std::string search = "scan";
-};
 
 enum class ImbalanceModel { kAnalytic, kMonteCarlo };
 
 // How the SLA limit is searched (see the header comment).
 enum class SlaSearch { kScan, kBisection };
 
+// ImbalanceModelName(): "analytic", "montecarlo"; SlaSearchName(): "scan",
+// "bisection". Abseil flag support parses these names (the errors list them).
+inline constexpr std::array<ImbalanceModel, 2> kImbalanceModels = {ImbalanceModel::kAnalytic,
+                                                                   ImbalanceModel::kMonteCarlo};
+inline constexpr std::array<SlaSearch, 2> kSlaSearches = {SlaSearch::kScan, SlaSearch::kBisection};
+absl::string_view ImbalanceModelName(ImbalanceModel m);
+absl::string_view SlaSearchName(SlaSearch s);
+bool AbslParseFlag(absl::string_view text, ImbalanceModel* m, std::string* error);
+std::string AbslUnparseFlag(ImbalanceModel m);
+bool AbslParseFlag(absl::string_view text, SlaSearch* s, std::string* error);
+std::string AbslUnparseFlag(SlaSearch s);
+
+// What a sweep is asked for, typed; an empty optional or string is not given.
+// Field names are the ones MakeSweepConfig()'s errors use.
+struct SweepOptions final {
+  int64_t batch_min = 1;
+  int64_t batch_max = 256;
+  std::optional<int64_t> batch_step = std::nullopt;  // every N batches; none: powers of two
+  // The SLA target: at most one of these; none: the SLA file kSeedSlaFile.
+  std::optional<double> user_tps = std::nullopt;  // output tokens/s per user
+  std::optional<double> tpot_ms = std::nullopt;   // time per output token
+  std::string sla = {};                           // an SLA targets file
+  // The context of one request; none: fixed at the workload's context_tokens.
+  std::optional<ContextDistribution> context = std::nullopt;
+  std::string context_label = {};  // how `context` was given, e.g. "lognormal:4096:1.0"
+  std::optional<int64_t> cap = std::nullopt;  // cap every context at N tokens
+  int64_t decode_growth = 0;  // requests at prompt + U(0, N) decoded tokens; 0: prompt only
+  ImbalanceModel imbalance = ImbalanceModel::kAnalytic;
+  int64_t trials = 1000;  // Monte Carlo steps per batch
+  uint64_t seed = 1;      // Monte Carlo seed
+  SlaSearch search = SlaSearch::kScan;
+};
+
 // A per-user decode target and where it came from.
 struct SlaTarget final {
   TokensPerSecond user_output_tps;
-  std::string source;  // e.g. "--user_tps", or the file and its conversion
+  std::string source;  // e.g. "user_tps", or the file and its conversion
 };
 
 // Everything a sweep needs besides the setup; made by MakeSweepConfig().
@@ -137,25 +154,15 @@ struct SweepConfig final {
   int64_t curve_points = 0;
 };
 
-// ParseContextSpec() reads --context: "fixed:N", "uniform:LO:HI",
-// "normal:MEAN:STD", "lognormal:MEAN:SIGMA" or "file:PATH" (one length per
-// line, see LoadEmpiricalLengths(); PATH resolved with ResolveInput()).
-// Lengths are whole tokens; MEAN, STD and SIGMA may have decimals. Errors:
-// InvalidArgument (NotFound for a missing file) starting "--context: " and
-// naming the part that is wrong, e.g. "--context: 'lognormal:4096': expected
-// lognormal:MEAN:SIGMA" or "--context: lognormal:4096:5: sigma: must be in
-// (0, 3], got 5".
-[[nodiscard]] absl::StatusOr<ContextDistribution> ParseContextSpec(absl::string_view spec);
-
-// MakeSweepConfig() checks `flags` against the loaded setup. Errors name the
-// flag: --batch_min (>= 1, <= --batch_max), --batch_max (<= 2^20),
-// --batch_step (>= 0, at most kMaxSweepRows rows), --user_tps / --tpot_ms
-// (positive finite; at most one target among them and --sla), --sla (the
-// loader's error, or a file without a decode rate), --context, --cap,
-// --decode_growth, --imbalance (analytic or montecarlo; analytic covers at
-// most kMaxAnalyticDp synchronised ranks), --trials (>= 2), --search (scan or
-// bisection).
-[[nodiscard]] absl::StatusOr<SweepConfig> MakeSweepConfig(const SweepFlags& flags,
+// MakeSweepConfig() checks `options` against the loaded setup. Errors
+// (InvalidArgument; the SLA file's loader's status) start with the field they
+// are about: batch_min (>= 1, <= batch_max), batch_max (<= 2^20), batch_step
+// (>= 1, at most kMaxSweepRows rows), user_tps / tpot_ms (positive finite; at
+// most one target among them and sla), sla (the loader's error, or a file
+// without a decode rate), cap (>= 1), decode_growth (>= 0), imbalance
+// (analytic covers at most kMaxAnalyticDp synchronised ranks), trials (>= 2).
+// E.g. "batch_min: 300 is above batch_max (256)".
+[[nodiscard]] absl::StatusOr<SweepConfig> MakeSweepConfig(const SweepOptions& options,
                                                           const Setup& setup);
 
 // SynchronisedRanks() is how many DP ranks wait for each other every layer

@@ -22,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/flags/marshalling.h"
+#include "cli/flags.h"
 #include "perfmodel/context.h"
 #include "perfmodel/graph.h"
 #include "perfmodel/testing/matchers.h"
@@ -52,7 +54,17 @@ Setup Load(const SetupPaths& paths) {
   return *std::move(s);
 }
 
-SweepConfig Config(const Setup& setup, const SweepFlags& flags) {
+// Context() is the distribution a --context spec names (cli/flags.h parses it).
+ContextDistribution Context(absl::string_view spec) {
+  ContextSpec parsed;
+  std::string error;
+  EXPECT_TRUE(absl::ParseFlag(spec, &parsed, &error)) << error;
+  absl::StatusOr<ContextDistribution> d = ContextFromSpec(parsed);
+  EXPECT_THAT(d, IsOk());
+  return *std::move(d);
+}
+
+SweepConfig Config(const Setup& setup, const SweepOptions& flags) {
   absl::StatusOr<SweepConfig> c = MakeSweepConfig(flags, setup);
   EXPECT_THAT(c, IsOk());
   return *std::move(c);
@@ -115,7 +127,11 @@ class MonotoneInBatchTest : public ::testing::TestWithParam<MonotoneCase> {};
 TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
   const perfmodel::Setup setup = Load(GetParam().paths);
   const SweepConfig config =
-      Config(setup, {.user_tps = 1.0, .context = GetParam().context});
+      Config(setup, {.user_tps = 1.0,
+                     .context = GetParam().context.empty()
+                                    ? std::nullopt
+                                    : std::optional(Context(GetParam().context)),
+                     .context_label = GetParam().context});
   Sweeper s(setup, config);
   BatchPoint prev;
   ASSERT_THAT(s.Evaluate(1, false, prev), IsOk());
@@ -156,7 +172,7 @@ TEST(MonotoneInContextTest, StepAndAttentionNeverFallAsContextRises) {
       Duration prev_forward, prev_attention;
       for (int64_t ctx = 128; ctx <= 262144; ctx = ctx * 3 / 2) {
         const SweepConfig config =
-            Config(setup, {.user_tps = 1.0, .context = absl::StrCat("fixed:", ctx)});
+            Config(setup, {.user_tps = 1.0, .context = Context(absl::StrCat("fixed:", ctx))});
         Sweeper s(setup, config);
         const BatchPoint p = Eval(s, batch);
         EXPECT_GE(p.forward, prev_forward) << paths.model << " batch " << batch << " ctx " << ctx;
@@ -168,7 +184,7 @@ TEST(MonotoneInContextTest, StepAndAttentionNeverFallAsContextRises) {
       Duration prev;
       for (double sigma : {0.25, 0.5, 1.0, 1.5, 2.0}) {
         const SweepConfig config = Config(
-            setup, {.user_tps = 1.0, .context = absl::StrCat("lognormal:4096:", sigma)});
+            setup, {.user_tps = 1.0, .context = Context(absl::StrCat("lognormal:4096:", sigma))});
         Sweeper s(setup, config);
         const BatchPoint p = Eval(s, batch);
         EXPECT_GE(p.forward, prev) << paths.model << " sigma " << sigma;
@@ -202,20 +218,20 @@ TEST(LargestTrueTest, MatchesALinearScan) {
 TEST(RunSweepTest, SearchesEqualALinearScanOnSmallRanges) {
   struct Case {
     SetupPaths paths;
-    SweepFlags flags;
+    SweepOptions flags;
   };
   const std::vector<Case> cases = {
       {kSeed, {.batch_min = 1, .batch_max = 64}},
       {kSeed, {.batch_min = 5, .batch_max = 48, .user_tps = 80}},
-      {kSeed, {.batch_min = 1, .batch_max = 64, .user_tps = 100, .context = "lognormal:4096:1"}},
+      {kSeed, {.batch_min = 1, .batch_max = 64, .user_tps = 100, .context = Context("lognormal:4096:1")}},
       {kSeed, {.batch_min = 1, .batch_max = 40, .user_tps = 1000}},  // none meets
       {kSeed, {.batch_min = 1, .batch_max = 16, .user_tps = 1}},     // all meet
       // Around the seed's forward fall at batch 43 (55.7 tokens/s there,
       // 54.1 at 42): the scan stops at the first miss.
       {kSeed, {.batch_min = 1, .batch_max = 50, .user_tps = 55}},
-      {kLlamaH100, {.batch_min = 1, .batch_max = 64, .user_tps = 10, .context = "fixed:131072"}},
-      {kLlamaH100, {.batch_min = 2, .batch_max = 30, .user_tps = 40, .context = "fixed:65536"}},
-      {kQwen, {.batch_min = 1, .batch_max = 128, .user_tps = 30, .context = "lognormal:4096:1"}},
+      {kLlamaH100, {.batch_min = 1, .batch_max = 64, .user_tps = 10, .context = Context("fixed:131072")}},
+      {kLlamaH100, {.batch_min = 2, .batch_max = 30, .user_tps = 40, .context = Context("fixed:65536")}},
+      {kQwen, {.batch_min = 1, .batch_max = 128, .user_tps = 30, .context = Context("lognormal:4096:1")}},
   };
   for (const Case& c : cases) {
     const perfmodel::Setup setup = Load(c.paths);
@@ -230,7 +246,7 @@ TEST(RunSweepTest, SearchesEqualALinearScanOnSmallRanges) {
                                       [&](int64_t b) { return at(b).meets_sla; });
     const int64_t memory = LinearLargest(config.batch_min, config.batch_max,
                                          [&](int64_t b) { return at(b).fits; });
-    const std::string what = absl::StrCat(c.paths.deployment, " ", c.flags.context, " ",
+    const std::string what = absl::StrCat(c.paths.deployment, " ", config.context_spec, " ",
                                           c.flags.user_tps.value_or(0));
     EXPECT_EQ(r->sla_batch, sla) << what;
     EXPECT_EQ(r->memory_batch, memory) << what;
@@ -275,7 +291,7 @@ TEST(RunSweepTest, SearchesEqualALinearScanOnSmallRanges) {
 
 TEST(RunSweepTest, MemoryBindsForLlama70BAtLongContextOnH100) {
   const perfmodel::Setup setup = Load(kLlamaH100);
-  const SweepConfig config = Config(setup, {.user_tps = 10, .context = "fixed:131072"});
+  const SweepConfig config = Config(setup, {.user_tps = 10, .context = Context("fixed:131072")});
   absl::StatusOr<SweepResult> r = RunSweep(setup, config);
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->binding, BindingLimit::kMemory);
@@ -370,7 +386,7 @@ TEST(DistributionTest, FixedContextsGiveTheCostModelsAttention) {
   std::vector<double> attention;
   for (int64_t ctx : {4096, 6144, 8192}) {
     const SweepConfig config =
-        Config(setup, {.user_tps = 60, .context = absl::StrCat("fixed:", ctx)});
+        Config(setup, {.user_tps = 60, .context = Context(absl::StrCat("fixed:", ctx))});
     Sweeper s(setup, config);
     const BatchPoint p = Eval(s, 24);
     // The same step as the workload at that context, balanced.
@@ -398,12 +414,12 @@ TEST(DistributionTest, FixedContextsGiveTheCostModelsAttention) {
 
 TEST(DistributionTest, LongTailMakesTheSlowestRanksAttentionLonger) {
   const perfmodel::Setup setup = Load(kSeed);
-  const SweepConfig fixed = Config(setup, {.user_tps = 60, .context = "fixed:4096"});
+  const SweepConfig fixed = Config(setup, {.user_tps = 60, .context = Context("fixed:4096")});
   Sweeper fs(setup, fixed);
   const BatchPoint f = Eval(fs, 24);
   for (double sigma : {0.5, 1.0}) {
     const SweepConfig config =
-        Config(setup, {.user_tps = 60, .context = absl::StrCat("lognormal:4096:", sigma)});
+        Config(setup, {.user_tps = 60, .context = Context(absl::StrCat("lognormal:4096:", sigma))});
     Sweeper s(setup, config);
     const BatchPoint p = Eval(s, 24);
     // Balanced: every rank at 24 x 4096, as with the fixed context.
@@ -426,10 +442,10 @@ TEST(DistributionTest, LongTailMakesTheSlowestRanksAttentionLonger) {
 
 TEST(DistributionTest, MonteCarloAgreesWithAnalyticAndIsReproducible) {
   const perfmodel::Setup setup = Load(kSeed);
-  const SweepConfig analytic = Config(setup, {.user_tps = 60, .context = "lognormal:4096:0.5"});
+  const SweepConfig analytic = Config(setup, {.user_tps = 60, .context = Context("lognormal:4096:0.5")});
   const SweepConfig mc = Config(setup, {.user_tps = 60,
-                                        .context = "lognormal:4096:0.5",
-                                        .imbalance = "montecarlo",
+                                        .context = Context("lognormal:4096:0.5"),
+                                        .imbalance = ImbalanceModel::kMonteCarlo,
                                         .trials = 400,
                                         .seed = 7});
   Sweeper a(setup, analytic), m(setup, mc), m2(setup, mc);
@@ -456,20 +472,18 @@ TEST(DistributionTest, SpecsBuildTheirLaws) {
                                          {"normal:8192:100", 8192},
                                          {"lognormal:4096:1.5", 4096},
                                          {absl::StrCat("file:", file), 2000}}) {
-    absl::StatusOr<ContextDistribution> d = ParseContextSpec(c.spec);
-    ASSERT_THAT(d, IsOk()) << c.spec;
-    EXPECT_NEAR(ToTokens(d->Mean()), c.mean, 0.01 * c.mean) << c.spec;
+    EXPECT_NEAR(ToTokens(Context(c.spec).Mean()), c.mean, 0.01 * c.mean) << c.spec;
   }
   // Growth adds (N - 1) / 2 on average; a cap lowers the mean.
   const perfmodel::Setup setup = Load(kSeed);
-  EXPECT_NEAR(ToTokens(Config(setup, {.user_tps = 60, .context = "fixed:4096",
+  EXPECT_NEAR(ToTokens(Config(setup, {.user_tps = 60, .context = Context("fixed:4096"),
                                       .decode_growth = 1001})
                            .context.Mean()),
               4096 + 500, 1e-6);
-  EXPECT_LT(Config(setup, {.user_tps = 60, .context = "lognormal:4096:1", .cap = 8192})
+  EXPECT_LT(Config(setup, {.user_tps = 60, .context = Context("lognormal:4096:1"), .cap = 8192})
                 .context.Mean(),
             TokenCount(4096));
-  // No --context: fixed at the deployment's 4096.
+  // No context: fixed at the workload's 4096.
   const SweepConfig def = Config(setup, {});
   EXPECT_EQ(def.context.kind(), ContextDistribution::Kind::kFixed);
   EXPECT_EQ(def.context.Mean(), TokenCount(4096));
@@ -492,7 +506,7 @@ TEST(SlaTargetTest, MachineRateIsReadAtTheDeploymentsBatch) {
 
 TEST(SweepDocumentTest, RecordAndTableAreConsistent) {
   const perfmodel::Setup setup = Load(kSeed);
-  const SweepConfig config = Config(setup, {.batch_step = 8, .context = "lognormal:4096:1"});
+  const SweepConfig config = Config(setup, {.batch_step = 8, .context = Context("lognormal:4096:1")});
   absl::StatusOr<SweepResult> r = RunSweep(setup, config);
   ASSERT_THAT(r, IsOk());
   const render::Document doc = SweepDocument(setup, config, *r);
@@ -532,9 +546,9 @@ TEST(SweepBatchesTest, PowersOfTwoOrStepsPlusExtras) {
 }
 
 TEST(SweepSvgTest, PlotsBothRatesTheSlaAndTheMaximum) {
-  for (const auto& [paths, flags] : std::vector<std::pair<SetupPaths, SweepFlags>>{
-           {kSeed, SweepFlags{.context = "lognormal:4096:1"}},
-           {kLlamaH100, SweepFlags{.user_tps = 10, .context = "fixed:131072"}}}) {
+  for (const auto& [paths, flags] : std::vector<std::pair<SetupPaths, SweepOptions>>{
+           {kSeed, SweepOptions{.context = Context("lognormal:4096:1")}},
+           {kLlamaH100, SweepOptions{.user_tps = 10, .context = Context("fixed:131072")}}}) {
     const perfmodel::Setup setup = Load(paths);
     SweepConfig config = Config(setup, flags);
     config.curve_points = 64;
@@ -574,82 +588,43 @@ TEST(SweepSvgTest, PlotsBothRatesTheSlaAndTheMaximum) {
 
 // --- Bad input. -----------------------------------------------------------------
 
-TEST(BadInputTest, ContextSpecErrorsNameTheFlagAndPart) {
-  const auto bad = absl::StatusCode::kInvalidArgument;
-  EXPECT_THAT(ParseContextSpec("fixed:-5"),
-              StatusIs(bad, StartsWith("--context: fixed:-5: tokens: must be in [1, ")));
-  EXPECT_THAT(ParseContextSpec("uniform:-1:10"),
-              StatusIs(bad, HasSubstr("--context: uniform:-1:10: lo: must be in [1, ")));
-  EXPECT_THAT(ParseContextSpec("uniform:10:5"), StatusIs(bad, HasSubstr("hi: must be >= lo")));
-  EXPECT_THAT(ParseContextSpec("normal:-4096:10"), StatusIs(bad, HasSubstr("mean: must be in")));
-  EXPECT_THAT(ParseContextSpec("normal:4096:-1"), StatusIs(bad, HasSubstr("stddev: must be in")));
-  EXPECT_THAT(ParseContextSpec("lognormal:4096:5"),
-              StatusIs(bad, StartsWith("--context: lognormal:4096:5: sigma: must be in (0, 3]")));
-  EXPECT_THAT(ParseContextSpec("lognormal:4096:0"), StatusIs(bad, HasSubstr("sigma: must be in")));
-  EXPECT_THAT(ParseContextSpec("lognormal:4096:nan"),
-              StatusIs(bad, HasSubstr("SIGMA: 'nan' is not a finite number")));
-  EXPECT_THAT(ParseContextSpec("lognormal:4096"),
-              StatusIs(bad, StartsWith("--context: 'lognormal:4096': expected lognormal:MEAN:SIGMA")));
-  EXPECT_THAT(ParseContextSpec("fixed:4k"),
-              StatusIs(bad, HasSubstr("N: '4k' is not a whole number of tokens")));
-  EXPECT_THAT(ParseContextSpec("fixed"), StatusIs(bad, HasSubstr("expected fixed:N")));
-  EXPECT_THAT(ParseContextSpec("fixed:1:2"), StatusIs(bad, HasSubstr("expected fixed:N")));
-  EXPECT_THAT(ParseContextSpec("gamma:1:2"),
-              StatusIs(bad, HasSubstr("unknown distribution 'gamma'; expected fixed:N")));
-  EXPECT_THAT(ParseContextSpec(""), StatusIs(bad, HasSubstr("unknown distribution ''")));
-  EXPECT_THAT(ParseContextSpec("file:"), StatusIs(bad, HasSubstr("expected file:PATH")));
-  const std::string empty = TempFile("empty.txt", "# nothing\n\n");
-  EXPECT_THAT(ParseContextSpec(absl::StrCat("file:", empty)),
-              StatusIs(bad, absl::StrCat("--context: ", empty, ": no lengths (empty file)")));
-  const std::string malformed = TempFile("malformed.txt", "4096\n12x\n");
-  EXPECT_THAT(ParseContextSpec(absl::StrCat("file:", malformed)),
-              StatusIs(bad, absl::StrCat("--context: ", malformed,
-                                         ":2: length: '12x' is not an integer")));
-  const std::string negative = TempFile("negative.txt", "4096\n-3\n");
-  EXPECT_THAT(ParseContextSpec(absl::StrCat("file:", negative)),
-              StatusIs(bad, HasSubstr(absl::StrCat(negative, ":2: length: must be in [1, "))));
-  EXPECT_THAT(ParseContextSpec("file:/no/such/file"),
-              StatusIs(absl::StatusCode::kNotFound, "--context: /no/such/file: cannot open"));
-}
-
-TEST(BadInputTest, FlagErrorsNameTheFlag) {
+// The errors name the option's field; //tools:sweep turns the field into its
+// flag (cli/cli.h, NameTheFlag()).
+TEST(BadInputTest, ErrorsNameTheField) {
   const perfmodel::Setup setup = Load(kSeed);
   const auto bad = absl::StatusCode::kInvalidArgument;
   struct Case {
-    SweepFlags flags;
+    SweepOptions flags;
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{.batch_min = 0}, "--batch_min: must be >= 1, got 0"},
-      {{.batch_min = 300, .batch_max = 256}, "--batch_min: 300 is above --batch_max (256)"},
-      {{.batch_max = (1 << 20) + 1}, "--batch_max: must be <= 1048576"},
-      {{.batch_step = -1}, "--batch_step: must be >= 0"},
-      {{.batch_max = 100000, .batch_step = 1}, "--batch_step: 1 gives 100000 rows"},
-      {{.user_tps = -1}, "--user_tps: must be a positive finite number, got -1"},
-      {{.user_tps = 0}, "--user_tps: must be a positive finite number, got 0"},
-      {{.tpot_ms = std::nan("")}, "--tpot_ms: must be a positive finite number"},
-      {{.user_tps = 60, .tpot_ms = 16}, "--tpot_ms: conflicts with --user_tps"},
-      {{.user_tps = 60, .sla = std::string(kSeedSlaFile)}, "--sla: conflicts with --user_tps"},
-      {{.context = "lognormal:4096:9"}, "--context: lognormal:4096:9: sigma"},
-      {{.cap = -1}, "--cap: must be >= 0"},
-      {{.decode_growth = -2}, "--decode_growth: must be >= 0"},
-      {{.decode_growth = (1 << 18) + 1}, "--decode_growth: output_tokens: must be in [1, 262144]"},
-      {{.imbalance = "exact"}, "--imbalance: expected analytic or montecarlo, got 'exact'"},
-      {{.imbalance = "montecarlo", .trials = 1}, "--trials: must be >= 2, got 1"},
-      {{.search = "binary"}, "--search: expected scan or bisection, got 'binary'"},
+      {{.batch_min = 0}, "batch_min: must be >= 1, got 0"},
+      {{.batch_min = 300, .batch_max = 256}, "batch_min: 300 is above batch_max (256)"},
+      {{.batch_max = (1 << 20) + 1}, "batch_max: must be <= 1048576"},
+      {{.batch_step = 0}, "batch_step: must be >= 1, got 0"},
+      {{.batch_max = 100000, .batch_step = 1}, "batch_step: 1 gives 100000 rows"},
+      {{.user_tps = -1}, "user_tps: must be a positive finite number, got -1"},
+      {{.user_tps = 0}, "user_tps: must be a positive finite number, got 0"},
+      {{.tpot_ms = std::nan("")}, "tpot_ms: must be a positive finite number"},
+      {{.user_tps = 60, .tpot_ms = 16}, "tpot_ms: conflicts with user_tps"},
+      {{.user_tps = 60, .sla = std::string(kSeedSlaFile)}, "sla: conflicts with user_tps"},
+      {{.cap = 0}, "cap: must be >= 1, got 0"},
+      {{.decode_growth = -2}, "decode_growth: must be >= 0"},
+      {{.decode_growth = (1 << 18) + 1}, "decode_growth: output_tokens: must be in [1, 262144]"},
+      {{.imbalance = ImbalanceModel::kMonteCarlo, .trials = 1}, "trials: must be >= 2, got 1"},
   };
   for (const Case& c : cases) {
-    EXPECT_THAT(MakeSweepConfig(c.flags, setup), StatusIs(bad, HasSubstr(c.message)))
+    EXPECT_THAT(MakeSweepConfig(c.flags, setup), StatusIs(bad, StartsWith(c.message)))
         << c.message;
   }
   EXPECT_THAT(MakeSweepConfig({.sla = "/no/such/sla.textproto"}, setup),
-              StatusIs(absl::StatusCode::kNotFound, StartsWith("--sla: ")));
+              StatusIs(absl::StatusCode::kNotFound, StartsWith("sla: /no/such/sla.textproto")));
   // More synchronised ranks than the analytic table covers.
   perfmodel::Setup wide = setup;
   wide.deployment.parallel.attention_dp = 2048;
   EXPECT_THAT(MakeSweepConfig({}, wide),
-              StatusIs(bad, HasSubstr("--imbalance: analytic covers at most 1024 synchronised "
-                                      "ranks, the deployment has 2048")));
+              StatusIs(bad, StartsWith("imbalance: analytic covers at most 1024 synchronised "
+                                       "ranks, the deployment has 2048")));
 }
 
 // --- The seed's questions (printed; see the report). --------------------------
