@@ -24,9 +24,9 @@ namespace {
 // Flags that Abseil's parser itself interprets rather than stores: the flag
 // sources, and the usage pseudo-flags (not in the flag registry).
 bool LeftToAbseil(absl::string_view name) {
-  for (absl::string_view n : {"flagfile", "fromenv", "tryfromenv", "undefok", "help", "helpfull",
-                              "helpshort", "helppackage", "helpon", "helpmatch", "version",
-                              "only_check_args"}) {
+  for (absl::string_view n :
+       {"flagfile", "fromenv", "tryfromenv", "undefok", "help", "helpfull", "helpshort",
+        "helppackage", "helpon", "helpmatch", "version", "only_check_args"}) {
     if (name == n) return true;
   }
   return false;
@@ -103,9 +103,9 @@ absl::Status NameTheFlag(
   if (status.ok()) return status;
   const absl::string_view m = status.message();
   size_t end = 0;
-  while (end < m.size() && (absl::ascii_islower(static_cast<unsigned char>(m[end])) ||
-                            absl::ascii_isdigit(static_cast<unsigned char>(m[end])) ||
-                            m[end] == '_')) {
+  while (end < m.size() &&
+         (absl::ascii_islower(static_cast<unsigned char>(m[end])) ||
+          absl::ascii_isdigit(static_cast<unsigned char>(m[end])) || m[end] == '_')) {
     ++end;
   }
   if (end == 0 || !absl::StartsWith(m.substr(end), ": ")) return status;

@@ -105,8 +105,7 @@ TEST(NameTheFlagTest, AFieldThatIsAFlagBecomesTheFlag) {
 }
 
 TEST(NameTheFlagTest, MappedFieldsAndOtherMessages) {
-  const std::vector<std::pair<absl::string_view, absl::string_view>> map = {
-      {"rate", "cli_rate"}};
+  const std::vector<std::pair<absl::string_view, absl::string_view>> map = {{"rate", "cli_rate"}};
   EXPECT_THAT(NameTheFlag(absl::InvalidArgumentError("rate: must be > 0"), map),
               StatusIs(absl::StatusCode::kInvalidArgument, "--cli_rate: must be > 0"));
   // Not a flag, a path, already a flag, no field at all: unchanged.
@@ -132,7 +131,7 @@ struct Ran final {
 };
 
 Ran RunCommand(std::vector<std::string> args, const ToolInfo& info,
-        absl::FunctionRef<absl::Status(const ToolContext&, ToolOutput&)> run) {
+               absl::FunctionRef<absl::Status(const ToolContext&, ToolOutput&)> run) {
   args.insert(args.begin(), "tool");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -147,21 +146,22 @@ Ran RunCommand(std::vector<std::string> args, const ToolInfo& info,
 
 TEST(RunToolTest, PrintsOnSuccess) {
   const Ran r = RunCommand({"--cli_count=3", "one"}, {.name = "tool", .max_positional = 1},
-                    [](const ToolContext& c, ToolOutput& out) {
-                      out.Print(absl::StrCat("count ", absl::GetFlag(FLAGS_cli_count), " ",
-                                             c.positional.at(0), " ", c.args.size(), "\n"));
-                      return absl::OkStatus();
-                    });
+                           [](const ToolContext& c, ToolOutput& out) {
+                             out.Print(absl::StrCat("count ", absl::GetFlag(FLAGS_cli_count), " ",
+                                                    c.positional.at(0), " ", c.args.size(), "\n"));
+                             return absl::OkStatus();
+                           });
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, "count 3 one 2\n");
   EXPECT_EQ(r.err, "");
 }
 
 TEST(RunToolTest, AnErrorIsOneLineAndNothingElse) {
-  const Ran r = RunCommand({"--cli_count=4"}, {.name = "tool"}, [](const ToolContext&, ToolOutput& out) {
-    out.Print("half of a table\n");
-    return absl::InvalidArgumentError("cli_count: must be odd,\ngot 4");
-  });
+  const Ran r =
+      RunCommand({"--cli_count=4"}, {.name = "tool"}, [](const ToolContext&, ToolOutput& out) {
+        out.Print("half of a table\n");
+        return absl::InvalidArgumentError("cli_count: must be odd,\ngot 4");
+      });
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "tool: --cli_count: must be odd, got 4\n");
@@ -169,10 +169,11 @@ TEST(RunToolTest, AnErrorIsOneLineAndNothingElse) {
 
 TEST(RunToolTest, BadFlagsExitTwoBeforeRun) {
   bool ran = false;
-  const Ran r = RunCommand({"--cli_count=x"}, {.name = "tool"}, [&](const ToolContext&, ToolOutput&) {
-    ran = true;
-    return absl::OkStatus();
-  });
+  const Ran r =
+      RunCommand({"--cli_count=x"}, {.name = "tool"}, [&](const ToolContext&, ToolOutput&) {
+        ran = true;
+        return absl::OkStatus();
+      });
   EXPECT_FALSE(ran);
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.err, StartsWith("tool: --cli_count: "));
@@ -229,9 +230,7 @@ TEST(RunToolTest, WritesFilesOnlyOnSuccessAndNamesTheFlagWhenItCannot) {
   EXPECT_THAT(unwritable.err, StartsWith("tool: --svg: /no/such/dir/plot.svg"));
 }
 
-TEST(OneLineTest, ReplacesLineBreaks) {
-  EXPECT_EQ(OneLine("a\nb\r\nc\rd"), "a b c d");
-}
+TEST(OneLineTest, ReplacesLineBreaks) { EXPECT_EQ(OneLine("a\nb\r\nc\rd"), "a b c d"); }
 
 }  // namespace
 }  // namespace perfmodel

@@ -43,8 +43,8 @@ std::string EnumNameList(const Range& all, NameOf name_of) {
 // `text` (exact, case-sensitive) and returns true; otherwise it sets `*error`
 // to "unknown <what> '<text>'; expected one of <names>" and returns false.
 template <typename Range, typename NameOf, typename E>
-bool ParseEnumFlag(absl::string_view text, const Range& all, NameOf name_of,
-                   absl::string_view what, E* out, std::string* error) {
+bool ParseEnumFlag(absl::string_view text, const Range& all, NameOf name_of, absl::string_view what,
+                   E* out, std::string* error) {
   for (const auto& e : all) {
     const auto name = name_of(e);
     if (text == absl::string_view(name.data(), name.size())) {
@@ -52,8 +52,8 @@ bool ParseEnumFlag(absl::string_view text, const Range& all, NameOf name_of,
       return true;
     }
   }
-  *error = absl::StrCat("unknown ", what, " '", text, "'; expected one of ",
-                        EnumNameList(all, name_of));
+  *error =
+      absl::StrCat("unknown ", what, " '", text, "'; expected one of ", EnumNameList(all, name_of));
   return false;
 }
 

@@ -57,9 +57,8 @@ std::string UnitList(const std::array<Unit, N>& units) {
 // ParseQuantity() reads "<number><unit>" (spaces between allowed) into base
 // units; `what` ("duration", "byte size") and `example` word the errors.
 template <std::size_t N>
-bool ParseQuantity(absl::string_view text, const std::array<Unit, N>& units,
-                   absl::string_view what, absl::string_view example, double* out,
-                   std::string* error) {
+bool ParseQuantity(absl::string_view text, const std::array<Unit, N>& units, absl::string_view what,
+                   absl::string_view example, double* out, std::string* error) {
   const absl::string_view t = absl::StripAsciiWhitespace(text);
   size_t split = t.size();
   while (split > 0 && absl::ascii_isalpha(static_cast<unsigned char>(t[split - 1]))) --split;
@@ -75,8 +74,8 @@ bool ParseQuantity(absl::string_view text, const std::array<Unit, N>& units,
     if (u.name == unit) found = &u;
   }
   if (found == nullptr) {
-    *error = absl::StrCat("'", text, "': unknown unit '", unit, "'; expected one of ",
-                          UnitList(units));
+    *error =
+        absl::StrCat("'", text, "': unknown unit '", unit, "'; expected one of ", UnitList(units));
     return false;
   }
   double v = 0.0;
@@ -131,12 +130,13 @@ std::string ContextError(absl::string_view spec, absl::string_view what) {
 bool ParseLength(absl::string_view spec, absl::string_view field, absl::string_view text,
                  int64_t* out, std::string* error) {
   if (absl::SimpleAtoi(text, out)) return true;
-  *error = ContextError(spec, absl::StrCat(field, ": '", text, "' is not a whole number of tokens"));
+  *error =
+      ContextError(spec, absl::StrCat(field, ": '", text, "' is not a whole number of tokens"));
   return false;
 }
 
-bool ParseReal(absl::string_view spec, absl::string_view field, absl::string_view text,
-               double* out, std::string* error) {
+bool ParseReal(absl::string_view spec, absl::string_view field, absl::string_view text, double* out,
+               std::string* error) {
   if (absl::SimpleAtod(text, out) && std::isfinite(*out)) return true;
   *error = ContextError(spec, absl::StrCat(field, ": '", text, "' is not a finite number"));
   return false;
@@ -231,9 +231,9 @@ bool AbslParseFlag(absl::string_view text, ContextSpec* spec, std::string* error
   const absl::string_view kind = text.substr(0, colon);
   const absl::string_view rest =
       colon == absl::string_view::npos ? absl::string_view() : text.substr(colon + 1);
-  const std::vector<absl::string_view> args =
-      colon == absl::string_view::npos ? std::vector<absl::string_view>{}
-                                       : absl::StrSplit(rest, ':');
+  const std::vector<absl::string_view> args = colon == absl::string_view::npos
+                                                  ? std::vector<absl::string_view>{}
+                                                  : absl::StrSplit(rest, ':');
   auto expected = [&](absl::string_view form) {
     *error = ContextError(text, absl::StrCat("expected ", form));
     return false;
@@ -264,10 +264,9 @@ bool AbslParseFlag(absl::string_view text, ContextSpec* spec, std::string* error
     if (rest.empty()) return expected("file:PATH");
     s.path = std::string(rest);
   } else {
-    *error = ContextError(
-        text, absl::StrCat("unknown distribution '", kind,
-                           "'; expected fixed:N, uniform:LO:HI, normal:MEAN:STD, "
-                           "lognormal:MEAN:SIGMA or file:PATH"));
+    *error = ContextError(text, absl::StrCat("unknown distribution '", kind,
+                                             "'; expected fixed:N, uniform:LO:HI, normal:MEAN:STD, "
+                                             "lognormal:MEAN:SIGMA or file:PATH"));
     return false;
   }
   if (s.kind != ContextSpec::Kind::kFile) {
@@ -284,13 +283,16 @@ bool AbslParseFlag(absl::string_view text, ContextSpec* spec, std::string* error
 std::string AbslUnparseFlag(const ContextSpec& s) {
   if (!s.text.empty()) return s.text;
   switch (s.kind) {
-    case ContextSpec::Kind::kFixed: return absl::StrCat("fixed:", s.tokens);
-    case ContextSpec::Kind::kUniform: return absl::StrCat("uniform:", s.lo, ":", s.hi);
+    case ContextSpec::Kind::kFixed:
+      return absl::StrCat("fixed:", s.tokens);
+    case ContextSpec::Kind::kUniform:
+      return absl::StrCat("uniform:", s.lo, ":", s.hi);
     case ContextSpec::Kind::kNormal:
       return absl::StrCat("normal:", Real(s.mean), ":", Real(s.spread));
     case ContextSpec::Kind::kLogNormal:
       return absl::StrCat("lognormal:", Real(s.mean), ":", Real(s.spread));
-    case ContextSpec::Kind::kFile: return absl::StrCat("file:", s.path);
+    case ContextSpec::Kind::kFile:
+      return absl::StrCat("file:", s.path);
   }
   return "";
 }

@@ -15,8 +15,10 @@
 //   --host_gap=1.3ms        Milliseconds(1.3)       (ns, us, ms, s)
 //   --bytes=80GiB           Gibibytes(80)           (B, kB/KB, MB, GB, TB, KiB, MiB, GiB, TiB)
 //   --dtype=bf16            DType::kBf16            (the names of DTypeName())
-//   --dtype=fp9             "--dtype: unknown dtype 'fp9'; expected one of fp32, bf16, fp16, fp8, fp4"
-//   --host_gap=1.3          "--host_gap: '1.3' has no unit; expected a number and one of ns, us, ms, s (e.g. 1.3ms)"
+//   --dtype=fp9             "--dtype: unknown dtype 'fp9'; expected one of fp32, bf16, fp16, fp8,
+//   fp4"
+//   --host_gap=1.3          "--host_gap: '1.3' has no unit; expected a number and one of ns, us,
+//   ms, s (e.g. 1.3ms)"
 //   --context=lognormal:4096:1.0   ContextSpec{.kind = kLogNormal, .mean = 4096, .spread = 1}
 //
 // An optional flag given an empty value (`--host_gap=`) is not given.
@@ -130,9 +132,10 @@ struct GivenFlag final {
 // nullopt. Errors: both given ("--host_gap_ms: conflicts with --host_gap;
 // give one"), or a millisecond value below 0 ("--host_gap_ms: must be >= 0,
 // got -5") or not finite ("--host_gap_ms: must be finite, got inf").
-[[nodiscard]] absl::StatusOr<std::optional<Duration>> DurationFlag(
-    absl::string_view name, std::optional<Duration> value, absl::string_view ms_name,
-    std::optional<double> ms);
+[[nodiscard]] absl::StatusOr<std::optional<Duration>> DurationFlag(absl::string_view name,
+                                                                   std::optional<Duration> value,
+                                                                   absl::string_view ms_name,
+                                                                   std::optional<double> ms);
 
 // WithFlag() puts "--<flag>: " in front of a non-OK status's message (same
 // code); OK stays OK. For errors about a flag's value that the value's

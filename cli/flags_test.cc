@@ -74,9 +74,11 @@ TEST(DurationFlagTest, NumberAndUnit) {
 TEST(DurationFlagTest, BadValuesSayWhatIsWrong) {
   EXPECT_EQ(Error<Duration>("1.3"),
             "'1.3' has no unit; expected a number and one of ns, us, ms, s (e.g. 1.3ms)");
-  EXPECT_EQ(Error<Duration>("1.3min"), "'1.3min': unknown unit 'min'; expected one of ns, us, ms, s");
+  EXPECT_EQ(Error<Duration>("1.3min"),
+            "'1.3min': unknown unit 'min'; expected one of ns, us, ms, s");
   EXPECT_EQ(Error<Duration>("ms"), "'ms': '' is not a finite number");
-  EXPECT_EQ(Error<Duration>("fastms"), "'fastms': unknown unit 'fastms'; expected one of ns, us, ms, s");
+  EXPECT_EQ(Error<Duration>("fastms"),
+            "'fastms': unknown unit 'fastms'; expected one of ns, us, ms, s");
   EXPECT_EQ(Error<Duration>("1,3ms"), "'1,3ms': '1,3' is not a finite number");
   EXPECT_EQ(Error<Duration>("-1ms"), "'-1ms': a duration must be >= 0");
   EXPECT_EQ(Error<Duration>("1MS"), "'1MS': unknown unit 'MS'; expected one of ns, us, ms, s");
@@ -107,13 +109,15 @@ TEST(BytesFlagTest, DecimalAndBinaryUnits) {
 }
 
 TEST(BytesFlagTest, BadValuesSayWhatIsWrong) {
-  EXPECT_EQ(Error<Bytes>("80"), "'80' has no unit; expected a number and one of B, KB, kB, KiB, "
-                                "MB, MiB, GB, GiB, TB, TiB (e.g. 80GiB)");
+  EXPECT_EQ(Error<Bytes>("80"),
+            "'80' has no unit; expected a number and one of B, KB, kB, KiB, "
+            "MB, MiB, GB, GiB, TB, TiB (e.g. 80GiB)");
   EXPECT_EQ(Error<Bytes>("80Gb"),
             "'80Gb': unknown unit 'Gb'; expected one of B, KB, kB, KiB, MB, MiB, GB, GiB, TB, TiB");
   EXPECT_EQ(Error<Bytes>("-1GB"), "'-1GB': a byte size must be >= 0");
-  EXPECT_EQ(Error<Bytes>("lotsGB"), "'lotsGB': unknown unit 'lotsGB'; expected one of B, KB, kB, "
-                                    "KiB, MB, MiB, GB, GiB, TB, TiB");
+  EXPECT_EQ(Error<Bytes>("lotsGB"),
+            "'lotsGB': unknown unit 'lotsGB'; expected one of B, KB, kB, "
+            "KiB, MB, MiB, GB, GiB, TB, TiB");
 }
 
 TEST(BytesFlagTest, UnparsesAWholeNumberOfTheLargestUnit) {
@@ -171,14 +175,14 @@ TEST(ContextSpecFlagTest, EachKind) {
   const ContextSpec file = Value<ContextSpec>("file:data/lengths.txt");
   EXPECT_EQ(file.kind, ContextSpec::Kind::kFile);
   EXPECT_EQ(file.path, "data/lengths.txt");
-  EXPECT_EQ(AbslUnparseFlag(ContextSpec{.kind = ContextSpec::Kind::kLogNormal,
-                                        .mean = 4096,
-                                        .spread = 0.5}),
+  EXPECT_EQ(AbslUnparseFlag(
+                ContextSpec{.kind = ContextSpec::Kind::kLogNormal, .mean = 4096, .spread = 0.5}),
             "lognormal:4096:0.5");
 }
 
 TEST(ContextSpecFlagTest, BadSpecsNameThePart) {
-  EXPECT_EQ(Error<ContextSpec>("lognormal:4096"), "'lognormal:4096': expected lognormal:MEAN:SIGMA");
+  EXPECT_EQ(Error<ContextSpec>("lognormal:4096"),
+            "'lognormal:4096': expected lognormal:MEAN:SIGMA");
   EXPECT_EQ(Error<ContextSpec>("fixed:4k"), "'fixed:4k': N: '4k' is not a whole number of tokens");
   EXPECT_EQ(Error<ContextSpec>("fixed"), "'fixed': expected fixed:N");
   EXPECT_EQ(Error<ContextSpec>("fixed:1:2"), "'fixed:1:2': expected fixed:N");
@@ -193,6 +197,11 @@ TEST(ContextSpecFlagTest, BadSpecsNameThePart) {
             "'gamma:1:2': unknown distribution 'gamma'; expected fixed:N, uniform:LO:HI, "
             "normal:MEAN:STD, lognormal:MEAN:SIGMA or file:PATH");
   EXPECT_EQ(Error<ContextSpec>("file:"), "'file:': expected file:PATH");
+  EXPECT_THAT(Error<ContextSpec>("uniform:-1:10"),
+              StartsWith("'uniform:-1:10': lo: must be in [1, "));
+  EXPECT_THAT(Error<ContextSpec>("normal:-4096:10"), HasSubstr("mean: must be in"));
+  EXPECT_THAT(Error<ContextSpec>("lognormal:4096:0"), HasSubstr("sigma: must be in"));
+  EXPECT_THAT(Error<ContextSpec>(""), HasSubstr("unknown distribution ''"));
 }
 
 TEST(ContextSpecFlagTest, FromSpecBuildsTheLawAndReadsFiles) {
@@ -206,6 +215,20 @@ TEST(ContextSpecFlagTest, FromSpecBuildsTheLawAndReadsFiles) {
   EXPECT_EQ(ToTokens(d->Mean()), 200);
   EXPECT_THAT(ContextFromSpec(Value<ContextSpec>("file:/no/such/file")),
               StatusIs(absl::StatusCode::kNotFound, "/no/such/file: cannot open"));
+  // The file's own errors name it and the line.
+  const auto bad = absl::StatusCode::kInvalidArgument;
+  const std::string empty = ::testing::TempDir() + "/empty.txt";
+  std::ofstream(empty) << "# nothing\n\n";
+  EXPECT_THAT(ContextFromSpec(Value<ContextSpec>("file:" + empty)),
+              StatusIs(bad, empty + ": no lengths (empty file)"));
+  const std::string malformed = ::testing::TempDir() + "/malformed.txt";
+  std::ofstream(malformed) << "4096\n12x\n";
+  EXPECT_THAT(ContextFromSpec(Value<ContextSpec>("file:" + malformed)),
+              StatusIs(bad, malformed + ":2: length: '12x' is not an integer"));
+  const std::string negative = ::testing::TempDir() + "/negative.txt";
+  std::ofstream(negative) << "4096\n-3\n";
+  EXPECT_THAT(ContextFromSpec(Value<ContextSpec>("file:" + negative)),
+              StatusIs(bad, StartsWith(negative + ":2: length: must be in [1, ")));
 }
 
 TEST(TypedFlagsTest, ThroughTheCommandLineCheckTheErrorNamesTheFlag) {
@@ -222,11 +245,12 @@ TEST(TypedFlagsTest, ThroughTheCommandLineCheckTheErrorNamesTheFlag) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "--flags_dtype: unknown dtype 'fp9'; expected one of fp32, bf16, fp16, fp8, "
                        "fp4"));
-  EXPECT_THAT(Check({"--flags_gap=1.3"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("--flags_gap: '1.3' has no unit")));
-  EXPECT_THAT(Check({"--flags_context=lognormal:4096:7"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       StartsWith("--flags_context: 'lognormal:4096:7': sigma: must be in (0, 3]")));
+  EXPECT_THAT(Check({"--flags_gap=1.3"}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                   StartsWith("--flags_gap: '1.3' has no unit")));
+  EXPECT_THAT(
+      Check({"--flags_context=lognormal:4096:7"}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               StartsWith("--flags_context: 'lognormal:4096:7': sigma: must be in (0, 3]")));
 }
 
 TEST(FlagCombinationTest, AtMostOne) {
@@ -243,10 +267,11 @@ TEST(FlagCombinationTest, RequiredAndOnlyWith) {
   EXPECT_THAT(RequireFlag({"dp", true}, "machine_tps"), IsOk());
   EXPECT_THAT(RequireFlag({"dp", false}, "machine_tps"),
               StatusIs(absl::StatusCode::kInvalidArgument, "--dp: required with --machine_tps"));
-  EXPECT_THAT(RequiredFlag({"out", false}), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                     "--out: required"));
-  EXPECT_THAT(RequiredFlag({"out", false}, "(the baseline to write)"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--out: required (the baseline to write)"));
+  EXPECT_THAT(RequiredFlag({"out", false}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--out: required"));
+  EXPECT_THAT(
+      RequiredFlag({"out", false}, "(the baseline to write)"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--out: required (the baseline to write)"));
   EXPECT_THAT(OnlyWith({"device", true}, {"trace", false}),
               StatusIs(absl::StatusCode::kInvalidArgument, "--device: applies to --trace only"));
   EXPECT_THAT(OnlyWith({"device", true}, {"trace", true}), IsOk());
@@ -263,11 +288,11 @@ TEST(FlagCombinationTest, DurationOrItsMillisecondSpelling) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "--host_gap_ms: conflicts with --host_gap; give one"));
   EXPECT_THAT(DurationFlag("host_gap", std::nullopt, "host_gap_ms", -5.0),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "--host_gap_ms: must be >= 0, got -5"));
-  EXPECT_THAT(DurationFlag("host_gap", std::nullopt, "host_gap_ms",
-                           std::numeric_limits<double>::infinity()),
-              StatusIs(absl::StatusCode::kInvalidArgument, "--host_gap_ms: must be finite, got inf"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "--host_gap_ms: must be >= 0, got -5"));
+  EXPECT_THAT(
+      DurationFlag("host_gap", std::nullopt, "host_gap_ms",
+                   std::numeric_limits<double>::infinity()),
+      StatusIs(absl::StatusCode::kInvalidArgument, "--host_gap_ms: must be finite, got inf"));
 }
 
 TEST(WithFlagTest, PrefixesErrorsOnly) {

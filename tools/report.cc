@@ -27,13 +27,15 @@
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");
 ABSL_FLAG(std::string, deployment, "deployments/seed_decode.textproto", "deployment textproto");
-ABSL_FLAG(std::string, workload, "", "workload textproto (default: the deployment's default_workload)");
+ABSL_FLAG(std::string, workload, "",
+          "workload textproto (default: the deployment's default_workload)");
 ABSL_FLAG(std::optional<int64_t>, batch_per_dp, std::nullopt,
           "requests per DP rank (default: the workload's)");
 ABSL_FLAG(std::optional<int64_t>, context_tokens, std::nullopt,
           "context length per request (default: the workload's)");
-ABSL_FLAG(std::optional<perfmodel::Duration>, host_gap, std::nullopt,
-          "host gap between forwards, e.g. 1.3ms (default: the workload's; 0ms: the forward alone)");
+ABSL_FLAG(
+    std::optional<perfmodel::Duration>, host_gap, std::nullopt,
+    "host gap between forwards, e.g. 1.3ms (default: the workload's; 0ms: the forward alone)");
 ABSL_FLAG(std::optional<double>, host_gap_ms, std::nullopt, "--host_gap in ms");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");

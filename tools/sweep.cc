@@ -20,6 +20,8 @@
 // output says so); 2 for bad flags or input (one line on stderr naming the
 // flag or file).
 
+#include "workload/sweep.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,12 +34,12 @@
 #include "cli/flags.h"
 #include "report/render.h"
 #include "report/step_report.h"
-#include "workload/sweep.h"
 
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");
 ABSL_FLAG(std::string, deployment, "deployments/seed_decode.textproto", "deployment textproto");
-ABSL_FLAG(std::string, workload, "", "workload textproto (default: the deployment's default_workload)");
+ABSL_FLAG(std::string, workload, "",
+          "workload textproto (default: the deployment's default_workload)");
 ABSL_FLAG(int64_t, batch_min, 1, "smallest batch per DP rank");
 ABSL_FLAG(int64_t, batch_max, 256, "largest batch per DP rank");
 ABSL_FLAG(std::optional<int64_t>, batch_step, std::nullopt,
@@ -51,7 +53,8 @@ ABSL_FLAG(std::string, sla, "",
 ABSL_FLAG(std::optional<perfmodel::ContextSpec>, context, std::nullopt,
           "fixed:N | uniform:LO:HI | normal:MEAN:STD | lognormal:MEAN:SIGMA | file:PATH "
           "(default: fixed at the workload's context_tokens)");
-ABSL_FLAG(std::optional<int64_t>, cap, std::nullopt, "cap every context at N tokens (default: none)");
+ABSL_FLAG(std::optional<int64_t>, cap, std::nullopt,
+          "cap every context at N tokens (default: none)");
 ABSL_FLAG(int64_t, decode_growth, 0,
           "requests are at prompt + U(0, N) decoded tokens (0: prompt only)");
 ABSL_FLAG(perfmodel::ImbalanceModel, imbalance, perfmodel::ImbalanceModel::kAnalytic,
@@ -63,8 +66,9 @@ ABSL_FLAG(perfmodel::SlaSearch, search, perfmodel::SlaSearch::kBisection,
           "bisection (O(log range); exact only where step time is monotone in batch)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
-ABSL_FLAG(std::optional<perfmodel::Duration>, host_gap, std::nullopt,
-          "host gap between forwards, e.g. 1.3ms (default: the workload's; 0ms: the forward alone)");
+ABSL_FLAG(
+    std::optional<perfmodel::Duration>, host_gap, std::nullopt,
+    "host gap between forwards, e.g. 1.3ms (default: the workload's; 0ms: the forward alone)");
 ABSL_FLAG(std::optional<double>, host_gap_ms, std::nullopt, "--host_gap in ms");
 ABSL_FLAG(std::string, svg, "", "also write a plot of tokens/s vs batch to this SVG file");
 
