@@ -12,14 +12,13 @@
 //
 // and the command line is checked (cli/cli.h) against these parsers:
 //
-//   --host_gap=1.3ms        Milliseconds(1.3)       (ns, us, ms, s)
-//   --bytes=80GiB           Gibibytes(80)           (B, kB/KB, MB, GB, TB, KiB, MiB, GiB, TiB)
-//   --dtype=bf16            DType::kBf16            (the names of DTypeName())
-//   --dtype=fp9             "--dtype: unknown dtype 'fp9'; expected one of fp32, bf16, fp16, fp8,
-//   fp4"
-//   --host_gap=1.3          "--host_gap: '1.3' has no unit; expected a number and one of ns, us,
-//   ms, s (e.g. 1.3ms)"
-//   --context=lognormal:4096:1.0   ContextSpec{.kind = kLogNormal, .mean = 4096, .spread = 1}
+//   --host_gap=1.3ms              Milliseconds(1.3)  (units: ns, us, ms, s)
+//   --bytes=80GiB                 Gibibytes(80)      (B, kB or KB, MB, GB, TB, KiB, MiB, GiB, TiB)
+//   --dtype=bf16                  DType::kBf16       (the names of DTypeName())
+//   --context=lognormal:4096:1.0  ContextSpec{.kind = kLogNormal, .mean = 4096, .spread = 1}
+//   --dtype=fp9      "--dtype: unknown dtype 'fp9'; expected one of fp32, bf16, fp16, fp8, fp4"
+//   --host_gap=1.3   "--host_gap: '1.3' has no unit; expected a number and one of ns, us, ms,
+//                    s (e.g. 1.3ms)"
 //
 // An optional flag given an empty value (`--host_gap=`) is not given.
 // Durations and byte sizes are never negative: "-1ms" is rejected when parsed.
