@@ -6,109 +6,131 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "cli/enum_flag.h"
 
 namespace perfmodel {
 namespace {
 
-// AllPositive() names the first flag below 1.
-absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int64_t>> flags) {
-  for (const auto& [flag, v] : flags) {
-    if (v < 1)
-      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": must be >= 1, got ", v));
+// Required() names the first field not given, with the op that needs it.
+absl::Status Required(OpKind op, std::initializer_list<std::pair<absl::string_view, bool>> fields) {
+  for (const auto& [field, given] : fields) {
+    if (!given) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": required by ", OpKindName(op)));
+    }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<DType> ParseDType(absl::string_view s) {
-  if (s == "fp8") return DType::kFp8;
-  if (s == "bf16") return DType::kBf16;
-  if (s == "fp16") return DType::kFp16;
-  if (s == "fp4") return DType::kFp4;
-  if (s == "fp32") return DType::kFp32;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--dtype: must be fp8, bf16, fp16, fp4 or fp32, got '", s, "'"));
-}
-
-absl::StatusOr<Transport> ParseTransport(absl::string_view s) {
-  if (s == "auto") return Transport::kAuto;
-  if (s == "nvlink") return Transport::kNvlink;
-  if (s == "rdma") return Transport::kRdma;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--transport: must be auto, nvlink or rdma, got '", s, "'"));
-}
-
-absl::StatusOr<EpKernels> ParseEpKernels(absl::string_view s) {
-  if (s == "low_latency") return EpKernels::kLowLatency;
-  if (s == "normal") return EpKernels::kNormal;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--ep_kernels: must be low_latency or normal, got '", s, "'"));
+// AllPositive() names the first field below 1.
+absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int64_t>> fields) {
+  for (const auto& [field, v] : fields) {
+    if (v < 1) return absl::InvalidArgumentError(absl::StrCat(field, ": must be >= 1, got ", v));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<OpCost> CostOp(const OpFlags& f, const HardwareSpec& hw) {
-  absl::StatusOr<DType> dtype = ParseDType(f.dtype);
-  if (!dtype.ok()) return dtype.status();
-  const GemmTypes types = *dtype == DType::kFp8 || *dtype == DType::kFp4
-                              ? GemmTypes{*dtype, *dtype, DType::kBf16, *dtype}
-                              : GemmTypes{*dtype, *dtype, *dtype, *dtype};
-  if (f.op == "gemm") {
-    PM_RETURN_IF_ERROR(AllPositive({{"m", f.m}, {"n", f.n}, {"k", f.k}, {"batch", f.batch}}));
-    return Gemm({f.m, f.n, f.k, f.batch}, types, hw);
+absl::string_view OpKindName(OpKind k) {
+  switch (k) {
+    case OpKind::kGemm:
+      return "gemm";
+    case OpKind::kGroupedGemm:
+      return "grouped_gemm";
+    case OpKind::kMlaDecode:
+      return "mla_decode";
+    case OpKind::kGqaDecode:
+      return "gqa_decode";
+    case OpKind::kDispatch:
+      return "dispatch";
+    case OpKind::kCombine:
+      return "combine";
+    case OpKind::kAllReduce:
+      return "allreduce";
+    case OpKind::kAllGather:
+      return "allgather";
   }
-  if (f.op == "grouped_gemm") {
-    PM_RETURN_IF_ERROR(AllPositive({{"m", f.m}, {"n", f.n}, {"k", f.k}, {"groups", f.groups}}));
-    return GroupedGemm(static_cast<double>(f.m), f.groups, f.n, f.k, types, hw);
-  }
-  if (f.op == "mla_decode" || f.op == "gqa_decode") {
-    PM_RETURN_IF_ERROR(AllPositive(
-        {{"batch", f.batch}, {"q_len", f.q_len}, {"context", f.context}, {"heads", f.heads}}));
-    const double b = static_cast<double>(f.batch), ctx = static_cast<double>(f.context);
-    const int64_t queries = f.batch * f.q_len;
-    if (f.op == "mla_decode") {
-      PM_RETURN_IF_ERROR(AllPositive({{"kv_lora", f.kv_lora}, {"rope", f.rope}}));
-      const MlaSpec mla{f.heads, 0, f.kv_lora, 128, f.rope, 128};
-      return MlaDecodeAttention(queries, f.heads, static_cast<double>(queries) * ctx, b * ctx, mla,
-                                DType::kBf16, DType::kBf16, hw);
-    }
-    PM_RETURN_IF_ERROR(AllPositive({{"kv_heads", f.kv_heads}, {"head_dim", f.head_dim}}));
-    return GqaDecodeAttention(queries, f.heads, f.kv_heads, f.head_dim,
-                              static_cast<double>(queries) * ctx, b * ctx, DType::kBf16,
-                              DType::kBf16, hw);
-  }
-  if (f.op == "dispatch" || f.op == "combine") {
-    PM_RETURN_IF_ERROR(
-        AllPositive({{"tokens", f.tokens}, {"topk", f.topk}, {"hidden", f.hidden}, {"ep", f.ep}}));
-    absl::StatusOr<Transport> t = ParseTransport(f.transport);
-    if (!t.ok()) return t.status();
-    absl::StatusOr<EpKernels> k = ParseEpKernels(f.ep_kernels);
-    if (!k.ok()) return k.status();
-    return f.op == "dispatch"
-               ? EpDispatch(f.tokens, f.topk, f.hidden, *dtype, f.ep, *t, hw, 1.0, *k)
-               : EpCombine(f.tokens, f.topk, f.hidden, f.ep, *t, hw, 1.0, *k);
-  }
-  if (f.op == "allreduce" || f.op == "allgather") {
-    PM_RETURN_IF_ERROR(AllPositive({{"ranks", f.ranks}}));
-    if (!(f.bytes_mb > 0.0) || !std::isfinite(f.bytes_mb)) {
-      return absl::InvalidArgumentError(absl::StrCat("--bytes_mb: must be > 0, got ", f.bytes_mb));
-    }
-    return f.op == "allreduce" ? AllReduce(Megabytes(f.bytes_mb), f.ranks, hw)
-                               : AllGather(Megabytes(f.bytes_mb), f.ranks, hw);
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--op: must be gemm, grouped_gemm, mla_decode, gqa_decode, dispatch, combine, allreduce "
-      "or allgather, got '",
-      f.op, "'"));
+  return "?";
 }
 
-render::Document OpDocument(const OpFlags& f, const OpCost& c) {
+bool AbslParseFlag(absl::string_view text, OpKind* k, std::string* error) {
+  return ParseEnumFlag(text, kOpKinds, OpKindName, "op", k, error);
+}
+std::string AbslUnparseFlag(OpKind k) { return UnparseEnumFlag(k, OpKindName); }
+
+absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw) {
+  const DType dtype = p.dtype;
+  const GemmTypes types = dtype == DType::kFp8 || dtype == DType::kFp4
+                              ? GemmTypes{dtype, dtype, DType::kBf16, dtype}
+                              : GemmTypes{dtype, dtype, dtype, dtype};
+  switch (p.op) {
+    case OpKind::kGemm:
+    case OpKind::kGroupedGemm: {
+      PM_RETURN_IF_ERROR(
+          Required(p.op, {{"m", p.m.has_value()}, {"n", p.n.has_value()}, {"k", p.k.has_value()}}));
+      if (p.op == OpKind::kGemm) {
+        PM_RETURN_IF_ERROR(
+            AllPositive({{"m", *p.m}, {"n", *p.n}, {"k", *p.k}, {"batch", p.batch}}));
+        return Gemm({*p.m, *p.n, *p.k, p.batch}, types, hw);
+      }
+      PM_RETURN_IF_ERROR(
+          AllPositive({{"m", *p.m}, {"n", *p.n}, {"k", *p.k}, {"groups", p.groups}}));
+      return GroupedGemm(static_cast<double>(*p.m), p.groups, *p.n, *p.k, types, hw);
+    }
+    case OpKind::kMlaDecode:
+    case OpKind::kGqaDecode: {
+      PM_RETURN_IF_ERROR(
+          Required(p.op, {{"context", p.context.has_value()}, {"heads", p.heads.has_value()}}));
+      PM_RETURN_IF_ERROR(AllPositive(
+          {{"batch", p.batch}, {"q_len", p.q_len}, {"context", *p.context}, {"heads", *p.heads}}));
+      const double b = static_cast<double>(p.batch), ctx = static_cast<double>(*p.context);
+      const int64_t queries = p.batch * p.q_len;
+      if (p.op == OpKind::kMlaDecode) {
+        PM_RETURN_IF_ERROR(AllPositive({{"kv_lora", p.kv_lora}, {"rope", p.rope}}));
+        const MlaSpec mla{*p.heads, 0, p.kv_lora, 128, p.rope, 128};
+        return MlaDecodeAttention(queries, *p.heads, static_cast<double>(queries) * ctx, b * ctx,
+                                  mla, DType::kBf16, DType::kBf16, hw);
+      }
+      PM_RETURN_IF_ERROR(Required(p.op, {{"kv_heads", p.kv_heads.has_value()}}));
+      PM_RETURN_IF_ERROR(AllPositive({{"kv_heads", *p.kv_heads}, {"head_dim", p.head_dim}}));
+      return GqaDecodeAttention(queries, *p.heads, *p.kv_heads, p.head_dim,
+                                static_cast<double>(queries) * ctx, b * ctx, DType::kBf16,
+                                DType::kBf16, hw);
+    }
+    case OpKind::kDispatch:
+    case OpKind::kCombine: {
+      PM_RETURN_IF_ERROR(Required(p.op, {{"tokens", p.tokens.has_value()}}));
+      PM_RETURN_IF_ERROR(AllPositive(
+          {{"tokens", *p.tokens}, {"topk", p.topk}, {"hidden", p.hidden}, {"ep", p.ep}}));
+      return p.op == OpKind::kDispatch
+                 ? EpDispatch(*p.tokens, p.topk, p.hidden, dtype, p.ep, p.transport, hw, 1.0,
+                              p.ep_kernels)
+                 : EpCombine(*p.tokens, p.topk, p.hidden, p.ep, p.transport, hw, 1.0, p.ep_kernels);
+    }
+    case OpKind::kAllReduce:
+    case OpKind::kAllGather: {
+      PM_RETURN_IF_ERROR(Required(p.op, {{"bytes", p.bytes.has_value()}}));
+      PM_RETURN_IF_ERROR(AllPositive({{"ranks", p.ranks}}));
+      if (!(*p.bytes > Bytes::Zero()) || !std::isfinite(ToBytes(*p.bytes))) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bytes: must be > 0 and finite, got ", ToMegabytes(*p.bytes), " MB"));
+      }
+      return p.op == OpKind::kAllReduce ? AllReduce(*p.bytes, p.ranks, hw)
+                                        : AllGather(*p.bytes, p.ranks, hw);
+    }
+  }
+  return absl::InvalidArgumentError("op: unknown");
+}
+
+render::Document OpDocument(const OpParams& p, const OpCost& c) {
   using render::Value;
-  render::Record r{.name = "op", .title = absl::StrCat("Op: ", f.op)};
+  const std::string name(OpKindName(p.op));
+  render::Record r{.name = "op", .title = absl::StrCat("Op: ", name)};
   const double seconds = ToSeconds(c.kernel_time);
   const auto rate = [&](double quantity, double unit) {
     return Value::Number(seconds > 0 ? quantity / seconds / unit : 0.0, 1);
   };
-  r.Add("op", f.op)
+  r.Add("op", name)
       .Add("gflop", Value::Number(ToGigaflops(c.flops), 4))
       .Add("hbm_mb", Value::Number(ToMegabytes(c.bytes), 3), "read + written")
       .Add("link_mb", Value::Number(ToMegabytes(c.link_bytes), 3), "sent by one GPU")

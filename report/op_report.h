@@ -4,50 +4,82 @@
 // One op's what-if, for `bazel run //tools:op`: the quantities and time
 // perfmodel gives a single kernel, to hold beside a kernel benchmark.
 //
-//   OpFlags f{.op = "gemm", .m = 64, .n = 2112, .k = 7168, .dtype = "fp8"};
-//   absl::StatusOr<OpCost> c = CostOp(f, h800);
-//   render::Render(OpDocument(f, *c), render::Format::kText);
+//   OpParams p{.op = OpKind::kGemm, .m = 64, .n = 2112, .k = 7168, .dtype = DType::kFp8};
+//   absl::StatusOr<OpCost> c = CostOp(p, h800);
+//   render::Render(OpDocument(p, *c), render::Format::kText);
 //   //   gflop 1.94, hbm_mb 15.88, bound memory, kernel_us 9.9, tflops 196 ...
 //
 // Ops: gemm (m, n, k, batch, dtype), grouped_gemm (groups, m = rows per group,
 // n, k, dtype), mla_decode (batch, q_len, context, heads, kv_lora, rope),
 // gqa_decode (batch, q_len, context, heads, kv_heads, head_dim), dispatch and
-// combine (tokens, topk, hidden, ep, transport, ep_kernels), allreduce and allgather
-// (bytes_mb, ranks).
+// combine (tokens, topk, hidden, ep, transport, ep_kernels; dispatch: dtype is
+// the payload's), allreduce and allgather (bytes, ranks).
 
 #ifndef REPORT_OP_REPORT_H_
 #define REPORT_OP_REPORT_H_
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "perfmodel/ops.h"
+#include "absl/strings/string_view.h"
 #include "measure/kernel_check.h"
+#include "perfmodel/ops.h"
+#include "perfmodel/spec.h"
+#include "perfmodel/units.h"
 #include "report/render.h"
 
 namespace perfmodel {
 
-struct OpFlags final {
-  std::string op = {};
-  int64_t m = 0, n = 0, k = 0, batch = 1, groups = 1;
-  std::string dtype = "fp8";
-  int64_t q_len = 1, context = 0, heads = 0, kv_heads = 0, head_dim = 128;
-  int64_t kv_lora = 512, rope = 64;
-  int64_t tokens = 0, topk = 8, hidden = 7168, ep = 8;
-  std::string transport = "auto";
-  std::string ep_kernels = "low_latency";  // dispatch/combine: low_latency or normal
-  double bytes_mb = 0.0;
+// The ops //tools:op costs. OpKindName(): "gemm", "grouped_gemm",
+// "mla_decode", "gqa_decode", "dispatch", "combine", "allreduce",
+// "allgather"; Abseil flag support parses these names.
+enum class OpKind : uint8_t {
+  kGemm,
+  kGroupedGemm,
+  kMlaDecode,
+  kGqaDecode,
+  kDispatch,
+  kCombine,
+  kAllReduce,
+  kAllGather,
+};
+inline constexpr std::array<OpKind, 8> kOpKinds = {
+    OpKind::kGemm,     OpKind::kGroupedGemm, OpKind::kMlaDecode, OpKind::kGqaDecode,
+    OpKind::kDispatch, OpKind::kCombine,     OpKind::kAllReduce, OpKind::kAllGather};
+absl::string_view OpKindName(OpKind k);
+bool AbslParseFlag(absl::string_view text, OpKind* k, std::string* error);
+std::string AbslUnparseFlag(OpKind k);
+
+// One op's shape. An empty optional is not given: each op requires the
+// dimensions it has no default for (listed in the header comment).
+struct OpParams final {
+  OpKind op = OpKind::kGemm;
+  std::optional<int64_t> m = std::nullopt, n = std::nullopt, k = std::nullopt;
+  int64_t batch = 1, groups = 1;
+  DType dtype = DType::kFp8;  // GEMM weights and activations; dispatch payload
+  int64_t q_len = 1;
+  std::optional<int64_t> context = std::nullopt, heads = std::nullopt, kv_heads = std::nullopt;
+  int64_t head_dim = 128, kv_lora = 512, rope = 64;
+  std::optional<int64_t> tokens = std::nullopt;
+  int64_t topk = 8, hidden = 7168, ep = 8;
+  Transport transport = Transport::kAuto;
+  EpKernels ep_kernels = EpKernels::kLowLatency;
+  std::optional<Bytes> bytes = std::nullopt;  // allreduce/allgather buffer
   int64_t ranks = 1;
 };
 
-// CostOp() validates the flags `f.op` needs (each must be >= 1; errors name the
-// flag) and costs the op on `hw`.
-[[nodiscard]] absl::StatusOr<OpCost> CostOp(const OpFlags& f, const HardwareSpec& hw);
+// CostOp() checks the fields `p.op` needs and costs the op on `hw`. Errors
+// (InvalidArgument) name the field: "k: required by gemm", "m: must be >= 1,
+// got 0", "bytes: must be > 0, got 0 MB".
+[[nodiscard]] absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw);
 
 // OpDocument() is one record: the op, its FLOPs, bytes, link bytes, bound,
 // class, kernel time and achieved rates (TFLOP/s, GB/s of HBM or link).
-render::Document OpDocument(const OpFlags& f, const OpCost& c);
+render::Document OpDocument(const OpParams& p, const OpCost& c);
 
 // KernelCheckDocument() is the table of every calibration-CSV kernel row
 // beside perfmodel's prediction (measure/kernel_check.h).

@@ -1,7 +1,9 @@
-// //tools:op's library: each op costs what ops.h says, and bad flags are
-// named in the error.
+// //tools:op's library: each op costs what ops.h says, errors name the
+// field, and the op names parse as a flag.
 
 #include "report/op_report.h"
+
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,45 +24,63 @@ HardwareSpec H800() {
 
 TEST(OpLibTest, GemmIsTheOpsFunction) {
   const HardwareSpec hw = H800();
-  absl::StatusOr<OpCost> c = CostOp({.op = "gemm", .m = 64, .n = 2112, .k = 7168}, hw);
+  absl::StatusOr<OpCost> c = CostOp({.op = OpKind::kGemm, .m = 64, .n = 2112, .k = 7168}, hw);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->kernel_time, Gemm({64, 2112, 7168, 1}, GemmTypes::Fp8(), hw).kernel_time);
-  const std::string text = render::Render(OpDocument({.op = "gemm"}, *c), render::Format::kJson);
+  const std::string text =
+      render::Render(OpDocument({.op = OpKind::kGemm}, *c), render::Format::kJson);
   EXPECT_THAT(text, HasSubstr("\"tflops\""));
+  EXPECT_THAT(text, HasSubstr("\"op\": \"gemm\""));
 }
 
 TEST(OpLibTest, EveryOpRuns) {
   const HardwareSpec hw = H800();
-  for (const OpFlags& f : {OpFlags{.op = "grouped_gemm", .m = 256, .n = 4096, .k = 7168, .groups = 4},
-                           OpFlags{.op = "mla_decode", .batch = 128, .context = 4096, .heads = 64},
-                           OpFlags{.op = "gqa_decode", .batch = 32, .context = 8192, .heads = 8,
-                                   .kv_heads = 1},
-                           OpFlags{.op = "dispatch", .tokens = 128, .ep = 64, .transport = "rdma"},
-                           OpFlags{.op = "combine", .tokens = 128, .ep = 8},
-                           OpFlags{.op = "combine", .tokens = 4096, .ep = 8, .ep_kernels = "normal"},
-                           OpFlags{.op = "allreduce", .bytes_mb = 1, .ranks = 8},
-                           OpFlags{.op = "allgather", .bytes_mb = 1, .ranks = 8}}) {
-    absl::StatusOr<OpCost> c = CostOp(f, hw);
-    ASSERT_TRUE(c.ok()) << f.op << ": " << c.status();
-    EXPECT_GT(c->kernel_time, Duration::Zero()) << f.op;
+  for (const OpParams& p :
+       {OpParams{.op = OpKind::kGroupedGemm, .m = 256, .n = 4096, .k = 7168, .groups = 4},
+        OpParams{.op = OpKind::kMlaDecode, .batch = 128, .context = 4096, .heads = 64},
+        OpParams{.op = OpKind::kGqaDecode, .batch = 32, .context = 8192, .heads = 8, .kv_heads = 1},
+        OpParams{.op = OpKind::kDispatch, .tokens = 128, .ep = 64, .transport = Transport::kRdma},
+        OpParams{.op = OpKind::kCombine, .tokens = 128, .ep = 8},
+        OpParams{.op = OpKind::kCombine, .tokens = 4096, .ep = 8, .ep_kernels = EpKernels::kNormal},
+        OpParams{.op = OpKind::kAllReduce, .bytes = Megabytes(1), .ranks = 8},
+        OpParams{.op = OpKind::kAllGather, .bytes = Megabytes(1), .ranks = 8}}) {
+    absl::StatusOr<OpCost> c = CostOp(p, hw);
+    ASSERT_TRUE(c.ok()) << OpKindName(p.op) << ": " << c.status();
+    EXPECT_GT(c->kernel_time, Duration::Zero()) << OpKindName(p.op);
   }
 }
 
-TEST(OpLibTest, BadFlagsAreNamed) {
+TEST(OpLibTest, ErrorsNameTheField) {
   const HardwareSpec hw = H800();
   const absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
-  EXPECT_THAT(CostOp({.op = "conv"}, hw), StatusIs(kInvalid, HasSubstr("--op")));
-  EXPECT_THAT(CostOp({.op = "gemm", .m = 0, .n = 1, .k = 1}, hw), StatusIs(kInvalid, HasSubstr("--m")));
-  EXPECT_THAT(CostOp({.op = "gemm", .m = 1, .n = 1, .k = 1, .dtype = "int3"}, hw),
-              StatusIs(kInvalid, HasSubstr("--dtype")));
-  EXPECT_THAT(CostOp({.op = "mla_decode", .batch = 1, .context = 0, .heads = 1}, hw),
-              StatusIs(kInvalid, HasSubstr("--context")));
-  EXPECT_THAT(CostOp({.op = "dispatch", .tokens = 1, .transport = "pigeon"}, hw),
-              StatusIs(kInvalid, HasSubstr("--transport")));
-  EXPECT_THAT(CostOp({.op = "combine", .tokens = 1, .ep_kernels = "fast"}, hw),
-              StatusIs(kInvalid, HasSubstr("--ep_kernels: must be low_latency or normal")));
-  EXPECT_THAT(CostOp({.op = "allreduce", .bytes_mb = -1, .ranks = 2}, hw),
-              StatusIs(kInvalid, HasSubstr("--bytes_mb")));
+  EXPECT_THAT(CostOp({.op = OpKind::kGemm, .m = 1, .n = 1}, hw),
+              StatusIs(kInvalid, "k: required by gemm"));
+  EXPECT_THAT(CostOp({.op = OpKind::kGemm, .m = 0, .n = 1, .k = 1}, hw),
+              StatusIs(kInvalid, "m: must be >= 1, got 0"));
+  EXPECT_THAT(CostOp({.op = OpKind::kMlaDecode, .batch = 1, .context = 0, .heads = 1}, hw),
+              StatusIs(kInvalid, "context: must be >= 1, got 0"));
+  EXPECT_THAT(CostOp({.op = OpKind::kGqaDecode, .context = 1, .heads = 1}, hw),
+              StatusIs(kInvalid, "kv_heads: required by gqa_decode"));
+  EXPECT_THAT(CostOp({.op = OpKind::kDispatch}, hw),
+              StatusIs(kInvalid, "tokens: required by dispatch"));
+  EXPECT_THAT(CostOp({.op = OpKind::kAllReduce, .bytes = Bytes::Zero(), .ranks = 2}, hw),
+              StatusIs(kInvalid, "bytes: must be > 0 and finite, got 0 MB"));
+}
+
+TEST(OpKindFlagTest, ParsesTheNamesAndListsThemWhenUnknown) {
+  for (OpKind k : kOpKinds) {
+    OpKind parsed = OpKind::kGemm;
+    std::string error;
+    EXPECT_TRUE(AbslParseFlag(OpKindName(k), &parsed, &error));
+    EXPECT_EQ(parsed, k);
+    EXPECT_EQ(AbslUnparseFlag(k), OpKindName(k));
+  }
+  OpKind parsed = OpKind::kGemm;
+  std::string error;
+  EXPECT_FALSE(AbslParseFlag("conv", &parsed, &error));
+  EXPECT_EQ(error,
+            "unknown op 'conv'; expected one of gemm, grouped_gemm, mla_decode, gqa_decode, "
+            "dispatch, combine, allreduce, allgather");
 }
 
 }  // namespace

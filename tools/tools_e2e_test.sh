@@ -24,8 +24,18 @@ e2e_expect_exit "$report" 2 'report: --host_gap_ms: must be >= 0' --host_gap_ms=
 op=$(e2e_find op)
 e2e_expect_ok "$op" 'tflops' --op=gemm --m=64 --n=2112 --k=7168
 e2e_expect_ok "$op" 'within_15pct' --check_csv
-e2e_expect_exit "$op" 2 'op: --op: must be gemm' --op=conv
-e2e_expect_exit "$op" 2 'op: --k: must be >= 1' --op=gemm --m=1 --n=1
+e2e_expect_ok "$op" 'link_gbps' --op=allreduce --bytes=64MiB --ranks=8
+e2e_expect_ok "$op" '"op": "gemm"' --op=gemm --m=64 --n=2112 --k=7168 --dtype=bf16 --format=json
+e2e_expect_exit "$op" 2 "op: --op: unknown op 'conv'; expected one of gemm," --op=conv
+e2e_expect_exit "$op" 2 'op: --k: required by gemm' --op=gemm --m=1 --n=1
+e2e_expect_exit "$op" 2 'op: --k: must be >= 1, got 0' --op=gemm --m=1 --n=1 --k=0
+# An unknown dtype: one line naming the flag and the accepted names, exit 2.
+e2e_expect_exit "$op" 2 \
+  "op: --dtype: unknown dtype 'fp9'; expected one of fp32, bf16, fp16, fp8, fp4" \
+  --op=gemm --m=64 --n=2112 --k=7168 --dtype=fp9
+e2e_expect_exit "$op" 2 "op: --bytes: '64' has no unit" --op=allreduce --bytes=64 --ranks=8
+e2e_expect_exit "$op" 2 'op: --bytes_mb: conflicts with --bytes' \
+  --op=allreduce --bytes=64MiB --bytes_mb=64 --ranks=8
 
 diff=$(e2e_find diff)
 e2e_expect_ok "$diff" 'simulated - measured'
