@@ -1,4 +1,4 @@
-// Flags -> SLA rows -> render::Document for //tools:sla; see report/sla_report.h.
+// Queries -> SLA rows -> render::Document for //tools:sla; see report/sla_report.h.
 
 #include "report/sla_report.h"
 
@@ -15,8 +15,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "loader/load.h"
 #include "base/status_macros.h"
+#include "loader/load.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel {
@@ -36,148 +36,110 @@ constexpr int kUserTpsDecimals = 2;
 constexpr int kMachineTpsDecimals = 0;
 constexpr int kAcceptDecimals = 2;
 
-constexpr absl::string_view kDecodeFlags = "--machine_tps, --user_tps, --tpot_ms or --forward_ms";
-constexpr absl::string_view kPrefillFlags = "--ttft_ms or --prefill_forward_ms";
-
-struct Named final {
-  absl::string_view flag;
-  bool given;
-};
-
-// OneOf() checks that at most one of `flags` is given and returns the given one
-// ("" for none).
-absl::StatusOr<absl::string_view> OneOf(std::initializer_list<Named> flags) {
-  absl::string_view first;
-  for (const Named& n : flags) {
-    if (!n.given) continue;
-    if (!first.empty()) {
-      std::vector<std::string> all;
-      for (const Named& m : flags) all.push_back(absl::StrCat("--", std::string(m.flag)));
-      return absl::InvalidArgumentError(absl::StrCat("--", std::string(n.flag),
-                                                     ": conflicts with --", std::string(first),
-                                                     "; give one of ", absl::StrJoin(all, ", ")));
-    }
-    first = n.flag;
-  }
-  return first;
-}
-
 absl::Status Positive(absl::string_view flag, double v) {
   if (std::isfinite(v) && v > 0) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("--", std::string(flag), ": must be a positive finite number, got ", v));
+      absl::StrCat(flag, ": must be a positive finite number, got ", v));
 }
 
 absl::Status NonNegative(absl::string_view flag, double v) {
   if (std::isfinite(v) && v >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", std::string(flag), ": must be a finite number >= 0, got ", v));
+  return absl::InvalidArgumentError(absl::StrCat(flag, ": must be a finite number >= 0, got ", v));
 }
 
-absl::Status Required(absl::string_view flag, bool given, absl::string_view with) {
-  if (given) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", std::string(flag), ": required with --", std::string(with)));
-}
-
-absl::Status Stray(absl::string_view flag, bool given, absl::string_view applies_to,
-                   absl::string_view needs) {
-  if (!given) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("--", std::string(flag), ": applies to ",
-                                                 std::string(applies_to), "; give ",
-                                                 std::string(needs), " too"));
-}
-
-// AsFlagError() rewrites a ValidateDecodeShape()/ValidatePrefillShape() message
-// ("dp: must be >= 1, got 0") to name the tool's flag ("--dp: ...").
-absl::Status AsFlagError(const absl::Status& s) {
+// AsQueryError() names a ValidateDecodeShape()/ValidatePrefillShape() field
+// ("accepted_tokens_per_step: ...") by the query's field ("accept: ...").
+absl::Status AsQueryError(const absl::Status& s) {
   if (s.ok()) return s;
   std::string m(s.message());
   constexpr absl::string_view kAccepted = "accepted_tokens_per_step:";
   if (absl::StartsWith(m, kAccepted)) m = absl::StrCat("accept:", m.substr(kAccepted.size()));
-  return absl::Status(s.code(), absl::StrCat("--", m));
+  return absl::Status(s.code(), m);
 }
 
 absl::Status NoOverflow(absl::string_view flag, absl::string_view product, int64_t a, int64_t b) {
   if (b <= std::numeric_limits<int64_t>::max() / a) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--", std::string(flag), ": ", std::string(product), " overflows int64"));
+  return absl::InvalidArgumentError(absl::StrCat(flag, ": ", product, " overflows int64"));
 }
 
 Value Ms(Duration d) { return Value::Number(ToMilliseconds(d), kMsDecimals); }
 
-absl::StatusOr<Record> DecodeFromFlags(const SlaFlags& f, absl::string_view rate) {
-  PM_RETURN_IF_ERROR(Required("dp", f.dp.has_value(), rate));
-  PM_RETURN_IF_ERROR(Required("batch_per_dp", f.batch_per_dp.has_value(), rate));
-  const DecodeShape shape{.dp = *f.dp,
-                          .batch_per_dp = *f.batch_per_dp,
-                          .accepted_tokens_per_step = f.accept.value_or(1.0)};
-  PM_RETURN_IF_ERROR(AsFlagError(ValidateDecodeShape(shape)));
+absl::StatusOr<Record> DecodeRow(const DecodeQuery& q) {
+  const DecodeShape shape{
+      .dp = q.dp, .batch_per_dp = q.batch_per_dp, .accepted_tokens_per_step = q.accept};
+  PM_RETURN_IF_ERROR(AsQueryError(ValidateDecodeShape(shape)));
   PM_RETURN_IF_ERROR(Positive("accept", shape.accepted_tokens_per_step));
   PM_RETURN_IF_ERROR(NoOverflow("batch_per_dp", "dp x batch_per_dp", shape.dp, shape.batch_per_dp));
-  const double gap_ms = f.host_gap_ms.value_or(0.0);
-  PM_RETURN_IF_ERROR(NonNegative("host_gap_ms", gap_ms));
-  const Duration gap = Milliseconds(gap_ms);
+  PM_RETURN_IF_ERROR(NonNegative("host_gap_ms", q.host_gap_ms));
+  const Duration gap = Milliseconds(q.host_gap_ms);
+  PM_RETURN_IF_ERROR(Positive(DecodeInputName(q.input), q.value));
 
-  if (rate == "forward_ms") {
-    PM_RETURN_IF_ERROR(Positive("forward_ms", *f.forward_ms));
-    return DecodeRecord(DecodeFromForward(Milliseconds(*f.forward_ms), shape, gap), "measured",
-                        "decode", "Decode SLA achieved by a forward time");
-  }
   DecodeSla sla;
-  if (rate == "machine_tps") {
-    PM_RETURN_IF_ERROR(Positive("machine_tps", *f.machine_tps));
-    sla = DecodeFromMachineTps(TokensPerSec(*f.machine_tps), shape, gap);
-  } else if (rate == "user_tps") {
-    PM_RETURN_IF_ERROR(Positive("user_tps", *f.user_tps));
-    sla = DecodeFromUserTps(TokensPerSec(*f.user_tps), shape, gap);
-  } else {
-    PM_RETURN_IF_ERROR(Positive("tpot_ms", *f.tpot_ms));
-    sla = DecodeFromTpot(Milliseconds(*f.tpot_ms), shape, gap);
+  switch (q.input) {
+    case DecodeInput::kForwardMs:
+      return DecodeRecord(DecodeFromForward(Milliseconds(q.value), shape, gap), "measured",
+                          "decode", "Decode SLA achieved by a forward time");
+    case DecodeInput::kMachineTps:
+      sla = DecodeFromMachineTps(TokensPerSec(q.value), shape, gap);
+      break;
+    case DecodeInput::kUserTps:
+      sla = DecodeFromUserTps(TokensPerSec(q.value), shape, gap);
+      break;
+    case DecodeInput::kTpotMs:
+      sla = DecodeFromTpot(Milliseconds(q.value), shape, gap);
+      break;
   }
   if (!(sla.forward > Duration::Zero())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--host_gap_ms: ", gap_ms, " ms leaves no forward budget in a step of ",
+        absl::StrCat("host_gap_ms: ", q.host_gap_ms, " ms leaves no forward budget in a step of ",
                      ToMilliseconds(sla.forward + gap), " ms (accepted tokens per step x TPOT)"));
   }
   return DecodeRecord(sla, "target", "decode", "Decode SLA budget for a target");
 }
 
-absl::StatusOr<Record> PrefillFromFlags(const SlaFlags& f, absl::string_view time) {
-  PM_RETURN_IF_ERROR(Required("prompt_tokens", f.prompt_tokens.has_value(), time));
-  PM_RETURN_IF_ERROR(Required("dp", f.dp.has_value(), time));
-  PM_RETURN_IF_ERROR(Required("batch_per_dp", f.batch_per_dp.has_value(), time));
+absl::StatusOr<Record> PrefillRow(const PrefillQuery& q) {
   const PrefillShape shape{
-      .dp = *f.dp, .batch_per_dp = *f.batch_per_dp, .prompt_tokens = *f.prompt_tokens};
-  PM_RETURN_IF_ERROR(AsFlagError(ValidatePrefillShape(shape)));
+      .dp = q.dp, .batch_per_dp = q.batch_per_dp, .prompt_tokens = q.prompt_tokens};
+  PM_RETURN_IF_ERROR(AsQueryError(ValidatePrefillShape(shape)));
   PM_RETURN_IF_ERROR(NoOverflow("prompt_tokens", "batch_per_dp x prompt_tokens", shape.batch_per_dp,
                                 shape.prompt_tokens));
   PM_RETURN_IF_ERROR(NoOverflow("dp", "dp x batch_per_dp x prompt_tokens", shape.dp,
                                 shape.batch_per_dp * shape.prompt_tokens));
-  const double gap_ms = f.prefill_host_gap_ms.value_or(0.0);
-  PM_RETURN_IF_ERROR(NonNegative("prefill_host_gap_ms", gap_ms));
-  const Duration gap = Milliseconds(gap_ms);
+  PM_RETURN_IF_ERROR(NonNegative("prefill_host_gap_ms", q.prefill_host_gap_ms));
+  const Duration gap = Milliseconds(q.prefill_host_gap_ms);
+  PM_RETURN_IF_ERROR(Positive(PrefillInputName(q.input), q.value_ms));
 
-  if (time == "prefill_forward_ms") {
-    PM_RETURN_IF_ERROR(Positive("prefill_forward_ms", *f.prefill_forward_ms));
-    return PrefillRecord(PrefillFromForward(Milliseconds(*f.prefill_forward_ms), shape, gap),
-                         "measured", "prefill", "Prefill SLA achieved by a forward time");
+  if (q.input == PrefillInput::kPrefillForwardMs) {
+    return PrefillRecord(PrefillFromForward(Milliseconds(q.value_ms), shape, gap), "measured",
+                         "prefill", "Prefill SLA achieved by a forward time");
   }
-  PM_RETURN_IF_ERROR(Positive("ttft_ms", *f.ttft_ms));
-  if (!(gap_ms < *f.ttft_ms)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--prefill_host_gap_ms: ", gap_ms,
-                     " ms leaves no forward budget within --ttft_ms=", *f.ttft_ms));
+  if (!(q.prefill_host_gap_ms < q.value_ms)) {
+    return absl::InvalidArgumentError(absl::StrCat("prefill_host_gap_ms: ", q.prefill_host_gap_ms,
+                                                   " ms leaves no forward budget within ttft_ms ",
+                                                   q.value_ms));
   }
-  return PrefillRecord(PrefillFromTtft(Milliseconds(*f.ttft_ms), shape, gap), "target", "prefill",
+  return PrefillRecord(PrefillFromTtft(Milliseconds(q.value_ms), shape, gap), "target", "prefill",
                        "Prefill SLA budget for a TTFT target");
 }
 
 }  // namespace
 
-bool SlaFlags::empty() const {
-  return !machine_tps && !user_tps && !tpot_ms && !forward_ms && !dp && !batch_per_dp && !accept &&
-         !host_gap_ms && !ttft_ms && !prefill_forward_ms && !prompt_tokens && !prefill_host_gap_ms;
+absl::string_view DecodeInputName(DecodeInput input) {
+  switch (input) {
+    case DecodeInput::kMachineTps:
+      return "machine_tps";
+    case DecodeInput::kUserTps:
+      return "user_tps";
+    case DecodeInput::kTpotMs:
+      return "tpot_ms";
+    case DecodeInput::kForwardMs:
+      return "forward_ms";
+  }
+  return "?";
+}
+
+absl::string_view PrefillInputName(PrefillInput input) {
+  return input == PrefillInput::kTtftMs ? "ttft_ms" : "prefill_forward_ms";
 }
 
 Record DecodeRecord(const DecodeSla& sla, absl::string_view direction, std::string name,
@@ -230,50 +192,19 @@ Record PrefillRecord(const PrefillSla& sla, absl::string_view direction, std::st
   return r;
 }
 
-absl::StatusOr<Document> SlaDocument(const SlaFlags& f, const SeedFiles& seed) {
-  if (f.empty()) return SeedDocument(seed);
-  absl::StatusOr<absl::string_view> rate = OneOf({{"machine_tps", f.machine_tps.has_value()},
-                                                  {"user_tps", f.user_tps.has_value()},
-                                                  {"tpot_ms", f.tpot_ms.has_value()},
-                                                  {"forward_ms", f.forward_ms.has_value()}});
-  if (!rate.ok()) return rate.status();
-  absl::StatusOr<absl::string_view> time =
-      OneOf({{"ttft_ms", f.ttft_ms.has_value()},
-             {"prefill_forward_ms", f.prefill_forward_ms.has_value()}});
-  if (!time.ok()) return time.status();
-
-  if (rate->empty() && time->empty()) {
-    const absl::string_view given = f.dp              ? "dp"
-                                    : f.batch_per_dp  ? "batch_per_dp"
-                                    : f.accept        ? "accept"
-                                    : f.host_gap_ms   ? "host_gap_ms"
-                                    : f.prompt_tokens ? "prompt_tokens"
-                                                      : "prefill_host_gap_ms";
+absl::StatusOr<Document> SlaDocument(const SlaQuery& q) {
+  if (!q.decode.has_value() && !q.prefill.has_value()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--", std::string(given), ": nothing to compute; give a decode rate (",
-                     kDecodeFlags, ") or a prefill time (", kPrefillFlags, ")"));
+        "query: nothing to compute; ask for a decode or a prefill row");
   }
-  if (rate->empty()) {
-    PM_RETURN_IF_ERROR(Stray("accept", f.accept.has_value(), "decode", kDecodeFlags));
-    PM_RETURN_IF_ERROR(Stray("host_gap_ms", f.host_gap_ms.has_value(), "decode", kDecodeFlags));
-  }
-  if (time->empty()) {
-    PM_RETURN_IF_ERROR(
-        Stray("prompt_tokens", f.prompt_tokens.has_value(), "prefill", kPrefillFlags));
-    PM_RETURN_IF_ERROR(
-        Stray("prefill_host_gap_ms", f.prefill_host_gap_ms.has_value(), "prefill", kPrefillFlags));
-  }
-
   Document doc;
-  if (!rate->empty()) {
-    absl::StatusOr<Record> decode = DecodeFromFlags(f, *rate);
-    if (!decode.ok()) return decode.status();
-    doc.Add(*std::move(decode));
+  if (q.decode.has_value()) {
+    PM_ASSIGN_OR_RETURN(Record decode, DecodeRow(*q.decode));
+    doc.Add(std::move(decode));
   }
-  if (!time->empty()) {
-    absl::StatusOr<Record> prefill = PrefillFromFlags(f, *time);
-    if (!prefill.ok()) return prefill.status();
-    doc.Add(*std::move(prefill));
+  if (q.prefill.has_value()) {
+    PM_ASSIGN_OR_RETURN(Record prefill, PrefillRow(*q.prefill));
+    doc.Add(std::move(prefill));
   }
   return doc;
 }

@@ -1,30 +1,29 @@
 // File: report/sla_report.h
 // -----------------------------------------------------------------------------
 //
-// The logic of `bazel run //tools:sla`: checks the tool's flags and turns them
-// into SLA rows (perfmodel/sla.h) as a render::Document, so the tool's main is
-// only flag parsing and printing, and everything here is unit-tested.
+// The logic of `bazel run //tools:sla`: SLA rows (perfmodel/sla.h) as a
+// render::Document, from what the tool was given, so its main only checks
+// which flags combine and prints, and everything here is unit-tested.
 //
-// A decode row comes from exactly one of a target rate (--machine_tps,
-// --user_tps, --tpot_ms) or a forward time (--forward_ms), with the shape
-// (--dp, --batch_per_dp required; --accept defaults to 1, --host_gap_ms to 0).
-// A prefill row comes from --ttft_ms (a target) or --prefill_forward_ms (a
-// measurement), with --prompt_tokens, --dp and --batch_per_dp. Both may be
-// asked for at once. With no flags at all, the seed's two decode rows are
-// built from the seed's data files (SeedFiles).
+// A decode row comes from one input (a target machine or per-user rate, a
+// target TPOT, or a measured forward time) and the shape (dp, batch_per_dp;
+// accept defaults to 1, host_gap_ms to 0). A prefill row comes from a TTFT
+// target or a measured prefill forward, with prompt_tokens, dp and
+// batch_per_dp. Both may be asked for at once. The seed's two decode rows are
+// built from the seed's data files (SeedDocument()).
 //
-//   SlaFlags f{.machine_tps = 11520, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
-//   absl::StatusOr<render::Document> doc = SlaDocument(f);
+//   SlaQuery q{.decode = DecodeQuery{.input = DecodeInput::kMachineTps, .value = 11520,
+//                                    .dp = 8, .batch_per_dp = 24, .accept = 2.3}};
+//   absl::StatusOr<render::Document> doc = SlaDocument(q);
 //   render::Render(*doc, render::Format::kJson);
 //   // {"direction": "target", "machine_output_tps": 11520, "user_output_tps": 60.00,
 //   //  "tpot_ms": 16.67, "forward_ms": 38.33, "host_gap_ms": 0.00, "dp": 8, ...}
-//   SlaFlags m{.forward_ms = 28.5, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
+//   // With .input = kForwardMs, .value = 28.5:
 //   // tpot_ms 12.39, user_output_tps 80.70, machine_output_tps 15495
-//   SlaFlags bad{.machine_tps = 11520, .forward_ms = 28.5, .dp = 8, .batch_per_dp = 24};
-//   // SlaDocument(bad): InvalidArgument "--forward_ms: conflicts with --machine_tps; ..."
 //
 // Every error is InvalidArgument (or the loader's status for a seed file) and
-// its message starts with the flag it is about: "--dp: required with ...".
+// its message starts with the field it is about ("dp: must be >= 1, got 0");
+// the tool names its flag.
 
 #ifndef REPORT_SLA_REPORT_H_
 #define REPORT_SLA_REPORT_H_
@@ -40,27 +39,39 @@
 
 namespace perfmodel {
 
-// The tool's flags; an empty optional is a flag not given.
-struct SlaFlags final {
-  // Decode: one of these four.
-  std::optional<double> machine_tps = std::nullopt;  // tokens/s summed over the machine's users
-  std::optional<double> user_tps = std::nullopt;     // tokens/s one user sees
-  std::optional<double> tpot_ms = std::nullopt;      // time per output token
-  std::optional<double> forward_ms = std::nullopt;   // a measured or simulated forward
-  // Shape, shared by decode and prefill.
-  std::optional<int64_t> dp = std::nullopt;
-  std::optional<int64_t> batch_per_dp = std::nullopt;
-  // Decode only.
-  std::optional<double> accept = std::nullopt;       // accepted tokens per step; 1 if not given
-  std::optional<double> host_gap_ms = std::nullopt;  // between decode forwards; 0 if not given
-  // Prefill: one of these two, with prompt_tokens.
-  std::optional<double> ttft_ms = std::nullopt;
-  std::optional<double> prefill_forward_ms = std::nullopt;
-  std::optional<int64_t> prompt_tokens = std::nullopt;
-  std::optional<double> prefill_host_gap_ms = std::nullopt;  // 0 if not given
+// What a decode row is computed from. DecodeInputName() is the field its
+// errors name: "machine_tps", "user_tps" (tokens/s), "tpot_ms", "forward_ms"
+// (ms).
+enum class DecodeInput { kMachineTps, kUserTps, kTpotMs, kForwardMs };
+absl::string_view DecodeInputName(DecodeInput input);
 
-  // empty() is true when no flag is given (the tool then prints the seed rows).
-  bool empty() const;
+struct DecodeQuery final {
+  DecodeInput input = DecodeInput::kMachineTps;
+  double value = 0.0;  // in the input's unit: tokens/s or ms
+  int64_t dp = 0;      // attention data-parallel ranks per machine
+  int64_t batch_per_dp = 0;
+  double accept = 1.0;       // accepted tokens per request per step
+  double host_gap_ms = 0.0;  // between decode forwards; counts in TPOT
+};
+
+// What a prefill row is computed from: "ttft_ms" (a target) or
+// "prefill_forward_ms" (a measurement), PrefillInputName().
+enum class PrefillInput { kTtftMs, kPrefillForwardMs };
+absl::string_view PrefillInputName(PrefillInput input);
+
+struct PrefillQuery final {
+  PrefillInput input = PrefillInput::kTtftMs;
+  double value_ms = 0.0;
+  int64_t prompt_tokens = 0;
+  int64_t dp = 0;
+  int64_t batch_per_dp = 0;
+  double prefill_host_gap_ms = 0.0;  // before the prefill forward; counts in TTFT
+};
+
+// The rows asked for; at least one.
+struct SlaQuery final {
+  std::optional<DecodeQuery> decode = std::nullopt;
+  std::optional<PrefillQuery> prefill = std::nullopt;
 };
 
 // The data files the no-flag default reads, relative to `root` (the workspace
@@ -74,14 +85,12 @@ struct SeedFiles final {
   std::string baseline = "baselines/seed_measured.textproto";
 };
 
-// SlaDocument() checks `flags` and returns one record per row asked for: a
-// lone decode or prefill row, or sections "decode" and "prefill". Empty flags
-// give SeedDocument(seed). Errors: InvalidArgument naming the flag for a
-// missing, conflicting, stray (a decode-only flag without a decode row, ...),
-// non-positive or non-finite value, for a host gap that leaves no forward
-// budget, and for dp x batch_per_dp (x prompt_tokens) overflowing int64.
-[[nodiscard]] absl::StatusOr<render::Document> SlaDocument(const SlaFlags& flags,
-                                                           const SeedFiles& seed = {});
+// SlaDocument() checks `query` and returns one record per row asked for: a
+// lone decode or prefill row, or sections "decode" and "prefill". Errors:
+// InvalidArgument naming the field for a non-positive or non-finite value,
+// for a host gap that leaves no forward budget, for dp x batch_per_dp (x
+// prompt_tokens) overflowing int64, and for a query with no row.
+[[nodiscard]] absl::StatusOr<render::Document> SlaDocument(const SlaQuery& query);
 
 // SeedDocument() rebuilds the seed analysis's two decode rows from its data
 // files: section "target" from the SLA targets (machine, user or TPOT rate)
@@ -98,14 +107,14 @@ struct SeedFiles final {
 // "measured". Keys: direction, machine_output_tps, user_output_tps, tpot_ms,
 // forward_ms, host_gap_ms, dp, batch_per_dp, accepted_tokens_per_step,
 // concurrency.
-render::Record DecodeRecord(const DecodeSla& sla, absl::string_view direction,
-                            std::string name, std::string title);
+render::Record DecodeRecord(const DecodeSla& sla, absl::string_view direction, std::string name,
+                            std::string title);
 
 // PrefillRecord() is the record of one prefill row. Keys: direction, ttft_ms,
 // prefill_forward_ms, prefill_host_gap_ms, prompt_tokens, dp, batch_per_dp,
 // rank_prefill_tps, machine_prefill_tps.
-render::Record PrefillRecord(const PrefillSla& sla, absl::string_view direction,
-                             std::string name, std::string title);
+render::Record PrefillRecord(const PrefillSla& sla, absl::string_view direction, std::string name,
+                             std::string title);
 
 }  // namespace perfmodel
 

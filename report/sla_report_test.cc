@@ -1,7 +1,8 @@
 // Tests for report/sla_report.h: the seed's two decode rows in all four formats
 // (full golden text and JSON, parsed CSV/markdown/JSON values checked against
-// perfmodel/sla.h), prefill rows, the no-flag seed default read from the data
-// files, and every bad-input path naming its flag.
+// perfmodel/sla.h), prefill rows, the seed default read from the data files,
+// and every bad value naming its field. (Which flags combine is //tools:sla's
+// and held by tools/sla_e2e_test.sh.)
 
 #include "report/sla_report.h"
 
@@ -30,20 +31,27 @@ namespace {
 
 using ::perfmodel::testing::IsOk;
 using ::perfmodel::testing::StatusIs;
+using render::Format;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using render::Format;
 
-// The seed's two rows (shared/seed/DIGEST.md section 1) as flags.
-SlaFlags SeedTargetFlags() {
-  return SlaFlags{.machine_tps = 11520, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
+// The seed's two rows (shared/seed/DIGEST.md section 1) as queries.
+DecodeQuery SeedTarget() {
+  return DecodeQuery{.input = DecodeInput::kMachineTps,
+                     .value = 11520,
+                     .dp = 8,
+                     .batch_per_dp = 24,
+                     .accept = 2.3};
 }
-SlaFlags SeedMeasuredFlags() {
-  return SlaFlags{.forward_ms = 28.5, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
+DecodeQuery SeedMeasured() {
+  return DecodeQuery{
+      .input = DecodeInput::kForwardMs, .value = 28.5, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
 }
+SlaQuery SeedTargetFlags() { return SlaQuery{.decode = SeedTarget()}; }
+SlaQuery SeedMeasuredFlags() { return SlaQuery{.decode = SeedMeasured()}; }
 
-std::string RenderFlags(const SlaFlags& flags, Format f) {
-  absl::StatusOr<render::Document> doc = SlaDocument(flags);
+std::string RenderFlags(const SlaQuery& query, Format f) {
+  absl::StatusOr<render::Document> doc = SlaDocument(query);
   EXPECT_THAT(doc, IsOk());
   if (!doc.ok()) return "";
   EXPECT_THAT(render::CheckDocument(*doc), IsOk());
@@ -92,9 +100,10 @@ std::map<std::string, std::string> ParseMarkdown(const std::string& md) {
 }
 
 const std::vector<std::string> kDecodeKeys = {
-    "direction",   "machine_output_tps", "user_output_tps",          "tpot_ms",
-    "forward_ms",  "host_gap_ms",        "dp",                       "batch_per_dp",
-    "accepted_tokens_per_step", "concurrency"};
+    "direction",  "machine_output_tps", "user_output_tps",
+    "tpot_ms",    "forward_ms",         "host_gap_ms",
+    "dp",         "batch_per_dp",       "accepted_tokens_per_step",
+    "concurrency"};
 
 TEST(SlaDocumentTest, SeedTargetRowText) {
   EXPECT_EQ(
@@ -104,7 +113,8 @@ TEST(SlaDocumentTest, SeedTargetRowText) {
       "  machine_output_tps         11520  tokens/s summed over the machine's 192 users; rounded "
       "to whole tokens/s from unrounded values\n"
       "  user_output_tps            60.00  tokens/s one user sees\n"
-      "  tpot_ms                    16.67  time per output token = (forward + host gap) / accepted\n"
+      "  tpot_ms                    16.67  time per output token = (forward + host gap) / "
+      "accepted\n"
       "  forward_ms                 38.33  forward budget = accepted x TPOT - host gap\n"
       "  host_gap_ms                 0.00  idle between forwards; counts in TPOT\n"
       "  dp                             8  attention data-parallel ranks per machine\n"
@@ -132,9 +142,8 @@ TEST(SlaDocumentTest, SeedTargetRowJson) {
   EXPECT_EQ(s.fields().size(), kDecodeKeys.size());
   EXPECT_EQ(s.fields().at("direction").string_value(), "target");
   // The printed figures are sla.h's, rounded to the printed decimals.
-  const DecodeSla sla = DecodeFromMachineTps(TokensPerSec(11520),
-                                             {.dp = 8, .batch_per_dp = 24,
-                                              .accepted_tokens_per_step = 2.3});
+  const DecodeSla sla = DecodeFromMachineTps(
+      TokensPerSec(11520), {.dp = 8, .batch_per_dp = 24, .accepted_tokens_per_step = 2.3});
   EXPECT_NEAR(Number(s, "user_output_tps"), ToTokensPerSecond(sla.user_output_tps), 0.005);
   EXPECT_NEAR(Number(s, "tpot_ms"), ToMilliseconds(sla.tpot), 0.005);
   EXPECT_NEAR(Number(s, "forward_ms"), ToMilliseconds(sla.forward), 0.005);
@@ -177,24 +186,34 @@ TEST(SlaDocumentTest, SeedMeasuredRowJson) {
             "  \"concurrency\": 192\n"
             "}\n");
   const google::protobuf::Struct s = ParseJson(json);
-  const DecodeSla sla = DecodeFromForward(Milliseconds(28.5), {.dp = 8, .batch_per_dp = 24,
-                                                               .accepted_tokens_per_step = 2.3});
+  const DecodeSla sla = DecodeFromForward(
+      Milliseconds(28.5), {.dp = 8, .batch_per_dp = 24, .accepted_tokens_per_step = 2.3});
   EXPECT_NEAR(Number(s, "machine_output_tps"), ToTokensPerSecond(sla.machine_output_tps), 0.5);
   EXPECT_NEAR(Number(s, "user_output_tps"), ToTokensPerSecond(sla.user_output_tps), 0.005);
   EXPECT_NEAR(Number(s, "tpot_ms"), ToMilliseconds(sla.tpot), 0.005);
 }
 
 TEST(SlaDocumentTest, SeedRowsCsvAndMarkdownCarryTheSameFigures) {
-  const std::map<std::string, std::string> target = {
-      {"direction", "target"}, {"machine_output_tps", "11520"}, {"user_output_tps", "60.00"},
-      {"tpot_ms", "16.67"},    {"forward_ms", "38.33"},         {"host_gap_ms", "0.00"},
-      {"dp", "8"},             {"batch_per_dp", "24"},          {"accepted_tokens_per_step", "2.30"},
-      {"concurrency", "192"}};
-  const std::map<std::string, std::string> measured = {
-      {"direction", "measured"}, {"machine_output_tps", "15495"}, {"user_output_tps", "80.70"},
-      {"tpot_ms", "12.39"},      {"forward_ms", "28.50"},         {"host_gap_ms", "0.00"},
-      {"dp", "8"},               {"batch_per_dp", "24"},          {"accepted_tokens_per_step", "2.30"},
-      {"concurrency", "192"}};
+  const std::map<std::string, std::string> target = {{"direction", "target"},
+                                                     {"machine_output_tps", "11520"},
+                                                     {"user_output_tps", "60.00"},
+                                                     {"tpot_ms", "16.67"},
+                                                     {"forward_ms", "38.33"},
+                                                     {"host_gap_ms", "0.00"},
+                                                     {"dp", "8"},
+                                                     {"batch_per_dp", "24"},
+                                                     {"accepted_tokens_per_step", "2.30"},
+                                                     {"concurrency", "192"}};
+  const std::map<std::string, std::string> measured = {{"direction", "measured"},
+                                                       {"machine_output_tps", "15495"},
+                                                       {"user_output_tps", "80.70"},
+                                                       {"tpot_ms", "12.39"},
+                                                       {"forward_ms", "28.50"},
+                                                       {"host_gap_ms", "0.00"},
+                                                       {"dp", "8"},
+                                                       {"batch_per_dp", "24"},
+                                                       {"accepted_tokens_per_step", "2.30"},
+                                                       {"concurrency", "192"}};
   EXPECT_EQ(ParseCsv(RenderFlags(SeedTargetFlags(), Format::kCsv)), target);
   EXPECT_EQ(ParseCsv(RenderFlags(SeedMeasuredFlags(), Format::kCsv)), measured);
   EXPECT_EQ(ParseMarkdown(RenderFlags(SeedTargetFlags(), Format::kMarkdown)), target);
@@ -211,26 +230,31 @@ TEST(SlaDocumentTest, SeedRowsCsvAndMarkdownCarryTheSameFigures) {
 TEST(SlaDocumentTest, OtherTargetsGiveTheSameRow) {
   // 60 tokens/s per user and a 1000/60 ms TPOT are the same target as 11520 on 192 users.
   const std::string from_machine = RenderFlags(SeedTargetFlags(), Format::kJson);
-  SlaFlags user{.user_tps = 60, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
-  SlaFlags tpot{.tpot_ms = 1000.0 / 60.0, .dp = 8, .batch_per_dp = 24, .accept = 2.3};
+  SlaQuery user = SeedTargetFlags();
+  user.decode->input = DecodeInput::kUserTps;
+  user.decode->value = 60;
+  SlaQuery tpot = SeedTargetFlags();
+  tpot.decode->input = DecodeInput::kTpotMs;
+  tpot.decode->value = 1000.0 / 60.0;
   EXPECT_EQ(RenderFlags(user, Format::kJson), from_machine);
   EXPECT_EQ(RenderFlags(tpot, Format::kJson), from_machine);
 }
 
 TEST(SlaDocumentTest, HostGapCountsInTpotAndEatsTheBudget) {
-  SlaFlags measured = SeedMeasuredFlags();
-  measured.host_gap_ms = 1.3;
+  SlaQuery measured = SeedMeasuredFlags();
+  measured.decode->host_gap_ms = 1.3;
   const google::protobuf::Struct m = ParseJson(RenderFlags(measured, Format::kJson));
   EXPECT_NEAR(Number(m, "tpot_ms"), (28.5 + 1.3) / 2.3, 0.005);
   EXPECT_NEAR(Number(m, "host_gap_ms"), 1.3, 1e-12);
-  SlaFlags target = SeedTargetFlags();
-  target.host_gap_ms = 1.3;
+  SlaQuery target = SeedTargetFlags();
+  target.decode->host_gap_ms = 1.3;
   const google::protobuf::Struct t = ParseJson(RenderFlags(target, Format::kJson));
   EXPECT_NEAR(Number(t, "forward_ms"), 2.3 * 1000.0 / 60.0 - 1.3, 0.005);
 }
 
 TEST(SlaDocumentTest, AcceptDefaultsToOne) {
-  SlaFlags f{.forward_ms = 20, .dp = 2, .batch_per_dp = 4};
+  SlaQuery f{.decode = DecodeQuery{
+                 .input = DecodeInput::kForwardMs, .value = 20, .dp = 2, .batch_per_dp = 4}};
   const google::protobuf::Struct s = ParseJson(RenderFlags(f, Format::kJson));
   EXPECT_EQ(Number(s, "accepted_tokens_per_step"), 1.0);
   EXPECT_EQ(Number(s, "tpot_ms"), 20.0);
@@ -238,8 +262,12 @@ TEST(SlaDocumentTest, AcceptDefaultsToOne) {
 }
 
 TEST(SlaDocumentTest, PrefillTargetFromTtft) {
-  SlaFlags f{.dp = 8, .batch_per_dp = 2, .ttft_ms = 1000, .prompt_tokens = 4096,
-             .prefill_host_gap_ms = 100};
+  SlaQuery f{.prefill = PrefillQuery{.input = PrefillInput::kTtftMs,
+                                     .value_ms = 1000,
+                                     .prompt_tokens = 4096,
+                                     .dp = 8,
+                                     .batch_per_dp = 2,
+                                     .prefill_host_gap_ms = 100}};
   const std::string json = RenderFlags(f, Format::kJson);
   EXPECT_EQ(json,
             "{\n"
@@ -260,8 +288,12 @@ TEST(SlaDocumentTest, PrefillTargetFromTtft) {
 }
 
 TEST(SlaDocumentTest, PrefillMeasuredFromForward) {
-  SlaFlags f{.dp = 8, .batch_per_dp = 2, .prefill_forward_ms = 500, .prompt_tokens = 4096,
-             .prefill_host_gap_ms = 20};
+  SlaQuery f{.prefill = PrefillQuery{.input = PrefillInput::kPrefillForwardMs,
+                                     .value_ms = 500,
+                                     .prompt_tokens = 4096,
+                                     .dp = 8,
+                                     .batch_per_dp = 2,
+                                     .prefill_host_gap_ms = 20}};
   const std::map<std::string, std::string> csv = ParseCsv(RenderFlags(f, Format::kCsv));
   EXPECT_EQ(csv.at("direction"), "measured");
   EXPECT_EQ(csv.at("ttft_ms"), "520.00");
@@ -270,9 +302,12 @@ TEST(SlaDocumentTest, PrefillMeasuredFromForward) {
 }
 
 TEST(SlaDocumentTest, DecodeAndPrefillTogetherAreTwoSections) {
-  SlaFlags f = SeedMeasuredFlags();
-  f.ttft_ms = 1000;
-  f.prompt_tokens = 1024;
+  SlaQuery f = SeedMeasuredFlags();
+  f.prefill = PrefillQuery{.input = PrefillInput::kTtftMs,
+                           .value_ms = 1000,
+                           .prompt_tokens = 1024,
+                           .dp = 8,
+                           .batch_per_dp = 24};
   const google::protobuf::Struct s = ParseJson(RenderFlags(f, Format::kJson));
   ASSERT_TRUE(s.fields().count("decode") == 1);
   ASSERT_TRUE(s.fields().count("prefill") == 1);
@@ -284,8 +319,8 @@ TEST(SlaDocumentTest, DecodeAndPrefillTogetherAreTwoSections) {
   EXPECT_THAT(blocks[1], StartsWith("direction,ttft_ms,prefill_forward_ms,"));
 }
 
-TEST(SeedDocumentTest, NoFlagsGiveBothSeedRowsFromTheDataFiles) {
-  absl::StatusOr<render::Document> doc = SlaDocument(SlaFlags{});
+TEST(SeedDocumentTest, BothSeedRowsFromTheDataFiles) {
+  absl::StatusOr<render::Document> doc = SeedDocument({});
   ASSERT_THAT(doc, IsOk());
   EXPECT_THAT(render::CheckDocument(*doc), IsOk());
   const google::protobuf::Struct s = ParseJson(render::Render(*doc, Format::kJson));
@@ -306,117 +341,106 @@ TEST(SeedDocumentTest, NoFlagsGiveBothSeedRowsFromTheDataFiles) {
 TEST(SeedDocumentTest, MissingFileIsNamed) {
   SeedFiles seed;
   seed.baseline = "baselines/no_such_file.textproto";
-  EXPECT_THAT(SlaDocument(SlaFlags{}, seed),
+  EXPECT_THAT(SeedDocument(seed),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("baselines/no_such_file.textproto")));
   seed = SeedFiles{};
   seed.sla_targets = "baselines/seed_measured.textproto";  // not an SlaTargets
-  EXPECT_THAT(SlaDocument(SlaFlags{}, seed),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("baselines/seed_measured.textproto")));
+  EXPECT_THAT(SeedDocument(seed), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("baselines/seed_measured.textproto")));
 }
 
-// Each bad input and the start of its message, which names the flag.
+// Each bad value and the start of its message, which names the field.
 struct BadCase {
   const char* what;
-  SlaFlags flags;
+  SlaQuery query;
   const char* message;
 };
 
-SlaFlags With(SlaFlags f, void (*edit)(SlaFlags&)) {
-  edit(f);
-  return f;
+SlaQuery Decode(void (*edit)(DecodeQuery&)) {
+  DecodeQuery q = SeedTarget();
+  edit(q);
+  return SlaQuery{.decode = q};
 }
 
-class BadFlagsTest : public ::testing::TestWithParam<BadCase> {};
+SlaQuery Prefill(void (*edit)(PrefillQuery&)) {
+  PrefillQuery q{.input = PrefillInput::kTtftMs,
+                 .value_ms = 1000,
+                 .prompt_tokens = 4096,
+                 .dp = 8,
+                 .batch_per_dp = 2};
+  edit(q);
+  return SlaQuery{.prefill = q};
+}
 
-TEST_P(BadFlagsTest, NamesTheFlag) {
-  EXPECT_THAT(SlaDocument(GetParam().flags),
+class BadQueryTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadQueryTest, NamesTheField) {
+  EXPECT_THAT(SlaDocument(GetParam().query),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(GetParam().message)));
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kBig = int64_t{1} << 40;
 
-SlaFlags Prefill() { return SlaFlags{.dp = 8, .batch_per_dp = 2, .ttft_ms = 1000, .prompt_tokens = 4096}; }
-
 INSTANTIATE_TEST_SUITE_P(
-    AllPaths, BadFlagsTest,
+    AllPaths, BadQueryTest,
     ::testing::Values(
-        BadCase{"rate_and_forward",
-                With(SeedTargetFlags(), [](SlaFlags& f) { f.forward_ms = 28.5; }),
-                "--forward_ms: conflicts with --machine_tps; give one of --machine_tps, "
-                "--user_tps, --tpot_ms, --forward_ms"},
-        BadCase{"two_targets", With(SeedTargetFlags(), [](SlaFlags& f) { f.tpot_ms = 16; }),
-                "--tpot_ms: conflicts with --machine_tps"},
-        BadCase{"ttft_and_forward", With(Prefill(), [](SlaFlags& f) { f.prefill_forward_ms = 5; }),
-                "--prefill_forward_ms: conflicts with --ttft_ms"},
-        BadCase{"zero_rate", With(SeedTargetFlags(), [](SlaFlags& f) { f.machine_tps = 0; }),
-                "--machine_tps: must be a positive finite number, got 0"},
-        BadCase{"negative_rate", With(SeedTargetFlags(), [](SlaFlags& f) { f.machine_tps = -5; }),
-                "--machine_tps: must be a positive finite number, got -5"},
-        BadCase{"infinite_user_rate",
-                With(SeedTargetFlags(), [](SlaFlags& f) { f.machine_tps.reset(); f.user_tps = kInf; }),
-                "--user_tps: must be a positive finite number, got inf"},
-        BadCase{"nan_tpot",
-                With(SeedTargetFlags(),
-                     [](SlaFlags& f) { f.machine_tps.reset(); f.tpot_ms = std::nan(""); }),
-                "--tpot_ms: must be a positive finite number"},
-        BadCase{"zero_forward", With(SeedMeasuredFlags(), [](SlaFlags& f) { f.forward_ms = 0; }),
-                "--forward_ms: must be a positive finite number, got 0"},
-        BadCase{"missing_dp", With(SeedTargetFlags(), [](SlaFlags& f) { f.dp.reset(); }),
-                "--dp: required with --machine_tps"},
-        BadCase{"missing_batch",
-                With(SeedMeasuredFlags(), [](SlaFlags& f) { f.batch_per_dp.reset(); }),
-                "--batch_per_dp: required with --forward_ms"},
-        BadCase{"zero_dp", With(SeedTargetFlags(), [](SlaFlags& f) { f.dp = 0; }),
-                "--dp: must be >= 1, got 0"},
-        BadCase{"negative_batch", With(SeedTargetFlags(), [](SlaFlags& f) { f.batch_per_dp = -1; }),
-                "--batch_per_dp: must be >= 1, got -1"},
-        BadCase{"zero_accept", With(SeedTargetFlags(), [](SlaFlags& f) { f.accept = 0; }),
-                "--accept: must be > 0, got 0"},
-        BadCase{"infinite_accept", With(SeedTargetFlags(), [](SlaFlags& f) { f.accept = kInf; }),
-                "--accept: must be a positive finite number, got inf"},
-        BadCase{"negative_gap", With(SeedMeasuredFlags(), [](SlaFlags& f) { f.host_gap_ms = -1; }),
-                "--host_gap_ms: must be a finite number >= 0, got -1"},
-        BadCase{"gap_exceeds_step",
-                With(SeedTargetFlags(), [](SlaFlags& f) { f.host_gap_ms = 40; }),
-                "--host_gap_ms: 40 ms leaves no forward budget in a step of 38.3333 ms"},
-        BadCase{"concurrency_overflow",
-                With(SeedTargetFlags(), [](SlaFlags& f) { f.dp = kBig; f.batch_per_dp = kBig; }),
-                "--batch_per_dp: dp x batch_per_dp overflows int64"},
-        BadCase{"shape_only", SlaFlags{.dp = 8}, "--dp: nothing to compute; give a decode rate"},
-        BadCase{"accept_only", SlaFlags{.accept = 2}, "--accept: nothing to compute"},
-        BadCase{"accept_without_decode", With(Prefill(), [](SlaFlags& f) { f.accept = 2.3; }),
-                "--accept: applies to decode; give --machine_tps, --user_tps, --tpot_ms or "
-                "--forward_ms too"},
-        BadCase{"gap_without_decode", With(Prefill(), [](SlaFlags& f) { f.host_gap_ms = 1; }),
-                "--host_gap_ms: applies to decode"},
-        BadCase{"prompt_without_prefill",
-                With(SeedTargetFlags(), [](SlaFlags& f) { f.prompt_tokens = 10; }),
-                "--prompt_tokens: applies to prefill; give --ttft_ms or --prefill_forward_ms too"},
-        BadCase{"prefill_gap_without_prefill",
-                With(SeedTargetFlags(), [](SlaFlags& f) { f.prefill_host_gap_ms = 1; }),
-                "--prefill_host_gap_ms: applies to prefill"},
-        BadCase{"missing_prompt", With(Prefill(), [](SlaFlags& f) { f.prompt_tokens.reset(); }),
-                "--prompt_tokens: required with --ttft_ms"},
-        BadCase{"prefill_missing_dp", With(Prefill(), [](SlaFlags& f) { f.dp.reset(); }),
-                "--dp: required with --ttft_ms"},
-        BadCase{"zero_prompt", With(Prefill(), [](SlaFlags& f) { f.prompt_tokens = 0; }),
-                "--prompt_tokens: must be >= 1, got 0"},
-        BadCase{"zero_ttft", With(Prefill(), [](SlaFlags& f) { f.ttft_ms = 0; }),
-                "--ttft_ms: must be a positive finite number, got 0"},
-        BadCase{"negative_prefill_forward",
-                With(Prefill(), [](SlaFlags& f) { f.ttft_ms.reset(); f.prefill_forward_ms = -1; }),
-                "--prefill_forward_ms: must be a positive finite number, got -1"},
+        BadCase{"nothing", SlaQuery{}, "query: nothing to compute"},
+        BadCase{"zero_rate", Decode([](DecodeQuery& q) { q.value = 0; }),
+                "machine_tps: must be a positive finite number, got 0"},
+        BadCase{"negative_rate", Decode([](DecodeQuery& q) { q.value = -5; }),
+                "machine_tps: must be a positive finite number, got -5"},
+        BadCase{"infinite_user_rate", Decode([](DecodeQuery& q) {
+                  q.input = DecodeInput::kUserTps;
+                  q.value = kInf;
+                }),
+                "user_tps: must be a positive finite number, got inf"},
+        BadCase{"nan_tpot", Decode([](DecodeQuery& q) {
+                  q.input = DecodeInput::kTpotMs;
+                  q.value = std::nan("");
+                }),
+                "tpot_ms: must be a positive finite number"},
+        BadCase{"zero_forward", Decode([](DecodeQuery& q) {
+                  q.input = DecodeInput::kForwardMs;
+                  q.value = 0;
+                }),
+                "forward_ms: must be a positive finite number, got 0"},
+        BadCase{"zero_dp", Decode([](DecodeQuery& q) { q.dp = 0; }), "dp: must be >= 1, got 0"},
+        BadCase{"negative_batch", Decode([](DecodeQuery& q) { q.batch_per_dp = -1; }),
+                "batch_per_dp: must be >= 1, got -1"},
+        BadCase{"zero_accept", Decode([](DecodeQuery& q) { q.accept = 0; }),
+                "accept: must be > 0, got 0"},
+        BadCase{"infinite_accept", Decode([](DecodeQuery& q) { q.accept = kInf; }),
+                "accept: must be a positive finite number, got inf"},
+        BadCase{"negative_gap", Decode([](DecodeQuery& q) { q.host_gap_ms = -1; }),
+                "host_gap_ms: must be a finite number >= 0, got -1"},
+        BadCase{"gap_exceeds_step", Decode([](DecodeQuery& q) { q.host_gap_ms = 40; }),
+                "host_gap_ms: 40 ms leaves no forward budget in a step of 38.3333 ms"},
+        BadCase{"concurrency_overflow", Decode([](DecodeQuery& q) {
+                  q.dp = kBig;
+                  q.batch_per_dp = kBig;
+                }),
+                "batch_per_dp: dp x batch_per_dp overflows int64"},
+        BadCase{"zero_prompt", Prefill([](PrefillQuery& q) { q.prompt_tokens = 0; }),
+                "prompt_tokens: must be >= 1, got 0"},
+        BadCase{"zero_ttft", Prefill([](PrefillQuery& q) { q.value_ms = 0; }),
+                "ttft_ms: must be a positive finite number, got 0"},
+        BadCase{"negative_prefill_forward", Prefill([](PrefillQuery& q) {
+                  q.input = PrefillInput::kPrefillForwardMs;
+                  q.value_ms = -1;
+                }),
+                "prefill_forward_ms: must be a positive finite number, got -1"},
         BadCase{"negative_prefill_gap",
-                With(Prefill(), [](SlaFlags& f) { f.prefill_host_gap_ms = -2; }),
-                "--prefill_host_gap_ms: must be a finite number >= 0, got -2"},
+                Prefill([](PrefillQuery& q) { q.prefill_host_gap_ms = -2; }),
+                "prefill_host_gap_ms: must be a finite number >= 0, got -2"},
         BadCase{"prefill_gap_exceeds_ttft",
-                With(Prefill(), [](SlaFlags& f) { f.prefill_host_gap_ms = 1000; }),
-                "--prefill_host_gap_ms: 1000 ms leaves no forward budget within --ttft_ms=1000"},
-        BadCase{"prefill_tokens_overflow",
-                With(Prefill(), [](SlaFlags& f) { f.batch_per_dp = kBig; f.prompt_tokens = kBig; }),
-                "--prompt_tokens: batch_per_dp x prompt_tokens overflows int64"}),
+                Prefill([](PrefillQuery& q) { q.prefill_host_gap_ms = 1000; }),
+                "prefill_host_gap_ms: 1000 ms leaves no forward budget within ttft_ms 1000"},
+        BadCase{"prefill_tokens_overflow", Prefill([](PrefillQuery& q) {
+                  q.batch_per_dp = kBig;
+                  q.prompt_tokens = kBig;
+                }),
+                "prompt_tokens: batch_per_dp x prompt_tokens overflows int64"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.what); });
 
 }  // namespace

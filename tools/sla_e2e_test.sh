@@ -27,6 +27,32 @@ expect_bad "sla: --machine_tps: Illegal value 'fast'" --machine_tps=fast
 expect_bad 'sla: --format:' --format=xml
 expect_bad 'sla: --no_such_flag: unknown flag' --no_such_flag=1
 expect_bad 'sla: --dp: missing value' --dp
-expect_bad 'sla: unexpected argument "extra"' extra
+expect_bad "sla: unexpected argument 'extra'; flags are --name=value" extra
+
+# Which flags combine (checked by the tool; the values by report/sla_report.h).
+seed_target=(--machine_tps=11520 --dp=8 --batch_per_dp=24 --accept=2.3)
+prefill=(--dp=8 --batch_per_dp=2 --ttft_ms=1000 --prompt_tokens=4096)
+expect_bad 'sla: --forward_ms: conflicts with --machine_tps; give one of --machine_tps, --user_tps, --tpot_ms, --forward_ms' \
+  "${seed_target[@]}" --forward_ms=28.5
+expect_bad 'sla: --tpot_ms: conflicts with --machine_tps' "${seed_target[@]}" --tpot_ms=16
+expect_bad 'sla: --prefill_forward_ms: conflicts with --ttft_ms' "${prefill[@]}" --prefill_forward_ms=5
+expect_bad 'sla: --batch_per_dp: required with --forward_ms' --forward_ms=28.5 --dp=8
+expect_bad 'sla: --dp: nothing to compute; give a decode rate' --dp=8
+expect_bad 'sla: --accept: nothing to compute' --accept=2
+expect_bad 'sla: --accept: applies to decode; give --machine_tps, --user_tps, --tpot_ms or --forward_ms too' \
+  "${prefill[@]}" --accept=2.3
+expect_bad 'sla: --host_gap_ms: applies to decode' "${prefill[@]}" --host_gap_ms=1
+expect_bad 'sla: --prompt_tokens: applies to prefill; give --ttft_ms or --prefill_forward_ms too' \
+  "${seed_target[@]}" --prompt_tokens=10
+expect_bad 'sla: --prefill_host_gap_ms: applies to prefill' "${seed_target[@]}" --prefill_host_gap_ms=1
+expect_bad 'sla: --prompt_tokens: required with --ttft_ms' --dp=8 --batch_per_dp=2 --ttft_ms=1000
+expect_bad 'sla: --dp: required with --ttft_ms' --batch_per_dp=2 --ttft_ms=1000 --prompt_tokens=4096
+# Values: the library names the field, the tool the flag.
+expect_bad 'sla: --dp: must be >= 1, got 0' --machine_tps=11520 --dp=0 --batch_per_dp=24
+expect_bad 'sla: --accept: must be > 0, got 0' "${seed_target[@]}" --accept=0
+expect_bad 'sla: --host_gap_ms: 40 ms leaves no forward budget' "${seed_target[@]}" --host_gap_ms=40
+expect_bad 'sla: --prefill_host_gap_ms: 1000 ms leaves no forward budget within ttft_ms 1000' \
+  "${prefill[@]}" --prefill_host_gap_ms=1000
+expect_ok 'user_output_tps,tpot_ms' "${seed_target[@]}" --ttft_ms=1000 --prompt_tokens=1024 --format=csv
 
 e2e_finish
