@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "loader/load.h"
@@ -13,7 +14,7 @@ namespace perfmodel {
 
 absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   DiffInputs in;
-  if (paths.baseline.empty()) return absl::InvalidArgumentError("--baseline: required");
+  if (paths.baseline.empty()) return absl::InvalidArgumentError("baseline: required");
   in.baseline_path = paths.baseline;
   PM_ASSIGN_OR_RETURN(in.baseline, LoadBaseline(ResolveInput(paths.baseline)));
   SetupPaths sp;
@@ -21,10 +22,13 @@ absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   sp.hardware = !paths.hardware.empty() ? paths.hardware : in.baseline.hardware();
   sp.deployment = !paths.deployment.empty() ? paths.deployment : in.baseline.deployment();
   sp.workload = paths.workload;
-  if (sp.model.empty()) return absl::InvalidArgumentError("--model: required, the baseline names none");
-  if (sp.hardware.empty()) return absl::InvalidArgumentError("--hw: required, the baseline names none");
-  if (sp.deployment.empty()) {
-    return absl::InvalidArgumentError("--deployment: required, the baseline names none");
+  for (const auto& [field, path] : {std::pair<absl::string_view, const std::string&>{"model", sp.model},
+                                     {"hardware", sp.hardware},
+                                     {"deployment", sp.deployment}}) {
+    if (path.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": required, ", paths.baseline, " names none"));
+    }
   }
   PM_ASSIGN_OR_RETURN(in.setup, LoadSetup(sp));
   if (in.baseline.batch_per_dp() > 0) in.setup.workload.batch_per_dp = in.baseline.batch_per_dp();

@@ -42,8 +42,9 @@ struct DiffInputs final {
 
 // LoadDiffInputs() loads the baseline and the setup it (or the overrides)
 // names; the workload's batch per rank and context come from the baseline
-// when it records them. Errors name the file and field (a baseline that names
-// no model and none is given: "--model: required, the baseline names none").
+// when it records them. Errors name the file and field, or the DiffPaths
+// field (a baseline that names no model and none is given: "model: required,
+// b.textproto names none").
 [[nodiscard]] absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths);
 
 // DiffDocument() renders sections "summary" and "diff"; `tolerance` is the

@@ -64,13 +64,15 @@ TEST(DiffTest, AgainstTheReferenceSimulatorAttentionStandsOut) {
   EXPECT_EQ(worst->part, "moe");
 }
 
-TEST(DiffTest, ErrorsNameTheFileOrFlag) {
+TEST(DiffTest, ErrorsNameTheFileOrField) {
   EXPECT_THAT(LoadDiffInputs({.baseline = ""}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--baseline")));
+              StatusIs(absl::StatusCode::kInvalidArgument, "baseline: required"));
   EXPECT_THAT(LoadDiffInputs({.baseline = "baselines/none.textproto"}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("baselines/none.textproto")));
   EXPECT_THAT(LoadDiffInputs({.baseline = "tests/testdata/baseline_without_setup.textproto"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--model: required")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "model: required, tests/testdata/baseline_without_setup.textproto names "
+                       "none"));
   EXPECT_THAT(LoadDiffInputs({.baseline = kMeasured, .hardware = "hw/none.textproto"}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("hw/none.textproto")));
 }

@@ -5,18 +5,20 @@
 //   bazel run //tools:diff -- --baseline=b.textproto --hw=hw/h200_sxm_seed_calibrated.textproto
 //
 // The model, hardware and deployment default to the files the baseline names.
-// Exit status 0, or 2 with a one-line message naming the bad flag or file.
+// Exit codes (cli/cli.h): 0, or 2 with a one-line message naming the bad flag
+// or file.
+
+#include "profile/diff.h"
 
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/usage.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "perfmodel/graph.h"
+#include "base/status_macros.h"
 #include "cli/cli.h"
-#include "profile/diff.h"
+#include "perfmodel/graph.h"
 #include "report/render.h"
 
 ABSL_FLAG(std::string, baseline, "baselines/seed_measured.textproto", "baseline textproto");
@@ -24,7 +26,8 @@ ABSL_FLAG(std::string, model, "", "model textproto (default: the baseline's)");
 ABSL_FLAG(std::string, hw, "", "hardware textproto (default: the baseline's)");
 ABSL_FLAG(std::string, deployment, "", "deployment textproto (default: the baseline's)");
 ABSL_FLAG(std::string, workload, "",
-          "workload textproto (default: the deployment's default_workload; the baseline's batch and context apply)");
+          "workload textproto (default: the deployment's default_workload; the baseline's batch "
+          "and context apply)");
 ABSL_FLAG(double, tolerance_pct, 10, "flag ops whose error exceeds this, in percent");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
@@ -32,21 +35,21 @@ ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
 namespace perfmodel {
 namespace {
 
-absl::Status Run(std::string* out) {
+absl::Status Run(const ToolContext&, ToolOutput& out) {
   const double tolerance = absl::GetFlag(FLAGS_tolerance_pct);
   if (!(tolerance > 0) || !std::isfinite(tolerance)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--tolerance_pct: must be > 0, got ", tolerance));
   }
-  absl::StatusOr<DiffInputs> in = LoadDiffInputs({.baseline = absl::GetFlag(FLAGS_baseline),
-                                                  .model = absl::GetFlag(FLAGS_model),
-                                                  .hardware = absl::GetFlag(FLAGS_hw),
-                                                  .deployment = absl::GetFlag(FLAGS_deployment),
-                                                  .workload = absl::GetFlag(FLAGS_workload)});
-  if (!in.ok()) return in.status();
-  const StepResult r =
-      EstimateDecode(in->setup.model, in->setup.hardware.spec, in->setup.deployment, in->setup.workload);
-  *out = render::Render(DiffDocument(*in, r, tolerance / 100.0), absl::GetFlag(FLAGS_format));
+  PM_ASSIGN_OR_RETURN(const DiffInputs in,
+                      LoadDiffInputs({.baseline = absl::GetFlag(FLAGS_baseline),
+                                      .model = absl::GetFlag(FLAGS_model),
+                                      .hardware = absl::GetFlag(FLAGS_hw),
+                                      .deployment = absl::GetFlag(FLAGS_deployment),
+                                      .workload = absl::GetFlag(FLAGS_workload)}));
+  const StepResult r = EstimateDecode(in.setup.model, in.setup.hardware.spec, in.setup.deployment,
+                                      in.setup.workload);
+  out.Print(render::Render(DiffDocument(in, r, tolerance / 100.0), absl::GetFlag(FLAGS_format)));
   return absl::OkStatus();
 }
 
@@ -54,11 +57,9 @@ absl::Status Run(std::string* out) {
 }  // namespace perfmodel
 
 int main(int argc, char* argv[]) {
-  absl::SetProgramUsageMessage("Lays a baseline beside perfmodel's simulation, op by op.");
-  perfmodel::ParseCommandLineOrExit(argc, argv);
-  std::string out;
-  const absl::Status s = perfmodel::Run(&out);
-  if (!s.ok()) return perfmodel::ExitCode("diff", s);
-  std::fputs(out.c_str(), stdout);
-  return 0;
+  return perfmodel::RunTool(argc, argv,
+                            {.name = "diff",
+                             .usage = "Lays a baseline beside perfmodel's simulation, op by op.",
+                             .field_flags = {{"hardware", "hw"}}},
+                            perfmodel::Run);
 }
