@@ -290,7 +290,7 @@ absl::StatusOr<KernelTable> ParseKernSum(absl::string_view text, absl::string_vi
                                                 "'Total Time (ns)', 'Instances' and 'Name'"));
   const CsvRecord& header = *t.header;
   const std::string hint = FindColumn(header, "CorrId") >= 0
-                               ? "; this looks like a cuda_gpu_trace CSV: pass it as --trace"
+                               ? "; this looks like a cuda_gpu_trace CSV: import it as a trace"
                                : "";
   absl::StatusOr<TimeColumn> total = FindTimeColumn(header, "Total Time", origin);
   if (absl::IsNotFound(total.status())) {
@@ -338,7 +338,7 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
       SplitTable(records, origin, text, kReport, "'Start (ns)', 'Duration (ns)' and 'Name'"));
   const CsvRecord& header = *t.header;
   const std::string hint = FindColumn(header, "Instances") >= 0
-                               ? "; this looks like a cuda_gpu_kern_sum CSV: pass it as --kern_sum"
+                               ? "; this looks like a cuda_gpu_kern_sum CSV: import it as a kernel summary"
                                : "";
   absl::StatusOr<TimeColumn> start = FindTimeColumn(header, "Start", origin);
   if (absl::IsNotFound(start.status())) {
@@ -354,7 +354,7 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
   const int device_col = FindColumn(header, "Device");
   if (!device.empty() && device_col < 0) {
     return LineError(origin, header.line,
-                     absl::StrCat("--device given, but the header has no 'Device' column (it has: ",
+                     absl::StrCat("a device was given, but the header has no 'Device' column (it has: ",
                                   HeaderList(header), ")"));
   }
   if (t.rows.empty()) {
@@ -395,11 +395,11 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
   if (device.empty() && devices.size() > 1) {
     return LineError(origin, header.line,
                      absl::StrCat("column 'Device': the trace holds ", devices.size(),
-                                  " devices ('", listed, "'); pick one with --device"));
+                                  " devices ('", listed, "'); pick one device"));
   }
   if (!device.empty() && out.kernels.empty()) {
     return LineError(origin, header.line,
-                     absl::StrCat("column 'Device': no row is on --device '", device,
+                     absl::StrCat("column 'Device': no row is on device '", device,
                                   "' (devices: '", listed, "')"));
   }
   for (KernelStats& k : out.kernels) {
@@ -691,7 +691,7 @@ absl::StatusOr<ImportResult> Import(const KernelTable& table, const Rules& rules
                        " and the rules sharing its regex expect ", g.per_step, " per step (",
                        absl::StrJoin(uses, " + "), ") x ", options.steps, " steps = ",
                        options.steps * g.per_step,
-                       "; check --steps, the rules' occurrences_per_step, and that the profile "
+                       "; check steps, the rules' occurrences_per_step, and that the profile "
                        "holds only whole decode steps of one GPU"));
     }
     if (table.kind == ReportKind::kTrace && g.selectors) {
@@ -807,34 +807,6 @@ absl::StatusOr<ImportResult> Import(const KernelTable& table, const Rules& rules
   }
   out.baseline.set_source(source);
   return out;
-}
-
-std::string FormatReport(const ImportResult& r) {
-  std::string s = absl::StrFormat("%-16s %-10s %6s %12s %12s  %s\n", "op", "layer_kind", "count",
-                                  "us/layer", "us/step", "kernels");
-  for (const pb::OpTime& o : r.baseline.ops()) {
-    absl::StrAppendFormat(&s, "%-16s %-10s %6d %12.3f %12.3f  %s\n", o.op(), o.layer_kind(),
-                          o.count(), o.time_us(), o.time_us() * static_cast<double>(o.count()),
-                          o.kernels());
-  }
-  absl::StrAppend(&s, "kernel time per step: ", Us(r.mapped_per_step), " us in ops, ",
-                  Us(r.unmapped_per_step), " us unmapped\n");
-  if (r.unmapped.empty()) {
-    absl::StrAppend(&s, "unmapped kernels: none\n");
-  } else {
-    absl::StrAppend(&s, "\nunmapped kernels (in no op; add rules for them or check they belong "
-                        "outside the step):\n");
-    absl::StrAppendFormat(&s, "%12s %10s %14s  %s\n", "us/step", "launches", "total us", "name");
-    for (const UnmappedKernel& k : r.unmapped) {
-      absl::StrAppendFormat(&s, "%12s %10d %14s  %s\n", Us(k.per_step), k.launches, Us(k.total),
-                            k.name);
-    }
-  }
-  if (!r.notes.empty()) {
-    absl::StrAppend(&s, "\nnotes:\n");
-    for (const std::string& n : r.notes) absl::StrAppend(&s, "  ", n, "\n");
-  }
-  return s;
 }
 
 std::string BaselineTextproto(const ImportResult& r, absl::string_view generated_by) {

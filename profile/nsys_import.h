@@ -184,9 +184,7 @@ struct ImportResult {
 //   -> "flash::flash_fwd_splitkv_mla_kernel<T, ...>"
 [[nodiscard]] std::string ShortKernelName(absl::string_view name);
 
-// FormatReport() is the tool's stdout: a table of ops (per-layer time, count,
-// per-step time) and a table of unmapped kernels with their full names.
-[[nodiscard]] std::string FormatReport(const ImportResult& result);
+// ImportDocument() (profile/nsys_import_report.h) is what the tool prints.
 
 // BaselineTextproto() is the baseline as textproto, led by '#' comment lines:
 // `generated_by` (e.g. the command line), the notes and the unmapped kernels.

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -20,6 +21,8 @@
 #include "gtest/gtest.h"
 #include "loader/load.h"
 #include "perfmodel/testing/matchers.h"
+#include "profile/nsys_import_report.h"
+#include "report/render.h"
 
 namespace perfmodel::nsys {
 namespace {
@@ -150,7 +153,7 @@ TEST(ParseKernSumTest, Errors) {
        "Time (%), Instances, Name)"},
       {"Time (%),Total Time (ns),Name\n1,2,k\n", "k.csv:1: missing column 'Instances'"},
       {"Start (ns),Duration (ns),CorrId,Name\n1,2,3,k\n",
-       "this looks like a cuda_gpu_trace CSV: pass it as --trace"},
+       "this looks like a cuda_gpu_trace CSV: import it as a trace"},
       {"Total Time (min),Instances,Name\n1,2,k\n",
        "k.csv:1: column 'Total Time (min)': unknown time unit 'min'"},
       {header, "k.csv:1: no data rows after the cuda_gpu_kern_sum header"},
@@ -218,17 +221,16 @@ TEST(ParseTraceTest, Errors) {
        "t.csv:1: missing column 'Duration (ns)' in the cuda_gpu_trace header"},
       {"Duration (ns),Name\n1,k\n", "", "t.csv:1: missing column 'Start (ns)'"},
       {"Time (%),Total Time (ns),Instances,Name\n1,2,3,k\n", "",
-       "this looks like a cuda_gpu_kern_sum CSV: pass it as --kern_sum"},
+       "this looks like a cuda_gpu_kern_sum CSV: import it as a kernel summary"},
       {header, "", "t.csv:1: no data rows after the cuda_gpu_trace header"},
       {header + "1,x,G (0),k\n", "", "t.csv:2: column 'Duration (ns)': not a number: 'x'"},
       {header + "y,1,G (0),k\n", "", "t.csv:2: column 'Start (ns)': not a number: 'y'"},
       {header + "1,1,G (0),k\n2,1,G (1),k\n", "",
-       "t.csv:1: column 'Device': the trace holds 2 devices ('G (0)', 'G (1)'); pick one with "
-       "--device"},
+       "t.csv:1: column 'Device': the trace holds 2 devices ('G (0)', 'G (1)'); pick one device"},
       {header + "1,1,G (0),k\n", "G (7)",
-       "t.csv:1: column 'Device': no row is on --device 'G (7)' (devices: 'G (0)')"},
+       "t.csv:1: column 'Device': no row is on device 'G (7)' (devices: 'G (0)')"},
       {"Start (ns),Duration (ns),Name\n1,1,k\n", "G (0)",
-       "t.csv:1: --device given, but the header has no 'Device' column"},
+       "t.csv:1: a device was given, but the header has no 'Device' column"},
   };
   for (const Case& c : cases) {
     EXPECT_THAT(ParseTrace(c.text, "t.csv", c.device), StatusIs(kInvalid, HasSubstr(c.message)))
@@ -510,6 +512,28 @@ TEST_F(DeepSeekImportTest, SummaryConservesKernelTime) {
                                           HasSubstr("ncclDevKernel_AllGather_RING_LL")));
 }
 
+// What the tool prints: every op, the totals and the unmapped kernels, in any format.
+TEST_F(DeepSeekImportTest, DocumentHoldsOpsTotalsAndUnmappedKernels) {
+  absl::StatusOr<KernelTable> t =
+      ParseKernSum(Data("deepseek_decode_cuda_gpu_kern_sum.csv"), "ks.csv");
+  ASSERT_THAT(t, IsOk());
+  options_.steps = kFixtureSteps;
+  absl::StatusOr<ImportResult> r = Import(*t, rules_, options_);
+  ASSERT_THAT(r, IsOk());
+  const render::Document doc = ImportDocument(*r, "out.textproto");
+  EXPECT_THAT(render::CheckDocument(doc), IsOk());
+  ASSERT_EQ(doc.sections.size(), 5u);
+  EXPECT_EQ(std::get<render::Table>(doc.sections[0]).rows.size(),
+            static_cast<size_t>(r->baseline.ops_size()));
+  EXPECT_EQ(std::get<render::Table>(doc.sections[2]).rows.size(), 2u);
+  const std::string text = render::Render(doc, render::Format::kText);
+  EXPECT_THAT(text, HasSubstr("ncclDevKernel_AllGather_RING_LL"));
+  EXPECT_THAT(text, HasSubstr("out.textproto"));
+  const std::string json = render::Render(doc, render::Format::kJson);
+  EXPECT_THAT(json, HasSubstr("\"in_ops_us\": 27014.000"));
+  EXPECT_THAT(json, HasSubstr("\"unmapped\": ["));
+}
+
 TEST_F(DeepSeekImportTest, OlderSummaryLayoutGivesTheSameBaseline) {
   absl::StatusOr<KernelTable> now =
       ParseKernSum(Data("deepseek_decode_cuda_gpu_kern_sum.csv"), "x.csv");
@@ -605,7 +629,7 @@ TEST_F(DeepSeekImportTest, WrongStepCountIsAnErrorNamingKernelAndRules) {
                                "baselines/rules/deepseek_v3_decode.textproto:"),
                      HasSubstr("and the rules sharing its regex expect 64 per step (attn_norm/"
                                "dense 3 + q_kv_norm/dense 3 + q_kv_norm/moe 58) x 3 steps = 192; "
-                               "check --steps"))));
+                               "check steps"))));
   options_.steps = 0;
   EXPECT_THAT(Import(*t, rules_, options_),
               StatusIs(kInvalid, HasSubstr("steps: must be in 1 .. 1000000000, got 0")));

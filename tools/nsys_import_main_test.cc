@@ -61,10 +61,10 @@ TEST(NsysImportMainTest, WritesABaselineAndPrintsUnmappedKernels) {
                                         " --forward_ms=28.5 --host_gap_ms=1.3"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_THAT(r.out, HasSubstr("unmapped kernels (in no op"));
+  EXPECT_THAT(r.out, HasSubstr("Unmapped kernels (in no op"));
   EXPECT_THAT(r.out, HasSubstr("ncclDevKernel_AllGather_RING_LL(ncclDevComm*, unsigned long, "
                                "ncclWork*)"));
-  EXPECT_THAT(r.out, HasSubstr("wrote " + out));
+  EXPECT_THAT(r.out, HasSubstr("out  " + out));
   absl::StatusOr<pb::Baseline> b = LoadBaseline(out);
   ASSERT_THAT(b, IsOk());
   EXPECT_EQ(b->name(), "ok");
@@ -108,10 +108,10 @@ TEST(NsysImportMainTest, BadFlags) {
            Case{"--steps=4 --out=" + out, "give exactly one of --kern_sum and --trace"},
            Case{absl::StrCat("--kern_sum=", kKernSum, " --trace=t.csv --steps=4 --out=", out),
                 "give exactly one of --kern_sum and --trace"},
-           Case{absl::StrCat("--kern_sum=", kKernSum, " --steps=4"), "--out is required"},
-           Case{absl::StrCat("--kern_sum=", kKernSum, " --out=", out), "--steps must be > 0"},
+           Case{absl::StrCat("--kern_sum=", kKernSum, " --steps=4"), "--out: required (the baseline to write)"},
+           Case{absl::StrCat("--kern_sum=", kKernSum, " --out=", out), "--steps: required"},
            Case{absl::StrCat("--kern_sum=", kKernSum, " --device=G --steps=4 --out=", out),
-                "--device applies to --trace only"},
+                "--device: applies to --trace only"},
            Case{absl::StrCat("--kern_sum=nope.csv --steps=4 --out=", out),
                 "nope.csv: cannot open file"},
            Case{absl::StrCat("--kern_sum=", kKernSum, " --rules=nope.textproto --steps=4 --out=",
@@ -119,6 +119,12 @@ TEST(NsysImportMainTest, BadFlags) {
                 "nope.textproto: cannot open file"},
            Case{absl::StrCat("--kern_sum=", kKernSum, " --steps=4 --out=", out, " extra"),
                 "unexpected argument 'extra'"},
+           Case{absl::StrCat("--kern_sum=", kKernSum, " --steps=0 --out=", out),
+                "nsys_import: --steps: must be in 1 .. "},
+           Case{absl::StrCat("--kern_sum=", kKernSum, " --steps=4 --batch_per_dp=0 --out=", out),
+                "nsys_import: --batch_per_dp: must be >= 1, got 0"},
+           Case{absl::StrCat("--kern_sum=", kKernSum, " --steps=4 --format=xml --out=", out),
+                "nsys_import: --format: unknown format"},
        }) {
     const Result r = RunTool(c.args);
     EXPECT_EQ(r.code, 2) << c.args;
