@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "cli/enum_flag.h"
 
 namespace perfmodel::bench {
 namespace {
@@ -13,15 +13,30 @@ double Relative(const Summary& s) {
   return s.typical > Duration::Zero() ? s.spread / s.typical : 0.0;
 }
 
-std::string FormatTime(Duration d) {
-  const double ns = ToNanoseconds(d);
-  if (ns < 1e3) return absl::StrFormat("%.1f ns", ns);
-  if (ns < 1e6) return absl::StrFormat("%.2f us", ns * 1e-3);
-  if (ns < 1e9) return absl::StrFormat("%.2f ms", ns * 1e-6);
-  return absl::StrFormat("%.3f s", ns * 1e-9);
+}  // namespace
+
+absl::string_view CompareClockName(CompareClock c) {
+  switch (c) {
+    case CompareClock::kAuto: return "auto";
+    case CompareClock::kReal: return "real";
+    case CompareClock::kCpu: return "cpu";
+  }
+  return "?";
 }
 
-}  // namespace
+bool AbslParseFlag(absl::string_view text, CompareClock* c, std::string* error) {
+  return ParseEnumFlag(text, kCompareClocks, CompareClockName, "clock", c, error);
+}
+std::string AbslUnparseFlag(CompareClock c) { return UnparseEnumFlag(c, CompareClockName); }
+
+std::optional<TimeKind> ClockTime(CompareClock c) {
+  switch (c) {
+    case CompareClock::kAuto: return std::nullopt;
+    case CompareClock::kReal: return TimeKind::kReal;
+    case CompareClock::kCpu: return TimeKind::kCpu;
+  }
+  return std::nullopt;
+}
 
 const char* VerdictName(Verdict v) {
   switch (v) {
@@ -86,36 +101,6 @@ std::vector<ComparisonRow> CompareBenchmarks(const BenchmarkFile& old_file,
     rows.push_back(row);
   }
   return rows;
-}
-
-std::string FormatComparison(const std::vector<ComparisonRow>& rows,
-                             const CompareOptions& options) {
-  std::size_t width = 9;
-  for (const ComparisonRow& r : rows) width = std::max(width, r.name.size());
-  const int w = static_cast<int>(width);
-  std::string out = absl::StrFormat(
-      "rule: regression if new/old > 1 + bound, improvement if < 1/(1 + bound),\n"
-      "      bound = max(threshold %.3g, %.3g x combined relative spread)\n\n",
-      options.threshold, options.noise_k);
-  absl::StrAppendFormat(&out, "%-*s  %12s  %12s  %8s  %7s  %s\n", w, "benchmark", "old", "new",
-                        "new/old", "bound", "verdict");
-  int counts[6] = {};
-  for (const ComparisonRow& r : rows) {
-    ++counts[static_cast<int>(r.verdict)];
-    const std::string old_t = r.old_median > Duration::Zero() ? FormatTime(r.old_median) : "-";
-    const std::string new_t = r.new_median > Duration::Zero() ? FormatTime(r.new_median) : "-";
-    const std::string ratio = r.ratio > 0 ? absl::StrFormat("%.3f", r.ratio) : "-";
-    const std::string bound = r.ratio > 0 ? absl::StrFormat("%.3f", r.bound) : "-";
-    absl::StrAppendFormat(&out, "%-*s  %12s  %12s  %8s  %7s  %s%s\n", w, r.name, old_t, new_t,
-                          ratio, bound, VerdictName(r.verdict),
-                          r.note.empty() ? "" : absl::StrCat(" (", r.note, ")"));
-  }
-  absl::StrAppendFormat(&out,
-                        "\n%d benchmarks: %d regression, %d improvement, %d same, %d added, "
-                        "%d removed, %d error\n",
-                        static_cast<int>(rows.size()), counts[1], counts[2], counts[0], counts[4],
-                        counts[3], counts[5]);
-  return out;
 }
 
 bool AnyRegression(const std::vector<ComparisonRow>& rows) {

@@ -20,19 +20,34 @@
 //   std::vector<ComparisonRow> rows = CompareBenchmarks(old_file, new_file, o);
 //   // rows[i].verdict == Verdict::kRegression when the new median is 1.2x the
 //   // old one and both spreads are ~1%
-//   std::cout << FormatComparison(rows, o);
+//   // report/bench_report.h: ComparisonDocument() prints the rows.
 
 #ifndef MEASURE_BENCH_COMPARE_H_
 #define MEASURE_BENCH_COMPARE_H_
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "measure/benchmark_json.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel::bench {
+
+// The clock a comparison reads, as --time names it: each file's own
+// kernel_time (kAuto, "auto"), real time ("real") or CPU time ("cpu").
+// CompareClockName() gives the names; Abseil flag support parses them.
+enum class CompareClock : uint8_t { kAuto, kReal, kCpu };
+inline constexpr std::array<CompareClock, 3> kCompareClocks = {
+    CompareClock::kAuto, CompareClock::kReal, CompareClock::kCpu};
+absl::string_view CompareClockName(CompareClock c);
+bool AbslParseFlag(absl::string_view text, CompareClock* c, std::string* error);
+std::string AbslUnparseFlag(CompareClock c);
+// ClockTime() is the CompareOptions::clock of `c` (nullopt for kAuto).
+std::optional<TimeKind> ClockTime(CompareClock c);
 
 struct CompareOptions {
   double threshold = 0.05;  // smallest relative change that counts
@@ -63,11 +78,6 @@ struct ComparisonRow {
 std::vector<ComparisonRow> CompareBenchmarks(const BenchmarkFile& old_file,
                                              const BenchmarkFile& new_file,
                                              const CompareOptions& options);
-
-// FormatComparison() renders the rows as an aligned text table with a header
-// stating the rule and a one-line count of each verdict.
-std::string FormatComparison(const std::vector<ComparisonRow>& rows,
-                             const CompareOptions& options);
 
 // AnyRegression() is true when some row's verdict is kRegression.
 bool AnyRegression(const std::vector<ComparisonRow>& rows);

@@ -83,19 +83,17 @@ TEST_F(BenchCompareTest, ClockCanBeForced) {
   EXPECT_EQ(rows["slower"].old_median, Microseconds(50));
 }
 
-TEST_F(BenchCompareTest, TableStatesRuleAndCounts) {
-  const CompareOptions options;
-  const std::vector<ComparisonRow> rows = CompareBenchmarks(old_, new_, options);
-  EXPECT_TRUE(AnyRegression(rows));
-  const std::string table = FormatComparison(rows, options);
-  EXPECT_THAT(table, HasSubstr("bound = max(threshold 0.05, 3 x combined relative spread)"));
-  EXPECT_THAT(table, HasSubstr("100.00 us"));
-  EXPECT_THAT(table, HasSubstr("120.00 us"));
-  EXPECT_THAT(table, HasSubstr("1.200"));
-  EXPECT_THAT(table, HasSubstr("REGRESSION"));
-  EXPECT_THAT(table, HasSubstr("error (new: could not run)"));
-  EXPECT_THAT(table, HasSubstr("7 benchmarks: 1 regression, 1 improvement, 2 same, 1 added, "
-                               "1 removed, 1 error"));
+TEST(CompareClockTest, FlagNamesAndTheirClocks) {
+  CompareClock c = CompareClock::kAuto;
+  std::string error;
+  EXPECT_TRUE(AbslParseFlag("cpu", &c, &error));
+  EXPECT_EQ(c, CompareClock::kCpu);
+  EXPECT_EQ(ClockTime(c), TimeKind::kCpu);
+  EXPECT_EQ(ClockTime(CompareClock::kReal), TimeKind::kReal);
+  EXPECT_EQ(ClockTime(CompareClock::kAuto), std::nullopt);
+  EXPECT_EQ(AbslUnparseFlag(CompareClock::kAuto), "auto");
+  EXPECT_FALSE(AbslParseFlag("wall", &c, &error));
+  EXPECT_EQ(error, "unknown clock 'wall'; expected one of auto, real, cpu");
 }
 
 }  // namespace

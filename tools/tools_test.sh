@@ -21,15 +21,24 @@ new=measure/testdata/compare_new.json
 
 expect 0 tools/bench_compare "$old" "$new"
 contains "$out" "REGRESSION"
-contains "$out" "7 benchmarks: 1 regression, 1 improvement, 2 same, 1 added, 1 removed, 1 error"
+contains "$out" "regression   1"
+expect 0 tools/bench_compare "$old" "$new" --format=csv
+contains "$out" "benchmarks,regression,improvement,same,added,removed,error"
+contains "$out" "7,1,1,2,1,1,1"
 expect 1 tools/bench_compare --fail_on_regression "$old" "$new"
-expect 0 tools/bench_compare --fail_on_regression --threshold=0.5 "$old" "$new"
-contains "$out" "0 regression"
+contains "$out" "REGRESSION"
+[ -z "$err" ] || fail "stderr not empty on a failed check: $err"
+expect 0 tools/bench_compare --fail_on_regression --threshold=0.5 "$old" "$new" --format=json
+contains "$out" '"regression": 0'
+expect 2 tools/bench_compare --threshold=-1 "$old" "$new"
+contains "$err" "bench_compare: --threshold: must be >= 0, got -1"
+expect 2 tools/bench_compare --no_such_flag "$old" "$new"   # bad flags: 2 (was Abseil's 1)
+contains "$err" "bench_compare: --no_such_flag: unknown flag"
 expect 0 tools/bench_compare --fail_on_regression "$old" "$old"
 expect 2 tools/bench_compare "$old"
 contains "$err" "bench_compare: expected two JSON files, got 1 arguments"
 expect 2 tools/bench_compare --time=wall "$old" "$new"
-contains "$err" "--time: expected auto, real or cpu, got 'wall'"
+contains "$err" "bench_compare: --time: unknown clock 'wall'; expected one of auto, real, cpu"
 expect 2 tools/bench_compare "$old" measure/testdata/malformed.json
 contains "$err" "bench_compare: measure/testdata/malformed.json:4:56: Missing a name for object member."
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "error is not one line: $err"
@@ -45,19 +54,25 @@ printf 'MemTotal:       16000000 kB\n' >"$TEST_TMPDIR/meminfo"
 host=(--cpuinfo="$TEST_TMPDIR/cpuinfo" --meminfo="$TEST_TMPDIR/meminfo")
 expect 0 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "${host[@]}" \
   --out="$TEST_TMPDIR/host.textproto"
-contains "$err" "measure_host: wrote $TEST_TMPDIR/host.textproto (fp32 "
+contains "$out" "out  $TEST_TMPDIR/host.textproto"
+contains "$out" "fp32_gflops"
+[ -z "$err" ] || fail "stderr not empty on success: $err"
 contains "$(cat "$TEST_TMPDIR/host.textproto")" 'name: "1 core of Test CPU 9000"'
 contains "$(cat "$TEST_TMPDIR/host.textproto")" "hbm_capacity_gb: 16.384  # MemTotal"
 expect 0 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "${host[@]}"
 contains "$out" "efficiency {"
+expect 2 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "${host[@]}" --format=json
+contains "$err" "measure_host: --format: json needs --out"
+expect 2 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json --fp32=1
+contains "$err" "measure_host: --fp32: unknown flag"
 expect 2 tools/measure_host "${host[@]}"
-contains "$err" "measure_host: --benchmark_json is required"
+contains "$err" "measure_host: --benchmark_json: required"
 expect 2 tools/measure_host --benchmark_json=measure/testdata/malformed.json "${host[@]}"
 contains "$err" "measure/testdata/malformed.json:4:56: Missing a name for object member."
 expect 2 tools/measure_host --benchmark_json=measure/testdata/gpu_dry_run.json "${host[@]}"
 contains "$err" "no peak_fp32 row"
 expect 2 tools/measure_host --benchmark_json=baselines/cpu/cpu_kernels.json extra
-contains "$err" "unexpected argument 'extra'"
+contains "$err" "measure_host: unexpected argument 'extra'"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)" >&2
