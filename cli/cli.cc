@@ -2,7 +2,6 @@
 
 #include "cli/cli.h"
 
-#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -88,13 +87,6 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv) {
     }
   }
   return absl::OkStatus();
-}
-
-std::vector<char*> ParseCommandLineOrExit(int argc, char* argv[]) {
-  if (absl::Status s = CheckCommandLine(absl::MakeConstSpan(argv, argc)); !s.ok()) {
-    std::exit(ExitCode(argc > 0 ? absl::string_view(argv[0]) : "", s));
-  }
-  return absl::ParseCommandLine(argc, argv);
 }
 
 absl::Status NameTheFlag(

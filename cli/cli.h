@@ -124,12 +124,6 @@ int RunTool(int argc, char* argv[], const ToolInfo& info,
 // ...) are left to Abseil (whose --help exits with status 1).
 [[nodiscard]] absl::Status CheckCommandLine(absl::Span<char* const> argv);
 
-// ParseCommandLineOrExit() is CheckCommandLine() (printing the one-line
-// error and exiting 2 when it fails), then absl::ParseCommandLine(); it
-// returns the positional arguments (argv[0] first). Kept until every tool
-// runs through RunTool().
-std::vector<char*> ParseCommandLineOrExit(int argc, char* argv[]);
-
 // NameTheFlag() rewrites a message that starts with "<field>: " to start with
 // "--<flag>: " when <field> is mapped to a flag by `field_flags` or is itself
 // a registered flag's name; any other status is returned as it is.
