@@ -32,5 +32,19 @@ expect_bad 'sweep: --tpot_ms: conflicts with --user_tps' --user_tps=60 --tpot_ms
 expect_bad 'sweep: --user_tps: Illegal value' --user_tps=abc
 expect_bad 'sweep: --svg: /no/such/dir/plot.svg: cannot create' --svg=/no/such/dir/plot.svg
 expect_bad 'no/such/model.textproto' --model=no/such/model.textproto
+expect_bad "sweep: --imbalance: unknown imbalance model 'exact'; expected one of analytic, montecarlo" \
+  --imbalance=exact
+expect_bad "sweep: --search: unknown search 'binary'; expected one of scan, bisection" --search=binary
+expect_bad 'sweep: --context: /no/such/lengths.txt: cannot open' --context=file:/no/such/lengths.txt
+expect_bad "sweep: --context: 'gamma:1:2': unknown distribution 'gamma'" --context=gamma:1:2
+expect_bad 'sweep: --batch_step: must be >= 1, got 0' --batch_step=0
+expect_bad 'sweep: --cap: must be >= 1, got 0' --cap=0
+expect_bad 'sweep: --host_gap_ms: conflicts with --host_gap' --host_gap=1ms --host_gap_ms=1
+expect_bad "sweep: --host_gap: '0' has no unit" --host_gap=0
+expect_bad 'sweep: --trials: must be >= 2, got 1' --imbalance=montecarlo --trials=1
+# The unit-typed host gap and its millisecond spelling are the same flag value.
+"$sweep" --batch_min=24 --batch_max=24 --host_gap=0ms >"$_e2e_tmp/typed.txt" 2>&1
+"$sweep" --batch_min=24 --batch_max=24 --host_gap_ms=0 >"$_e2e_tmp/ms.txt" 2>&1
+cmp -s "$_e2e_tmp/typed.txt" "$_e2e_tmp/ms.txt" || e2e_fail "--host_gap=0ms differs from --host_gap_ms=0"
 
 e2e_finish

@@ -20,6 +20,10 @@ e2e_expect_exit "$report" 2 'report: --format:' --format=yaml
 e2e_expect_exit "$report" 3 'over by' --context_tokens=1048576 --batch_per_dp=512
 e2e_expect_ok "$report" 'host_gap_ms                    0.00' --host_gap_ms=0
 e2e_expect_exit "$report" 2 'report: --host_gap_ms: must be >= 0' --host_gap_ms=-5
+e2e_expect_ok "$report" 'host_gap_ms                    0.50' --host_gap=500us
+e2e_expect_exit "$report" 2 "report: --host_gap: '-5ms': a duration must be >= 0" --host_gap=-5ms
+e2e_expect_exit "$report" 2 "report: --context_tokens: Illegal value 'many'" --context_tokens=many
+e2e_expect_exit "$report" 2 "report: unexpected argument 'extra'; flags are --name=value" extra
 
 op=$(e2e_find op)
 e2e_expect_ok "$op" 'tflops' --op=gemm --m=64 --n=2112 --k=7168
@@ -42,6 +46,7 @@ e2e_expect_ok "$diff" 'simulated - measured'
 e2e_expect_ok "$diff" 'reference_us' --baseline=baselines/seed_reference_simulator.textproto
 e2e_expect_exit "$diff" 2 'diff: baselines/none.textproto' --baseline=baselines/none.textproto
 e2e_expect_exit "$diff" 2 'diff: --tolerance_pct: must be > 0' --tolerance_pct=0
+e2e_expect_ok "$diff" '"op":' --format=json
 
 calibrate=$(e2e_find calibrate)
 e2e_expect_ok "$calibrate" 'mape_after_pct'
@@ -58,5 +63,6 @@ e2e_expect_exit "$bench_check" 2 'bench_check: baselines/cpu/none.json' \
 e2e_expect_exit "$bench_check" 2 \
   'bench_check: measure/testdata/malformed.json:4:56: Missing a name for object member.' \
   --baseline=measure/testdata/malformed.json
+e2e_expect_ok "$bench_check" 'kernel,kind,measured_us' --format=csv
 
 e2e_finish
