@@ -78,7 +78,10 @@ TEST(BenchCheckDocumentTest, MedianAndWorstErrorAndTheFit) {
   hw.kernel_launch_overhead = Microseconds(2);
   const render::Document doc = BenchCheckDocument(
       rows,
-      bench::ElementwiseFit{.fixed = Microseconds(1.885), .memory_efficiency = 0.872, .rows = 40},
+      bench::ElementwiseFit{.fixed = Microseconds(1.885),
+                            .memory_efficiency = 0.872,
+                            .rows = 40,
+                            .launch_floor = Microseconds(0.61)},
       hw);
   EXPECT_THAT(render::CheckDocument(doc), IsOk());
   const std::string text = render::Render(doc, render::Format::kText);
@@ -86,6 +89,7 @@ TEST(BenchCheckDocumentTest, MedianAndWorstErrorAndTheFit) {
   EXPECT_THAT(text, HasSubstr("20.0"));  // worst: b, -20 %
   EXPECT_THAT(text, HasSubstr("Fit of 40 elementwise rows"));
   EXPECT_THAT(text, HasSubstr("1.885"));
+  EXPECT_THAT(text, HasSubstr("0.61"));
   EXPECT_EQ(BenchCheckDocument(rows, std::nullopt, hw).sections.size(), 1u);
 }
 
