@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -208,8 +209,17 @@ TEST(ContextSpecFlagTest, FromSpecBuildsTheLawAndReadsFiles) {
   absl::StatusOr<ContextDistribution> d = ContextFromSpec(Value<ContextSpec>("fixed:4096"));
   ASSERT_THAT(d.status(), IsOk());
   EXPECT_EQ(ToTokens(d->Mean()), 4096);
+  for (const auto& [spec, mean] : std::vector<std::pair<std::string, double>>{
+           {"fixed:6144", 6144},
+           {"uniform:1000:3000", 2000},
+           {"normal:8192:100", 8192},
+           {"lognormal:4096:1.5", 4096}}) {
+    absl::StatusOr<ContextDistribution> law = ContextFromSpec(Value<ContextSpec>(spec));
+    ASSERT_THAT(law.status(), IsOk()) << spec;
+    EXPECT_NEAR(ToTokens(law->Mean()), mean, 0.01 * mean) << spec;
+  }
   const std::string path = ::testing::TempDir() + "/lengths.txt";
-  std::ofstream(path) << "100\n300\n";
+  std::ofstream(path) << "# a trace\n100\n300  # long\n\n";
   d = ContextFromSpec(Value<ContextSpec>("file:" + path));
   ASSERT_THAT(d.status(), IsOk());
   EXPECT_EQ(ToTokens(d->Mean()), 200);

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "cli/enum_flag.h"
 
 namespace perfmodel::bench {
 namespace {
@@ -24,10 +23,6 @@ absl::string_view CompareClockName(CompareClock c) {
   return "?";
 }
 
-bool AbslParseFlag(absl::string_view text, CompareClock* c, std::string* error) {
-  return ParseEnumFlag(text, kCompareClocks, CompareClockName, "clock", c, error);
-}
-std::string AbslUnparseFlag(CompareClock c) { return UnparseEnumFlag(c, CompareClockName); }
 
 std::optional<TimeKind> ClockTime(CompareClock c) {
   switch (c) {

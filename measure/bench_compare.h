@@ -39,13 +39,11 @@ namespace perfmodel::bench {
 
 // The clock a comparison reads, as --time names it: each file's own
 // kernel_time (kAuto, "auto"), real time ("real") or CPU time ("cpu").
-// CompareClockName() gives the names; Abseil flag support parses them.
+// CompareClockName() gives the names (cli/choice_flags.h parses them as a flag).
 enum class CompareClock : uint8_t { kAuto, kReal, kCpu };
 inline constexpr std::array<CompareClock, 3> kCompareClocks = {
     CompareClock::kAuto, CompareClock::kReal, CompareClock::kCpu};
 absl::string_view CompareClockName(CompareClock c);
-bool AbslParseFlag(absl::string_view text, CompareClock* c, std::string* error);
-std::string AbslUnparseFlag(CompareClock c);
 // ClockTime() is the CompareOptions::clock of `c` (nullopt for kAuto).
 std::optional<TimeKind> ClockTime(CompareClock c);
 

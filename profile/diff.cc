@@ -22,10 +22,11 @@ absl::StatusOr<DiffInputs> LoadDiffInputs(const DiffPaths& paths) {
   sp.hardware = !paths.hardware.empty() ? paths.hardware : in.baseline.hardware();
   sp.deployment = !paths.deployment.empty() ? paths.deployment : in.baseline.deployment();
   sp.workload = paths.workload;
-  for (const auto& [field, path] : {std::pair<absl::string_view, const std::string&>{"model", sp.model},
-                                     {"hardware", sp.hardware},
-                                     {"deployment", sp.deployment}}) {
-    if (path.empty()) {
+  using Named = std::pair<absl::string_view, const std::string*>;
+  for (const auto& [field, path] :
+       {Named{"model", &sp.model}, Named{"hardware", &sp.hardware},
+        Named{"deployment", &sp.deployment}}) {
+    if (path->empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ": required, ", paths.baseline, " names none"));
     }

@@ -338,7 +338,8 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
       SplitTable(records, origin, text, kReport, "'Start (ns)', 'Duration (ns)' and 'Name'"));
   const CsvRecord& header = *t.header;
   const std::string hint = FindColumn(header, "Instances") >= 0
-                               ? "; this looks like a cuda_gpu_kern_sum CSV: import it as a kernel summary"
+                               ? "; this looks like a cuda_gpu_kern_sum CSV: import it as a "
+                                 "kernel summary"
                                : "";
   absl::StatusOr<TimeColumn> start = FindTimeColumn(header, "Start", origin);
   if (absl::IsNotFound(start.status())) {
@@ -354,7 +355,8 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
   const int device_col = FindColumn(header, "Device");
   if (!device.empty() && device_col < 0) {
     return LineError(origin, header.line,
-                     absl::StrCat("a device was given, but the header has no 'Device' column (it has: ",
+                     absl::StrCat("a device was given, but the header has no 'Device' column "
+                                  "(it has: ",
                                   HeaderList(header), ")"));
   }
   if (t.rows.empty()) {

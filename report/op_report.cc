@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "cli/enum_flag.h"
 
 namespace perfmodel {
 namespace {
@@ -53,10 +52,6 @@ absl::string_view OpKindName(OpKind k) {
   return "?";
 }
 
-bool AbslParseFlag(absl::string_view text, OpKind* k, std::string* error) {
-  return ParseEnumFlag(text, kOpKinds, OpKindName, "op", k, error);
-}
-std::string AbslUnparseFlag(OpKind k) { return UnparseEnumFlag(k, OpKindName); }
 
 absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw) {
   const DType dtype = p.dtype;

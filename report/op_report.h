@@ -36,7 +36,7 @@ namespace perfmodel {
 
 // The ops //tools:op costs. OpKindName(): "gemm", "grouped_gemm",
 // "mla_decode", "gqa_decode", "dispatch", "combine", "allreduce",
-// "allgather"; Abseil flag support parses these names.
+// "allgather" (cli/choice_flags.h parses them as a flag).
 enum class OpKind : uint8_t {
   kGemm,
   kGroupedGemm,
@@ -51,8 +51,6 @@ inline constexpr std::array<OpKind, 8> kOpKinds = {
     OpKind::kGemm,     OpKind::kGroupedGemm, OpKind::kMlaDecode, OpKind::kGqaDecode,
     OpKind::kDispatch, OpKind::kCombine,     OpKind::kAllReduce, OpKind::kAllGather};
 absl::string_view OpKindName(OpKind k);
-bool AbslParseFlag(absl::string_view text, OpKind* k, std::string* error);
-std::string AbslUnparseFlag(OpKind k);
 
 // One op's shape. An empty optional is not given: each op requires the
 // dimensions it has no default for (listed in the header comment).

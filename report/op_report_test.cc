@@ -1,5 +1,5 @@
-// //tools:op's library: each op costs what ops.h says, errors name the
-// field, and the op names parse as a flag.
+// //tools:op's library: each op costs what ops.h says, and errors name the
+// field.
 
 #include "report/op_report.h"
 
@@ -65,22 +65,6 @@ TEST(OpLibTest, ErrorsNameTheField) {
               StatusIs(kInvalid, "tokens: required by dispatch"));
   EXPECT_THAT(CostOp({.op = OpKind::kAllReduce, .bytes = Bytes::Zero(), .ranks = 2}, hw),
               StatusIs(kInvalid, "bytes: must be > 0 and finite, got 0 MB"));
-}
-
-TEST(OpKindFlagTest, ParsesTheNamesAndListsThemWhenUnknown) {
-  for (OpKind k : kOpKinds) {
-    OpKind parsed = OpKind::kGemm;
-    std::string error;
-    EXPECT_TRUE(AbslParseFlag(OpKindName(k), &parsed, &error));
-    EXPECT_EQ(parsed, k);
-    EXPECT_EQ(AbslUnparseFlag(k), OpKindName(k));
-  }
-  OpKind parsed = OpKind::kGemm;
-  std::string error;
-  EXPECT_FALSE(AbslParseFlag("conv", &parsed, &error));
-  EXPECT_EQ(error,
-            "unknown op 'conv'; expected one of gemm, grouped_gemm, mla_decode, gqa_decode, "
-            "dispatch, combine, allreduce, allgather");
 }
 
 }  // namespace

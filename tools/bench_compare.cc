@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/paths.h"
 #include "base/status_macros.h"
+#include "cli/choice_flags.h"
 #include "cli/cli.h"
 #include "measure/benchmark_json.h"
 #include "report/bench_report.h"

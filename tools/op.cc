@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/paths.h"
 #include "base/status_macros.h"
+#include "cli/choice_flags.h"
 #include "cli/cli.h"
 #include "cli/enum_flag.h"
 #include "cli/flags.h"

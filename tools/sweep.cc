@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "base/paths.h"
 #include "base/status_macros.h"
+#include "cli/choice_flags.h"
 #include "cli/cli.h"
 #include "cli/flags.h"
 #include "report/render.h"

@@ -13,7 +13,6 @@
 #include "loader/load.h"
 #include "perfmodel/sla.h"
 #include "base/paths.h"
-#include "cli/enum_flag.h"
 #include "report/svg_plot.h"
 
 namespace perfmodel {
@@ -108,15 +107,6 @@ absl::string_view SlaSearchName(SlaSearch s) {
   return s == SlaSearch::kScan ? "scan" : "bisection";
 }
 
-bool AbslParseFlag(absl::string_view text, ImbalanceModel* m, std::string* error) {
-  return ParseEnumFlag(text, kImbalanceModels, ImbalanceModelName, "imbalance model", m, error);
-}
-std::string AbslUnparseFlag(ImbalanceModel m) { return UnparseEnumFlag(m, ImbalanceModelName); }
-
-bool AbslParseFlag(absl::string_view text, SlaSearch* s, std::string* error) {
-  return ParseEnumFlag(text, kSlaSearches, SlaSearchName, "search", s, error);
-}
-std::string AbslUnparseFlag(SlaSearch s) { return UnparseEnumFlag(s, SlaSearchName); }
 
 int64_t SynchronisedRanks(const ModelSpec& model, const DeploymentSpec& deployment) {
   const Parallelism& p = deployment.parallel;

@@ -99,16 +99,12 @@ enum class ImbalanceModel { kAnalytic, kMonteCarlo };
 enum class SlaSearch { kScan, kBisection };
 
 // ImbalanceModelName(): "analytic", "montecarlo"; SlaSearchName(): "scan",
-// "bisection". Abseil flag support parses these names (the errors list them).
+// "bisection" (cli/choice_flags.h parses them as flags).
 inline constexpr std::array<ImbalanceModel, 2> kImbalanceModels = {ImbalanceModel::kAnalytic,
                                                                    ImbalanceModel::kMonteCarlo};
 inline constexpr std::array<SlaSearch, 2> kSlaSearches = {SlaSearch::kScan, SlaSearch::kBisection};
 absl::string_view ImbalanceModelName(ImbalanceModel m);
 absl::string_view SlaSearchName(SlaSearch s);
-bool AbslParseFlag(absl::string_view text, ImbalanceModel* m, std::string* error);
-std::string AbslUnparseFlag(ImbalanceModel m);
-bool AbslParseFlag(absl::string_view text, SlaSearch* s, std::string* error);
-std::string AbslUnparseFlag(SlaSearch s);
 
 // What a sweep is asked for, typed; an empty optional or string is not given.
 // Field names are the ones MakeSweepConfig()'s errors use.

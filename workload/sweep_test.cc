@@ -22,8 +22,6 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/flags/marshalling.h"
-#include "cli/flags.h"
 #include "perfmodel/context.h"
 #include "perfmodel/graph.h"
 #include "perfmodel/testing/matchers.h"
@@ -54,14 +52,10 @@ Setup Load(const SetupPaths& paths) {
   return *std::move(s);
 }
 
-// Context() is the distribution a --context spec names (cli/flags.h parses it).
-ContextDistribution Context(absl::string_view spec) {
-  ContextSpec parsed;
-  std::string error;
-  EXPECT_TRUE(absl::ParseFlag(spec, &parsed, &error)) << error;
-  absl::StatusOr<ContextDistribution> d = ContextFromSpec(parsed);
-  EXPECT_THAT(d, IsOk());
-  return *std::move(d);
+// Fixed() and LogNormal() are the context laws the cases use.
+ContextDistribution Fixed(int64_t tokens) { return ContextDistribution::Fixed(tokens).value(); }
+ContextDistribution LogNormal(double mean, double sigma) {
+  return ContextDistribution::LogNormal(TokenCount(mean), sigma).value();
 }
 
 SweepConfig Config(const Setup& setup, const SweepOptions& flags) {
@@ -115,7 +109,8 @@ std::string TempFile(absl::string_view name, absl::string_view content) {
 
 struct MonotoneCase {
   SetupPaths paths;
-  std::string context;
+  std::optional<ContextDistribution> context;  // none: the workload's
+  std::string label;
 };
 
 class MonotoneInBatchTest : public ::testing::TestWithParam<MonotoneCase> {};
@@ -128,10 +123,8 @@ TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
   const perfmodel::Setup setup = Load(GetParam().paths);
   const SweepConfig config =
       Config(setup, {.user_tps = 1.0,
-                     .context = GetParam().context.empty()
-                                    ? std::nullopt
-                                    : std::optional(Context(GetParam().context)),
-                     .context_label = GetParam().context});
+                     .context = GetParam().context,
+                     .context_label = GetParam().label});
   Sweeper s(setup, config);
   BatchPoint prev;
   ASSERT_THAT(s.Evaluate(1, false, prev), IsOk());
@@ -160,10 +153,13 @@ TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
 
 INSTANTIATE_TEST_SUITE_P(
     Deployments, MonotoneInBatchTest,
-    ::testing::Values(MonotoneCase{kSeed, ""}, MonotoneCase{kSeed, "lognormal:4096:1"},
-                      MonotoneCase{kSeed, "fixed:32768"}, MonotoneCase{kLlamaH100, ""},
-                      MonotoneCase{kLlamaH100, "lognormal:4096:1"}, MonotoneCase{kQwen, ""},
-                      MonotoneCase{kQwen, "lognormal:8192:0.5"}));
+    ::testing::Values(MonotoneCase{kSeed, std::nullopt, "workload"},
+                      MonotoneCase{kSeed, LogNormal(4096, 1), "lognormal:4096:1"},
+                      MonotoneCase{kSeed, Fixed(32768), "fixed:32768"},
+                      MonotoneCase{kLlamaH100, std::nullopt, "workload"},
+                      MonotoneCase{kLlamaH100, LogNormal(4096, 1), "lognormal:4096:1"},
+                      MonotoneCase{kQwen, std::nullopt, "workload"},
+                      MonotoneCase{kQwen, LogNormal(8192, 0.5), "lognormal:8192:0.5"}));
 
 TEST(MonotoneInContextTest, StepAndAttentionNeverFallAsContextRises) {
   for (const SetupPaths& paths : {kSeed, kLlamaH100, kQwen}) {
@@ -172,7 +168,7 @@ TEST(MonotoneInContextTest, StepAndAttentionNeverFallAsContextRises) {
       Duration prev_forward, prev_attention;
       for (int64_t ctx = 128; ctx <= 262144; ctx = ctx * 3 / 2) {
         const SweepConfig config =
-            Config(setup, {.user_tps = 1.0, .context = Context(absl::StrCat("fixed:", ctx))});
+            Config(setup, {.user_tps = 1.0, .context = Fixed(ctx)});
         Sweeper s(setup, config);
         const BatchPoint p = Eval(s, batch);
         EXPECT_GE(p.forward, prev_forward) << paths.model << " batch " << batch << " ctx " << ctx;
@@ -184,7 +180,7 @@ TEST(MonotoneInContextTest, StepAndAttentionNeverFallAsContextRises) {
       Duration prev;
       for (double sigma : {0.25, 0.5, 1.0, 1.5, 2.0}) {
         const SweepConfig config = Config(
-            setup, {.user_tps = 1.0, .context = Context(absl::StrCat("lognormal:4096:", sigma))});
+            setup, {.user_tps = 1.0, .context = LogNormal(4096, sigma)});
         Sweeper s(setup, config);
         const BatchPoint p = Eval(s, batch);
         EXPECT_GE(p.forward, prev) << paths.model << " sigma " << sigma;
@@ -223,15 +219,15 @@ TEST(RunSweepTest, SearchesEqualALinearScanOnSmallRanges) {
   const std::vector<Case> cases = {
       {kSeed, {.batch_min = 1, .batch_max = 64}},
       {kSeed, {.batch_min = 5, .batch_max = 48, .user_tps = 80}},
-      {kSeed, {.batch_min = 1, .batch_max = 64, .user_tps = 100, .context = Context("lognormal:4096:1")}},
+      {kSeed, {.batch_min = 1, .batch_max = 64, .user_tps = 100, .context = LogNormal(4096, 1)}},
       {kSeed, {.batch_min = 1, .batch_max = 40, .user_tps = 1000}},  // none meets
       {kSeed, {.batch_min = 1, .batch_max = 16, .user_tps = 1}},     // all meet
       // Around the seed's forward fall at batch 43 (55.7 tokens/s there,
       // 54.1 at 42): the scan stops at the first miss.
       {kSeed, {.batch_min = 1, .batch_max = 50, .user_tps = 55}},
-      {kLlamaH100, {.batch_min = 1, .batch_max = 64, .user_tps = 10, .context = Context("fixed:131072")}},
-      {kLlamaH100, {.batch_min = 2, .batch_max = 30, .user_tps = 40, .context = Context("fixed:65536")}},
-      {kQwen, {.batch_min = 1, .batch_max = 128, .user_tps = 30, .context = Context("lognormal:4096:1")}},
+      {kLlamaH100, {.batch_min = 1, .batch_max = 64, .user_tps = 10, .context = Fixed(131072)}},
+      {kLlamaH100, {.batch_min = 2, .batch_max = 30, .user_tps = 40, .context = Fixed(65536)}},
+      {kQwen, {.batch_min = 1, .batch_max = 128, .user_tps = 30, .context = LogNormal(4096, 1)}},
   };
   for (const Case& c : cases) {
     const perfmodel::Setup setup = Load(c.paths);
@@ -291,7 +287,7 @@ TEST(RunSweepTest, SearchesEqualALinearScanOnSmallRanges) {
 
 TEST(RunSweepTest, MemoryBindsForLlama70BAtLongContextOnH100) {
   const perfmodel::Setup setup = Load(kLlamaH100);
-  const SweepConfig config = Config(setup, {.user_tps = 10, .context = Context("fixed:131072")});
+  const SweepConfig config = Config(setup, {.user_tps = 10, .context = Fixed(131072)});
   absl::StatusOr<SweepResult> r = RunSweep(setup, config);
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->binding, BindingLimit::kMemory);
@@ -386,7 +382,7 @@ TEST(DistributionTest, FixedContextsGiveTheCostModelsAttention) {
   std::vector<double> attention;
   for (int64_t ctx : {4096, 6144, 8192}) {
     const SweepConfig config =
-        Config(setup, {.user_tps = 60, .context = Context(absl::StrCat("fixed:", ctx))});
+        Config(setup, {.user_tps = 60, .context = Fixed(ctx)});
     Sweeper s(setup, config);
     const BatchPoint p = Eval(s, 24);
     // The same step as the workload at that context, balanced.
@@ -414,12 +410,12 @@ TEST(DistributionTest, FixedContextsGiveTheCostModelsAttention) {
 
 TEST(DistributionTest, LongTailMakesTheSlowestRanksAttentionLonger) {
   const perfmodel::Setup setup = Load(kSeed);
-  const SweepConfig fixed = Config(setup, {.user_tps = 60, .context = Context("fixed:4096")});
+  const SweepConfig fixed = Config(setup, {.user_tps = 60, .context = Fixed(4096)});
   Sweeper fs(setup, fixed);
   const BatchPoint f = Eval(fs, 24);
   for (double sigma : {0.5, 1.0}) {
     const SweepConfig config =
-        Config(setup, {.user_tps = 60, .context = Context(absl::StrCat("lognormal:4096:", sigma))});
+        Config(setup, {.user_tps = 60, .context = LogNormal(4096, sigma)});
     Sweeper s(setup, config);
     const BatchPoint p = Eval(s, 24);
     // Balanced: every rank at 24 x 4096, as with the fixed context.
@@ -442,9 +438,9 @@ TEST(DistributionTest, LongTailMakesTheSlowestRanksAttentionLonger) {
 
 TEST(DistributionTest, MonteCarloAgreesWithAnalyticAndIsReproducible) {
   const perfmodel::Setup setup = Load(kSeed);
-  const SweepConfig analytic = Config(setup, {.user_tps = 60, .context = Context("lognormal:4096:0.5")});
+  const SweepConfig analytic = Config(setup, {.user_tps = 60, .context = LogNormal(4096, 0.5)});
   const SweepConfig mc = Config(setup, {.user_tps = 60,
-                                        .context = Context("lognormal:4096:0.5"),
+                                        .context = LogNormal(4096, 0.5),
                                         .imbalance = ImbalanceModel::kMonteCarlo,
                                         .trials = 400,
                                         .seed = 7});
@@ -461,26 +457,15 @@ TEST(DistributionTest, MonteCarloAgreesWithAnalyticAndIsReproducible) {
   EXPECT_EQ(Eval(m2, 24).slowest, pm.slowest);
 }
 
-TEST(DistributionTest, SpecsBuildTheirLaws) {
-  struct Case {
-    std::string spec;
-    double mean;
-  };
-  const std::string file = TempFile("lengths.txt", "# a trace\n1000\n3000  # long\n\n2000\n");
-  for (const Case& c : std::vector<Case>{{"fixed:6144", 6144},
-                                         {"uniform:1000:3000", 2000},
-                                         {"normal:8192:100", 8192},
-                                         {"lognormal:4096:1.5", 4096},
-                                         {absl::StrCat("file:", file), 2000}}) {
-    EXPECT_NEAR(ToTokens(Context(c.spec).Mean()), c.mean, 0.01 * c.mean) << c.spec;
-  }
+// (Specs to laws: cli/flags_test.)
+TEST(DistributionTest, GrowthAndCapMoveTheMean) {
   // Growth adds (N - 1) / 2 on average; a cap lowers the mean.
   const perfmodel::Setup setup = Load(kSeed);
-  EXPECT_NEAR(ToTokens(Config(setup, {.user_tps = 60, .context = Context("fixed:4096"),
+  EXPECT_NEAR(ToTokens(Config(setup, {.user_tps = 60, .context = Fixed(4096),
                                       .decode_growth = 1001})
                            .context.Mean()),
               4096 + 500, 1e-6);
-  EXPECT_LT(Config(setup, {.user_tps = 60, .context = Context("lognormal:4096:1"), .cap = 8192})
+  EXPECT_LT(Config(setup, {.user_tps = 60, .context = LogNormal(4096, 1), .cap = 8192})
                 .context.Mean(),
             TokenCount(4096));
   // No context: fixed at the workload's 4096.
@@ -506,7 +491,7 @@ TEST(SlaTargetTest, MachineRateIsReadAtTheDeploymentsBatch) {
 
 TEST(SweepDocumentTest, RecordAndTableAreConsistent) {
   const perfmodel::Setup setup = Load(kSeed);
-  const SweepConfig config = Config(setup, {.batch_step = 8, .context = Context("lognormal:4096:1")});
+  const SweepConfig config = Config(setup, {.batch_step = 8, .context = LogNormal(4096, 1)});
   absl::StatusOr<SweepResult> r = RunSweep(setup, config);
   ASSERT_THAT(r, IsOk());
   const render::Document doc = SweepDocument(setup, config, *r);
@@ -547,8 +532,8 @@ TEST(SweepBatchesTest, PowersOfTwoOrStepsPlusExtras) {
 
 TEST(SweepSvgTest, PlotsBothRatesTheSlaAndTheMaximum) {
   for (const auto& [paths, flags] : std::vector<std::pair<SetupPaths, SweepOptions>>{
-           {kSeed, SweepOptions{.context = Context("lognormal:4096:1")}},
-           {kLlamaH100, SweepOptions{.user_tps = 10, .context = Context("fixed:131072")}}}) {
+           {kSeed, SweepOptions{.context = LogNormal(4096, 1)}},
+           {kLlamaH100, SweepOptions{.user_tps = 10, .context = Fixed(131072)}}}) {
     const perfmodel::Setup setup = Load(paths);
     SweepConfig config = Config(setup, flags);
     config.curve_points = 64;
