@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/stats.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel {
@@ -30,12 +31,11 @@ render::Document BenchCheckDocument(const std::vector<bench::KernelCheckRow>& ro
                       Value::Number(ToMicroseconds(r.predicted), 2),
                       Value::Number(100 * r.Error(), 1), std::string(BoundName(r.bound))});
   }
-  std::sort(errors.begin(), errors.end());
   if (!errors.empty()) {
     t.footer.push_back({"median |error|", Value(), Value(), Value(),
-                        Value::Number(100 * errors[errors.size() / 2], 1), Value()});
+                        Value::Number(100 * Quantile(errors, 0.5), 1), Value()});
     t.footer.push_back({"worst |error|", Value(), Value(), Value(),
-                        Value::Number(100 * errors.back(), 1), Value()});
+                        Value::Number(100 * Quantile(errors, 1.0), 1), Value()});
   }
   render::Document doc;
   doc.Add(std::move(t));
