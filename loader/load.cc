@@ -97,9 +97,7 @@ absl::StatusOr<LayerKind> ToLayerKind(const Fields& f, absl::string_view field, 
 }
 
 absl::Status FillDType(const Fields& f, absl::string_view field, bool has, int v, DType* out) {
-  absl::StatusOr<DType> d = ToDType(f, field, has, v);
-  if (!d.ok()) return d.status();
-  *out = *d;
+  PM_ASSIGN_OR_RETURN(*out, ToDType(f, field, has, v));
   return absl::OkStatus();
 }
 
@@ -157,21 +155,19 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
   for (int i = 0; i < p.layer_groups_size(); ++i) {
     const pb::LayerGroup& g = p.layer_groups(i);
     const std::string at = absl::StrCat("layer_groups[", i, "]");
-    absl::StatusOr<LayerKind> kind =
-        ToLayerKind(f, absl::StrCat(at, ".kind"), g.has_kind(), g.kind());
-    if (!kind.ok()) return kind.status();
+    PM_ASSIGN_OR_RETURN(const LayerKind kind,
+                        ToLayerKind(f, absl::StrCat(at, ".kind"), g.has_kind(), g.kind()));
     PM_RETURN_IF_ERROR(f.Positive(absl::StrCat(at, ".count"), g.has_count(), g.count()));
-    m.layer_groups[i] = LayerGroup{*kind, g.count()};
+    m.layer_groups[i] = LayerGroup{kind, g.count()};
   }
   m.layer_group_count = static_cast<std::size_t>(p.layer_groups_size());
 
   PM_RETURN_IF_ERROR(f.NonNegative("mtp_modules", true, p.mtp_modules()));
   m.mtp_modules = p.mtp_modules();
   if (m.mtp_modules > 0) {
-    absl::StatusOr<LayerKind> kind =
-        ToLayerKind(f, "mtp_layer_kind", p.has_mtp_layer_kind(), p.mtp_layer_kind());
-    if (!kind.ok()) return kind.status();
-    m.mtp_layer_kind = *kind;
+    PM_ASSIGN_OR_RETURN(
+        m.mtp_layer_kind,
+        ToLayerKind(f, "mtp_layer_kind", p.has_mtp_layer_kind(), p.mtp_layer_kind()));
   }
 
   const bool needs_dense = m.HasLayerKind(LayerKind::kDense) ||
@@ -484,9 +480,8 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
 
 template <typename Spec, typename Parse>
 absl::StatusOr<Spec> LoadWith(absl::string_view path, Parse parse) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  return parse(*text, path);
+  PM_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  return parse(text, path);
 }
 
 }  // namespace
@@ -501,15 +496,13 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
 }
 
 absl::StatusOr<ModelSpec> ParseModel(absl::string_view text, absl::string_view origin) {
-  absl::StatusOr<pb::Model> p = ParseText<pb::Model>(text, origin);
-  if (!p.ok()) return p.status();
-  return ToModel(*p, origin);
+  PM_ASSIGN_OR_RETURN(const pb::Model p, ParseText<pb::Model>(text, origin));
+  return ToModel(p, origin);
 }
 
 absl::StatusOr<LoadedHardware> ParseHardware(absl::string_view text, absl::string_view origin) {
-  absl::StatusOr<pb::Hardware> p = ParseText<pb::Hardware>(text, origin);
-  if (!p.ok()) return p.status();
-  return ToHardware(*p, origin);
+  PM_ASSIGN_OR_RETURN(const pb::Hardware p, ParseText<pb::Hardware>(text, origin));
+  return ToHardware(p, origin);
 }
 
 absl::StatusOr<LoadedDeployment> ParseDeployment(absl::string_view text,
@@ -532,9 +525,8 @@ absl::StatusOr<LoadedDeployment> ParseDeployment(absl::string_view text,
 }
 
 absl::StatusOr<LoadedWorkload> ParseWorkload(absl::string_view text, absl::string_view origin) {
-  absl::StatusOr<pb::Workload> p = ParseText<pb::Workload>(text, origin);
-  if (!p.ok()) return p.status();
-  return ToWorkload(*p, origin);
+  PM_ASSIGN_OR_RETURN(const pb::Workload p, ParseText<pb::Workload>(text, origin));
+  return ToWorkload(p, origin);
 }
 
 absl::StatusOr<pb::SlaTargets> ParseSlaTargets(absl::string_view text, absl::string_view origin) {

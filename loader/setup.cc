@@ -16,28 +16,22 @@ absl::StatusOr<Setup> LoadSetup(const SetupPaths& paths) {
   const std::string model = ResolveInput(paths.model);
   const std::string hardware = ResolveInput(paths.hardware);
   const std::string deployment = ResolveInput(paths.deployment);
-  absl::StatusOr<ModelSpec> m = LoadModel(model);
-  if (!m.ok()) return m.status();
-  absl::StatusOr<LoadedHardware> h = LoadHardware(hardware);
-  if (!h.ok()) return h.status();
-  absl::StatusOr<LoadedDeployment> d = LoadDeployment(deployment);
-  if (!d.ok()) return d.status();
-  PM_RETURN_IF_ERROR(ValidateDeploymentFor(*m, h->spec, d->spec, deployment));
+  PM_ASSIGN_OR_RETURN(s.model, LoadModel(model));
+  PM_ASSIGN_OR_RETURN(s.hardware, LoadHardware(hardware));
+  PM_ASSIGN_OR_RETURN(const LoadedDeployment d, LoadDeployment(deployment));
+  PM_RETURN_IF_ERROR(ValidateDeploymentFor(s.model, s.hardware.spec, d.spec, deployment));
   if (s.paths.workload.empty()) {
-    if (d->default_workload.empty()) {
+    if (d.default_workload.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           deployment, ": default_workload: not set, and no workload file was given"));
     }
-    s.paths.workload = d->default_workload;
+    s.paths.workload = d.default_workload;
   }
   const std::string workload = ResolveInput(s.paths.workload);
-  absl::StatusOr<LoadedWorkload> w = LoadWorkload(workload);
-  if (!w.ok()) return w.status();
-  PM_RETURN_IF_ERROR(ValidateWorkloadFor(*m, w->spec, workload));
-  s.model = *m;
-  s.hardware = *std::move(h);
-  s.deployment = d->spec;
-  s.workload = w->spec;
+  PM_ASSIGN_OR_RETURN(const LoadedWorkload w, LoadWorkload(workload));
+  PM_RETURN_IF_ERROR(ValidateWorkloadFor(s.model, w.spec, workload));
+  s.deployment = d.spec;
+  s.workload = w.spec;
   return s;
 }
 

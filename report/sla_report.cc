@@ -213,42 +213,37 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
   auto at = [&](const std::string& path) {
     return seed.root.empty() ? path : absl::StrCat(seed.root, "/", path);
   };
-  absl::StatusOr<pb::SlaTargets> targets = LoadSlaTargets(at(seed.sla_targets));
-  if (!targets.ok()) return targets.status();
-  absl::StatusOr<LoadedDeployment> loaded = LoadDeployment(at(seed.deployment));
-  if (!loaded.ok()) return loaded.status();
-  const DeploymentSpec* deployment = &loaded->spec;
-  absl::StatusOr<LoadedWorkload> workload = LoadWorkload(at(seed.workload));
-  if (!workload.ok()) return workload.status();
-  absl::StatusOr<LoadedHardware> hardware = LoadHardware(at(seed.hardware));
-  if (!hardware.ok()) return hardware.status();
-  absl::StatusOr<pb::Baseline> baseline = LoadBaseline(at(seed.baseline));
-  if (!baseline.ok()) return baseline.status();
+  PM_ASSIGN_OR_RETURN(const pb::SlaTargets targets, LoadSlaTargets(at(seed.sla_targets)));
+  PM_ASSIGN_OR_RETURN(const LoadedDeployment loaded, LoadDeployment(at(seed.deployment)));
+  const DeploymentSpec& deployment = loaded.spec;
+  PM_ASSIGN_OR_RETURN(const LoadedWorkload workload, LoadWorkload(at(seed.workload)));
+  PM_ASSIGN_OR_RETURN(const LoadedHardware hardware, LoadHardware(at(seed.hardware)));
+  PM_ASSIGN_OR_RETURN(const pb::Baseline baseline, LoadBaseline(at(seed.baseline)));
 
   // DP ranks per machine: one machine holds min(gpus, gpus_per_node) GPUs, and
   // each DP rank spans attention_tp of them.
-  const int64_t gpus_per_machine = std::min(deployment->gpus, hardware->spec.gpus_per_node);
-  const int64_t tp = deployment->parallel.attention_tp;
+  const int64_t gpus_per_machine = std::min(deployment.gpus, hardware.spec.gpus_per_node);
+  const int64_t tp = deployment.parallel.attention_tp;
   if (tp < 1 || gpus_per_machine % tp != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         seed.deployment, ": parallelism.attention_tp: ", tp, " does not divide the ",
         gpus_per_machine, " GPUs of one machine (", seed.hardware, ": gpus_per_node)"));
   }
   const DecodeShape shape{.dp = gpus_per_machine / tp,
-                          .batch_per_dp = workload->spec.batch_per_dp,
-                          .accepted_tokens_per_step = workload->spec.accepted_tokens_per_step};
+                          .batch_per_dp = workload.spec.batch_per_dp,
+                          .accepted_tokens_per_step = workload.spec.accepted_tokens_per_step};
   PM_RETURN_IF_ERROR(ValidateDecodeShape(shape));
 
   DecodeSla target;
-  switch (targets->decode_rate_case()) {
+  switch (targets.decode_rate_case()) {
     case pb::SlaTargets::kMachineOutputTps:
-      target = DecodeFromMachineTps(TokensPerSec(targets->machine_output_tps()), shape);
+      target = DecodeFromMachineTps(TokensPerSec(targets.machine_output_tps()), shape);
       break;
     case pb::SlaTargets::kUserOutputTps:
-      target = DecodeFromUserTps(TokensPerSec(targets->user_output_tps()), shape);
+      target = DecodeFromUserTps(TokensPerSec(targets.user_output_tps()), shape);
       break;
     case pb::SlaTargets::kTpotMs:
-      target = DecodeFromTpot(Milliseconds(targets->tpot_ms()), shape);
+      target = DecodeFromTpot(Milliseconds(targets.tpot_ms()), shape);
       break;
     default:
       return absl::InvalidArgumentError(
@@ -256,11 +251,11 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
                        ": decode_rate: the seed rows need a decode rate (machine_output_tps, "
                        "user_output_tps or tpot_ms)"));
   }
-  if (!baseline->has_forward_ms()) {
+  if (!baseline.has_forward_ms()) {
     return absl::InvalidArgumentError(
         absl::StrCat(seed.baseline, ": forward_ms: needed for the seed's measured row"));
   }
-  const DecodeSla measured = DecodeFromForward(Milliseconds(baseline->forward_ms()), shape);
+  const DecodeSla measured = DecodeFromForward(Milliseconds(baseline.forward_ms()), shape);
 
   Record t =
       DecodeRecord(target, "target", "target",
@@ -272,8 +267,8 @@ absl::StatusOr<Document> SeedDocument(const SeedFiles& seed) {
     for (render::Field& field : r->fields) {
       if (field.key != "host_gap_ms") continue;
       field.note = absl::StrCat(
-          "not counted, as in the seed; ", seed.baseline, " measured ", baseline->host_gap_ms(),
-          " ms: rerun with --host_gap_ms=", baseline->host_gap_ms(), " to count it");
+          "not counted, as in the seed; ", seed.baseline, " measured ", baseline.host_gap_ms(),
+          " ms: rerun with --host_gap_ms=", baseline.host_gap_ms(), " to count it");
     }
   }
   Document doc;
