@@ -17,6 +17,7 @@ using ::perfmodel::testing::StatusIs;
 using ::testing::DoubleNear;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr DecodeShape kSeed{.dp = 8, .batch_per_dp = 24, .accepted_tokens_per_step = 2.3};
 
@@ -87,7 +88,7 @@ TEST(PrefillSlaTest, BudgetFromTtft) {
 
 TEST(ValidateTest, NamesTheField) {
   EXPECT_THAT(ValidateDecodeShape({.dp = 0, .batch_per_dp = 1, .accepted_tokens_per_step = 1}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dp")));
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("dp: must be >= 1")));
   EXPECT_THAT(ValidateDecodeShape({.dp = 1, .batch_per_dp = 0, .accepted_tokens_per_step = 1}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("batch_per_dp")));
   EXPECT_THAT(ValidateDecodeShape({.dp = 1, .batch_per_dp = 1, .accepted_tokens_per_step = 0}),

@@ -628,6 +628,9 @@ TEST(SeedQuestions, Print) {
               ToTokensPerSecond(r->at_max->user_output_tps),
               ToTokensPerSecond(b24.user_output_tps), ToMilliseconds(b24.tpot));
   EXPECT_GE(r->at_max->user_output_tps, config.sla.user_output_tps);
+  // The answer is the largest: one request more per rank misses the SLA.
+  ASSERT_EQ(r->binding, BindingLimit::kSla);
+  EXPECT_LT(Eval(s, r->max_batch + 1).user_output_tps, config.sla.user_output_tps);
 }
 
 }  // namespace
