@@ -70,7 +70,7 @@ struct KernelShape {
 // (row_bytes: per column, once per kernel, e.g. a norm's BF16 weight): the
 // counting rule of the GPU script's counters (benchmarks/gpu/measure_kernels.py).
 // The cost model's ops (perfmodel/ops.h RmsNorm, SiluAndMul,
-// QuantizeActivations) move the same bytes; //benchmarks:model_check_test holds
+// QuantizeActivations) move the same bytes; //measure:model_check_test holds
 // them equal:
 //   rms_norm      BF16 in, BF16 out, the weight             2 + 2, row 2
 //   add_rms_norm  also reads and writes the residual        4 + 4, row 2

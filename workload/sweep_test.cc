@@ -6,7 +6,7 @@
 // plot, and every bad flag named in its error.
 //
 // The figures the seed's questions ask for are printed by SeedQuestions
-// (bazel test //tools:sweep_lib_test --test_output=all).
+// (bazel test //workload:sweep_test --test_output=all).
 
 #include "workload/sweep.h"
 
