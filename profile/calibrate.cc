@@ -1,5 +1,6 @@
 #include "profile/calibrate.h"
 
+#include <array>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -210,6 +211,9 @@ absl::StatusOr<CalibrateResult> Calibrate(const DiffInputs& in, const CalibrateO
       p.set(hw, loss_at(best) < l0 ? best : x0);
     }
   }
+  // A class's source says "calibrated to ..." once, however many of its
+  // factors moved.
+  std::array<bool, kOpClassCount> recalibrated{};
   for (const Param& p : params) {
     const double before = p.get(original);
     const double after = p.get(hw);
@@ -222,10 +226,11 @@ absl::StatusOr<CalibrateResult> Calibrate(const DiffInputs& in, const CalibrateO
     }
     if (std::abs(after - before) > 1e-9) {
       r.changes.push_back(absl::StrFormat("%s: %.3f -> %.3f", p.name, before, after));
-      if (p.resource >= 0) {
-        r.hardware.efficiency_source[static_cast<std::size_t>(p.op_class)] = absl::StrCat(
-            "calibrated to ", in.baseline_path, " (was: ",
-            r.hardware.efficiency_source[static_cast<std::size_t>(p.op_class)], ")");
+      const auto cls = static_cast<std::size_t>(p.op_class);
+      if (p.resource >= 0 && !recalibrated[cls]) {
+        recalibrated[cls] = true;
+        r.hardware.efficiency_source[cls] = absl::StrCat(
+            "calibrated to ", in.baseline_path, " (was: ", r.hardware.efficiency_source[cls], ")");
       }
     }
   }
