@@ -148,10 +148,8 @@ struct MoeMlp final {
     // Where this micro-batch's tokens land: every attention DP rank's tokens
     // are routed over the EP ranks; the hottest rank's pairs set dispatch,
     // combine and the expert GEMMs, which read only its active experts.
-    const RoutingLoad routing =
-        c.routing != nullptr ? ExpectedRouting(*c.routing, t * p.attention_dp)
-                             : ExpectedRouting(m, d, c.workload.routing, t * p.attention_dp);
-    r.RecordRouting(c.part, routing, static_cast<double>(t * p.attention_dp));
+    const RoutingLoad routing = ExpectedRouting(*c.routing, t * p.attention_dp);
+    r.routing[static_cast<std::size_t>(c.part)] = {static_cast<double>(t * p.attention_dp), routing};
     // Pairs moved by one GPU relative to its own tokens' t x k.
     const double sent_pairs = static_cast<double>(t * e.experts_per_token);
     const double link_factor = sent_pairs > 0.0 ? routing.hottest_pairs / sent_pairs : 1.0;

@@ -23,6 +23,7 @@
 
 #include "perfmodel/names.h"
 #include "perfmodel/ops.h"
+#include "perfmodel/routing.h"
 #include "perfmodel/sla.h"
 #include "perfmodel/units.h"
 
@@ -53,14 +54,11 @@ struct MemoryUse final {
   constexpr Bytes Headroom() const { return capacity - Total(); }  // negative: over
 };
 
-// One MoE part's routing on the hottest EP rank (perfmodel/routing.h's
-// RoutingLoad, restated here to keep this header free of the graph).
+// One MoE part's routing (perfmodel/routing.h) and the tokens it routed per
+// micro-batch (all attention DP ranks' tokens).
 struct PartRouting final {
-  double tokens = 0.0;          // tokens routed per micro-batch (all DP ranks)
-  double mean_pairs = 0.0;      // (token, expert) pairs a rank receives on average
-  double hottest_pairs = 0.0;   // on the hottest rank
-  double active_experts = 0.0;  // of local_experts, on a rank
-  int64_t local_experts = 0;
+  double tokens = 0.0;
+  RoutingLoad load;
 };
 
 struct StepResult final {
@@ -77,16 +75,6 @@ struct StepResult final {
   // Routing per part (indexed by Part; zero where the part has no MoE).
   std::array<PartRouting, kPartCount> routing{};
 
-  // RecordRouting() keeps `load` (of `tokens` tokens) as `part`'s routing.
-  template <typename Load>
-  constexpr void RecordRouting(Part part, const Load& load, double tokens) {
-    PartRouting& p = routing[static_cast<std::size_t>(part)];
-    p.tokens = tokens;
-    p.mean_pairs = load.mean_pairs;
-    p.hottest_pairs = load.hottest_pairs;
-    p.active_experts = load.active_experts;
-    p.local_experts = load.local_experts;
-  }
 
   // PartLayerTime() is one occurrence of `part` (one layer, one MTP pass...):
   // the Σ of its rows' visible time.

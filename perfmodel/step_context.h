@@ -59,7 +59,7 @@ struct StepContext final {
   int64_t micro_batches = 1;
   Part part = Part::kDense;
   int64_t count = 0;
-  const RoutingPlan* routing = nullptr;  // PlanRouting() of the step, when the model has MoE
+  const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (DecodeStep::EmitParts)
 
   constexpr int64_t Tokens() const { return requests * queries_per_request; }
 };

@@ -87,13 +87,14 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
                 .columns = {"part", "tokens", "local_experts", "active_experts", "mean_pairs",
                             "hottest_pairs", "imbalance"}};
   for (Part p : {Part::kDense, Part::kMoe, Part::kMtp, Part::kHead}) {
-    const PartRouting& pr = r.routing[static_cast<std::size_t>(p)];
+    const PartRouting& part = r.routing[static_cast<std::size_t>(p)];
+    const RoutingLoad& pr = part.load;
     if (pr.local_experts == 0) continue;
     routing.rows.push_back(
-        {std::string(PartName(p)), Value::Number(pr.tokens, 0), pr.local_experts,
+        {std::string(PartName(p)), Value::Number(part.tokens, 0), pr.local_experts,
          Value::Number(pr.active_experts, 2), Value::Number(pr.mean_pairs, 1),
          Value::Number(pr.hottest_pairs, 1),
-         Value::Number(pr.mean_pairs > 0 ? pr.hottest_pairs / pr.mean_pairs : 1.0, 3)});
+         Value::Number(pr.Imbalance(), 3)});
   }
   if (!routing.rows.empty()) doc.Add(std::move(routing));
 
