@@ -509,9 +509,12 @@ absl::StatusOr<LoadedDeployment> ParseDeployment(absl::string_view text,
                                                  absl::string_view origin) {
   absl::StatusOr<pb::Deployment> p = ParseText<pb::Deployment>(text, origin);
   if (!p.ok()) {
-    // A deployment written before workloads had their own files.
-    for (const char* moved : {"batch_per_dp", "mtp_draft_tokens", "accepted_tokens_per_step",
-                              "context_tokens", "host_gap_ms", "expert_imbalance"}) {
+    // A deployment written before workloads had their own files: the parser
+    // names a field the Deployment schema lacks but the Workload one has.
+    const google::protobuf::Descriptor* workload = pb::Workload::descriptor();
+    for (int i = 0; i < workload->field_count(); ++i) {
+      const std::string& moved = workload->field(i)->name();
+      if (pb::Deployment::descriptor()->FindFieldByName(moved) != nullptr) continue;
       if (absl::StrContains(p.status().message(), absl::StrCat("\"", moved, "\""))) {
         return absl::InvalidArgumentError(absl::StrCat(
             p.status().message(), " (", moved,
