@@ -65,8 +65,8 @@ void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
   for (auto _ : state) {
     wl.batch_per_dp = batches[i++ & 7];
     benchmark::DoNotOptimize(wl);
-    DeepSeekDecode::EstimateInto(specs::kDeepSeekV3, specs::kH200Sxm, specs::kSeedDecode, wl,
-                                 StepShape::FromWorkload(wl), r);
+    DeepSeekForward::EstimateInto(specs::kDeepSeekV3, specs::kH200Sxm, specs::kSeedDecode, wl,
+                                  StepShape::FromWorkload(wl), r);
     benchmark::DoNotOptimize(r.forward);
   }
   state.counters["estimates_per_s"] =
@@ -98,7 +98,7 @@ BENCHMARK(BM_Report);
 
 // The compile-time path proper: the graph evaluated during compilation for
 // batches 1..64, a table read at run time.
-using SeedTable = TabulatedDecode<DeepSeekDecode, specs::kDeepSeekV3, specs::kH200Sxm,
+using SeedTable = TabulatedDecode<DeepSeekForward, specs::kDeepSeekV3, specs::kH200Sxm,
                                   specs::kSeedDecode, specs::kSeedDecodeWorkload, 64>;
 
 void BM_EstimateCompileTimeTable(benchmark::State& state) {

@@ -2,8 +2,11 @@
 // -----------------------------------------------------------------------------
 //
 // The attention blocks of a decoder layer (after its input norm, which
-// DecoderLayer emits): MLA absorbed for decode (DeepSeek-V2/V3) and
-// grouped-query attention (Llama, Qwen). Each declares its weights once
+// DecoderLayer emits): MLA (DeepSeek-V2/V3), absorbed for decode and in the
+// cheaper of its MHA and absorbed forms for prefill, and grouped-query
+// attention (Llama, Qwen). Each costs decode (FlashMLA / paged decode
+// kernels over the cached context) or prefill (causal flash attention over
+// the chunk and its prefix) as the step's phase says. Each declares its weights once
 // (Weights(): what one GPU holds under the deployment's attention TP), from
 // which both its GEMMs and the memory per GPU follow, and its KV-cache bytes
 // per token.
@@ -87,6 +90,73 @@ struct MlaAttention final {
     return ByteCount(MlaKvBytesPerToken(m.mla, KvCacheDType(m, d)));
   }
 
+  // Workspace() is the block's largest live buffers for `c`'s tokens: the
+  // queries, the MHA form's up-projected keys and values of every KV entry
+  // attended (the larger form's) and the output, BF16.
+  static constexpr Bytes Workspace(const StepContext& c) {
+    const MlaSpec& a = c.model.mla;
+    const double heads = static_cast<double>(a.heads / c.deployment.parallel.attention_tp);
+    const double t = static_cast<double>(c.Tokens());
+    const double qk = static_cast<double>(a.qk_nope_head_dim + a.qk_rope_head_dim);
+    const double v = static_cast<double>(a.v_head_dim);
+    return ByteCount(2.0 * heads * (t * (qk + v) + c.attention_kv_tokens * (qk + v)));
+  }
+
+  // KvB() is kv_b, the up-projection of the latent to per-head keys (nope
+  // part) and values: W_uk and W_uv side by side, the same weights the
+  // absorbed products read.
+  static constexpr WeightTensor KvB(const WeightSet& w) {
+    return {w.w_uk.n, (w.w_uk.k + w.w_uv.n) * w.w_uk.copies, 1, w.w_uk.dtype};
+  }
+
+  // AbsorbedPrefill() is causal attention over the latent (the decode
+  // kernel's form): every head's query has width kv_lora + rope against the
+  // shared latent, values kv_lora wide.
+  static constexpr OpCost AbsorbedPrefill(const StepContext& c, DType kv, DType math) {
+    const MlaSpec& a = c.model.mla;
+    return PrefillAttention(c.Tokens(), a.heads / c.deployment.parallel.attention_tp,
+                            c.attention_pairs, a.kv_lora_rank + a.qk_rope_head_dim, a.kv_lora_rank,
+                            c.attention_kv_tokens, MlaKvBytesPerToken(a, kv), math, c.hw, 2);
+  }
+
+  // The two ways to run MLA over a prefill chunk, costed to pick one. The
+  // MHA form up-projects every KV entry the chunk attends (its own tokens
+  // and the cached prefix) through kv_b, then runs per-head attention of
+  // width nope + rope (keys) and v (values); the absorbed form runs the
+  // decode kernel's latent attention, 576 + 512 wide per head, with q·W_uk
+  // and ·W_uv around it. MHA costs kv_b's 2·kv_lora·heads·(nope + v) FLOPs
+  // per KV entry but ~3.4x fewer per query-key pair, so it wins unless a
+  // short chunk attends a long prefix (SGLang's and FlashMLA's code choose per
+  // batch the same way). The model picks the cheaper by these costs.
+  struct PrefillForm final {
+    OpCost kv_b_proj;
+    OpCost mha;
+    Duration absorbed;  // bmm_q_uk + attention + bmm_uv of the absorbed form
+
+    constexpr bool MhaCheaper() const { return kv_b_proj.time() + mha.time() < absorbed; }
+  };
+  static constexpr PrefillForm PrefillForms(const StepContext& c, const WeightSet& w) {
+    const MlaSpec& a = c.model.mla;
+    const int64_t heads = a.heads / c.deployment.parallel.attention_tp;
+    const int64_t t = c.Tokens();
+    const DType kv = KvCacheDType(c.model, c.deployment);
+    const DType math = AttentionDType(c.model, c.deployment);
+    const GemmTypes bmm = GemmTypes::ForWeight(c.model.attention_dtype, c.model.attention_dtype);
+    PrefillForm f;
+    const WeightTensor kv_b = KvB(w);
+    const int64_t entries = static_cast<int64_t>(c.attention_kv_tokens);
+    f.kv_b_proj = Gemm(kv_b.Times(entries), bmm, c.hw);
+    const int64_t qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    // Keys (nope + the shared rope part) and values, BF16, per head.
+    const double kv_bytes = static_cast<double>(heads * (qk + a.v_head_dim)) * 2.0;
+    f.mha = PrefillAttention(t, heads, c.attention_pairs, qk, a.v_head_dim, c.attention_kv_tokens,
+                             kv_bytes, math, c.hw);
+    f.absorbed = Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2).time() +
+                 AbsorbedPrefill(c, kv, math).time() +
+                 Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2).time();
+    return f;
+  }
+
   static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
@@ -108,8 +178,6 @@ struct MlaAttention final {
     } else {
       graph_internal::Emit(c, r, Op::kQKvNorm, [&] { return RmsNorm(c, a.kv_lora_rank, false); });
     }
-    graph_internal::Emit(c, r, Op::kBmmQUk,
-                         [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
     // RoPE on q's and k's rope parts, then the latent KV written to the cache.
     const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
@@ -117,12 +185,24 @@ struct MlaAttention final {
     const double entry = static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim);
     const OpCost cache_write = Elementwise(static_cast<double>(t) * entry, 2.0,
                                            MlaKvBytesPerToken(a, kv) / entry, 0.0, c.hw);
+    const DType math = AttentionDType(m, c.deployment);
+    if (c.Prefill()) {
+      const PrefillForm f = PrefillForms(c, w);
+      if (f.MhaCheaper()) {
+        graph_internal::Emit(c, r, Op::kKvBProj, [&] { return f.kv_b_proj; });
+        graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
+        graph_internal::Emit(c, r, Op::kAttention, [&] { return f.mha; });
+        EmitOutputProjection(c, r, w.o_proj);
+        return;
+      }
+    }
+    graph_internal::Emit(c, r, Op::kBmmQUk,
+                         [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
-    const double sum_queries_context =
-        static_cast<double>(c.queries_per_request) * c.attention_sum_context;
     graph_internal::Emit(c, r, Op::kAttention, [&] {
-      return MlaDecodeAttention(t, heads, sum_queries_context, c.attention_sum_context, a, kv,
-                                AttentionDType(m, c.deployment), c.hw, 2);
+      if (c.Prefill()) return AbsorbedPrefill(c, kv, math);
+      return MlaDecodeAttention(t, heads, c.attention_pairs, c.attention_kv_tokens, a, kv, math,
+                                c.hw, 2);
     });
     graph_internal::Emit(c, r, Op::kBmmUv,
                          [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
@@ -162,6 +242,16 @@ struct GqaAttention final {
                      BytesPerElement(KvCacheDType(m, d)));
   }
 
+  // Workspace() is the block's largest live buffers for `c`'s tokens: the
+  // fused QKV output and the attention output, BF16.
+  static constexpr Bytes Workspace(const StepContext& c) {
+    const GqaSpec& a = c.model.gqa;
+    const int64_t heads = a.heads / c.deployment.parallel.attention_tp;
+    const int64_t kv_heads = LocalKvHeads(c.model, c.deployment);
+    return ByteCount(static_cast<double>(c.Tokens() * (2 * heads + 2 * kv_heads) * a.head_dim) *
+                     2.0);
+  }
+
   static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
@@ -178,12 +268,16 @@ struct GqaAttention final {
     const OpCost cache_write = Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim),
                                            2.0, BytesPerElement(kv), 0.0, c.hw);
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
-    const double sum_queries_context =
-        static_cast<double>(c.queries_per_request) * c.attention_sum_context;
     graph_internal::Emit(c, r, Op::kAttention, [&] {
-      return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, sum_queries_context,
-                                c.attention_sum_context, kv, AttentionDType(m, c.deployment),
-                                c.hw);
+      const DType math = AttentionDType(m, c.deployment);
+      if (c.Prefill()) {
+        // FlashAttention over the chunk: K and V of every local KV head.
+        return PrefillAttention(
+            t, heads, c.attention_pairs, a.head_dim, a.head_dim, c.attention_kv_tokens,
+            static_cast<double>(2 * kv_heads * a.head_dim) * BytesPerElement(kv), math, c.hw);
+      }
+      return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, c.attention_pairs,
+                                c.attention_kv_tokens, kv, math, c.hw);
     });
     EmitOutputProjection(c, r, w.o_proj);
   }

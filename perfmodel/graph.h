@@ -2,15 +2,15 @@
 // -----------------------------------------------------------------------------
 //
 // The decode-step layer graph (this header includes its pieces:
-// step_context.h, attention_blocks.h, mlp_blocks.h, layers.h, decode_step.h). The *structure* of a model family is a type,
-// composed at compile time from named layer and block types; the *dimensions*
-// are values (ModelSpec, HardwareSpec, DeploymentSpec, WorkloadSpec), constexpr or loaded at
-// run time. The same Estimate() serves both paths, so they agree bit for bit.
+// step_context.h, attention_blocks.h, mlp_blocks.h, layers.h, forward_step.h). The *structure* of a
+// model family is a type, composed at compile time from named layer and block types; the
+// *dimensions* are values (ModelSpec, HardwareSpec, DeploymentSpec, WorkloadSpec), constexpr or
+// loaded at run time. The same Estimate() serves both paths, so they agree bit for bit.
 //
-//   using DeepSeekDecode =
-//       DecodeStep<Layers<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>,
-//                  Mtp<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>, LmHead>;
-//   static_assert(DeepSeekDecode::Estimate(kModel, kHw, kDeployment, kWorkload).sla.tpot <
+//   using DeepSeekForward =
+//       ForwardStep<Layers<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>,
+//                   Mtp<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>, LmHead>;
+//   static_assert(DeepSeekForward::Estimate(kModel, kHw, kDeployment, kWorkload).sla.tpot <
 //                 Milliseconds(16.6));
 //
 // Each block emits its ops as rows (perfmodel/step.h), costed by the functions
@@ -32,7 +32,7 @@
 #define PERFMODEL_GRAPH_H_
 
 #include "perfmodel/attention_blocks.h"  // IWYU pragma: export
-#include "perfmodel/decode_step.h"       // IWYU pragma: export
+#include "perfmodel/forward_step.h"      // IWYU pragma: export
 #include "perfmodel/layers.h"            // IWYU pragma: export
 #include "perfmodel/mlp_blocks.h"        // IWYU pragma: export
 #include "perfmodel/step.h"              // IWYU pragma: export

@@ -47,6 +47,10 @@ struct DecoderLayer final {
     return Attention::KvCacheBytesPerToken(m, d);
   }
 
+  static constexpr Bytes Workspace(const StepContext& c) {
+    return Max(Attention::Workspace(c), Mlp::Workspace(c));
+  }
+
   static constexpr RowRange Emit(const StepContext& c, StepResult& r, bool first_norm_fused,
                                  RowRange reuse = {}) {
     const std::size_t attention_first = r.row_count;
@@ -93,6 +97,13 @@ struct Layers final {
            Moe::KvCacheBytesPerToken(m, d) * static_cast<double>(m.LayerCount(LayerKind::kMoe));
   }
 
+  static constexpr Bytes Workspace(const StepContext& c) {
+    Bytes b;
+    if (c.model.HasLayerKind(LayerKind::kDense)) b = Dense::Workspace(c);
+    if (c.model.HasLayerKind(LayerKind::kMoe)) b = Max(b, Moe::Workspace(c));
+    return b;
+  }
+
   static constexpr void Emit(const StepContext& base, StepResult& r) {
     const ModelSpec& m = base.model;
     const bool dense_first =
@@ -127,9 +138,15 @@ struct LmHeadOps final {
     return {m.hidden_size, m.vocab_size / d.parallel.attention_tp, 1, m.head_dtype};
   }
 
-  static constexpr void Emit(const StepContext& c, StepResult& r) {
+  // Emit() is the head over `base`'s head_tokens: per micro-batch in
+  // decode (every query token is verified), once per forward in prefill (a
+  // prompt's last token, in its last chunk; none before).
+  static constexpr void Emit(const StepContext& base, StepResult& r) {
+    if (base.head_tokens <= 0) return;
+    StepContext c = base;
+    if (c.Prefill()) c.micro_batches = 1;
     const ModelSpec& m = c.model;
-    const int64_t t = c.Tokens();
+    const int64_t t = c.head_tokens;
     const WeightTensor w = HeadWeight(m, c.deployment);
     const GemmTypes head{w.dtype, DType::kBf16, DType::kFp32, w.dtype};
     graph_internal::Emit(c, r, Op::kLmHead, [&] { return Gemm(w.Times(t), head, c.hw); });
@@ -153,6 +170,12 @@ struct LmHead final {
   static constexpr Bytes KvCacheBytesPerToken(const ModelSpec&, const DeploymentSpec&) {
     return Bytes::Zero();
   }
+  // Workspace() is the head's FP32 logits for the tokens it samples.
+  static constexpr Bytes Workspace(const StepContext& c) {
+    return ByteCount(static_cast<double>(c.head_tokens) *
+                     static_cast<double>(c.model.vocab_size / c.deployment.parallel.attention_tp) *
+                     4.0);
+  }
 
   static constexpr void Emit(const StepContext& base, StepResult& r) {
     StepContext c = base;
@@ -164,8 +187,9 @@ struct LmHead final {
   }
 };
 
-// Multi-token prediction: mtp_draft_tokens sequential passes, each one token
-// per request through the MTP module (norms and projection of the embedding
+// Multi-token prediction: in decode mtp_draft_tokens sequential passes, each
+// one token per request through the MTP module; in prefill one pass over the
+// chunk (norms and projection of the embedding
 // and hidden state, one decoder layer, the shared LM head). The layer is of
 // type `Dense` or `Moe` as the model's mtp_layer_kind says.
 template <typename Dense, typename Moe>
@@ -189,16 +213,31 @@ struct Mtp final {
     return layer * static_cast<double>(m.mtp_modules);
   }
 
+  static constexpr Bytes Workspace(const StepContext& c) {
+    if (c.workload.mtp_draft_tokens <= 0 || c.model.mtp_modules <= 0) return Bytes::Zero();
+    return c.model.mtp_layer_kind == LayerKind::kMoe ? Moe::Workspace(c) : Dense::Workspace(c);
+  }
+
   static constexpr void Emit(const StepContext& base, StepResult& r) {
     const int64_t passes = base.workload.mtp_draft_tokens;
     if (passes <= 0 || base.model.mtp_modules <= 0) return;
     StepContext c = base;
     c.part = Part::kMtp;
-    c.count = passes;
-    c.requests = base.requests * base.micro_batches;
-    c.micro_batches = 1;
-    c.queries_per_request = 1;
-    c.attention_sum_context = base.attention_sum_context * static_cast<double>(base.micro_batches);
+    if (base.Prefill()) {
+      // Prefill runs the MTP layer once over the chunk (its own KV cache),
+      // drafting from the prompts' last tokens.
+      c.count = 1;
+    } else {
+      c.count = passes;
+      c.requests = base.requests * base.micro_batches;
+      c.micro_batches = 1;
+      c.queries_per_request = 1;
+      c.attention_sum_context =
+          base.attention_sum_context * static_cast<double>(base.micro_batches);
+      c.attention_pairs = c.attention_sum_context;
+      c.attention_kv_tokens = c.attention_sum_context;
+      c.head_tokens = c.requests;
+    }
     const ModelSpec& m = c.model;
     graph_internal::Emit(c, r, Op::kMtpNorms,
                          [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });

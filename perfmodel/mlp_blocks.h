@@ -45,14 +45,30 @@ struct DenseMlp final {
             {inter, m.hidden_size, 1, m.weight_dtype}};
   }
 
+  // Gathered() is how many attention DP ranks' tokens the MLP sees at once.
+  static constexpr int64_t Gathered(const Parallelism& p) {
+    return (p.dense_tp > p.attention_tp && p.dense_tp % p.attention_tp == 0)
+               ? p.dense_tp / p.attention_tp
+               : 1;
+  }
+
+  // Workspace() is the block's largest live buffers: up/gate's BF16 output
+  // and the activation it feeds down, for the gathered tokens.
+  static constexpr Bytes Workspace(const StepContext& c) {
+    const double t = static_cast<double>(c.Tokens() * Gathered(c.deployment.parallel));
+    const double inter =
+        static_cast<double>(c.model.dense_intermediate_size / c.deployment.parallel.dense_tp);
+    return ByteCount(t * inter *
+                     (4.0 + ops_internal::ActivationBytesPerElement(c.model.activation_dtype)));
+  }
+
   // `attention_first` is the row where this layer's attention block starts.
   static constexpr void Emit(const StepContext& c, StepResult& r, std::size_t /*attention_first*/) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
     const Parallelism& p = c.deployment.parallel;
     const int64_t tp = p.dense_tp;
-    const int64_t gather =
-        (tp > p.attention_tp && tp % p.attention_tp == 0) ? tp / p.attention_tp : 1;
+    const int64_t gather = Gathered(p);
     const int64_t t = c.Tokens() * gather;
     const WeightSet w = Weights(m, c.deployment);
     const Bytes activations = ByteCount(static_cast<double>(t * m.hidden_size) * 2.0);
@@ -75,8 +91,10 @@ struct DenseMlp final {
   }
 };
 
-// Mixture of experts with expert parallelism (DeepEP low-latency all-to-all):
-// router, shared experts, dispatch, routed grouped GEMMs (masked layout),
+// Mixture of experts with expert parallelism (DeepEP's low-latency all-to-all
+// in decode, its normal kernels in prefill): router, shared experts,
+// dispatch, routed grouped GEMMs (masked layout; prefill's contiguous layout
+// pads each expert's rows to whole tiles the same way),
 // combine, and the weighted sum with the shared output. The routing
 // statistics of perfmodel/routing.h say how many pairs the hottest EP rank
 // receives and how many of its experts are active; the step records them per
@@ -118,6 +136,25 @@ struct MoeMlp final {
     return w;
   }
 
+  // Workspace() is the block's largest live buffers on the hottest EP rank:
+  // its received pairs (in the activation dtype), their up/gate output
+  // (BF16), activation and down output (BF16), and the shared experts'.
+  static constexpr Bytes Workspace(const StepContext& c) {
+    const ModelSpec& m = c.model;
+    const MoeSpec& e = m.moe;
+    const Parallelism& p = c.deployment.parallel;
+    const double act = ops_internal::ActivationBytesPerElement(m.activation_dtype);
+    const double h = static_cast<double>(m.hidden_size);
+    const double inter = static_cast<double>(e.expert_intermediate_size / p.moe_tp);
+    const double shared = static_cast<double>(e.shared_experts * e.expert_intermediate_size);
+    const double t = static_cast<double>(c.Tokens());
+    const double pairs =
+        c.routing != nullptr
+            ? ExpectedRouting(*c.routing, c.Tokens() * p.attention_dp).hottest_pairs
+            : t * static_cast<double>(e.experts_per_token);
+    return ByteCount(pairs * (h * act + inter * (4.0 + act) + h * 2.0) + t * shared * (4.0 + act));
+  }
+
   // `attention_first` is the row where this layer's attention block starts.
   static constexpr void Emit(const StepContext& c, StepResult& r, std::size_t attention_first) {
     using namespace graph_internal;
@@ -153,10 +190,12 @@ struct MoeMlp final {
     // Pairs moved by one GPU relative to its own tokens' t x k.
     const double sent_pairs = static_cast<double>(t * e.experts_per_token);
     const double link_factor = sent_pairs > 0.0 ? routing.hottest_pairs / sent_pairs : 1.0;
+    // Decode runs DeepEP's low-latency kernels, prefill its normal (bulk) ones.
+    const EpKernels kernels = c.Prefill() ? EpKernels::kNormal : EpKernels::kLowLatency;
     const std::size_t dispatch_row = r.row_count;
     graph_internal::Emit(c, r, Op::kDispatch, [&] {
       return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep, Transport::kAuto,
-                        c.hw, link_factor);
+                        c.hw, link_factor, kernels);
     });
     const double per_expert = routing.PairsPerActiveExpert();
     const double active = routing.active_experts;
@@ -175,7 +214,8 @@ struct MoeMlp final {
     });
     const std::size_t combine_row = r.row_count;
     graph_internal::Emit(c, r, Op::kCombine, [&] {
-      return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw, link_factor);
+      return EpCombine(t, e.experts_per_token, h, p.moe_ep, Transport::kAuto, c.hw, link_factor,
+                       kernels);
     });
     graph_internal::Emit(c, r, Op::kMoePost, [&] {
       return Elementwise(static_cast<double>(t * h), 4.0, 2.0, 3.0, c.hw);

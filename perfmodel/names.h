@@ -30,6 +30,7 @@ enum class Op : uint8_t {
   kQKvNorm,
   kQB,
   kBmmQUk,
+  kKvBProj,
   kQkvProj,
   kRope,
   kAttention,
@@ -63,14 +64,19 @@ enum class Op : uint8_t {
   kSampling,
 };
 
-inline constexpr std::array<std::string_view, 33> kOpNames = {
-    "attn_norm",   "q_a_kv_a",      "q_kv_norm",         "q_b",           "bmm_q_uk",
-    "qkv_proj",    "rope",          "attention",         "bmm_uv",        "o_proj",
-    "o_allreduce", "mlp_norm",      "mlp_allgather",     "mlp_up_gate",   "mlp_act",
-    "mlp_down",    "mlp_reducescatter", "mlp_allreduce", "router",        "shared_up_gate",
-    "shared_act",  "shared_down",   "dispatch",          "moe_up_gate",   "moe_act",
-    "moe_down",    "combine",       "moe_post",          "mtp_norms",     "mtp_eh_proj",
-    "final_norm",  "lm_head",       "sampling",
+inline constexpr std::array<std::string_view, 34> kOpNames = {
+    "attn_norm",     "q_a_kv_a",      "q_kv_norm",
+    "q_b",           "bmm_q_uk",      "kv_b_proj",
+    "qkv_proj",      "rope",          "attention",
+    "bmm_uv",        "o_proj",        "o_allreduce",
+    "mlp_norm",      "mlp_allgather", "mlp_up_gate",
+    "mlp_act",       "mlp_down",      "mlp_reducescatter",
+    "mlp_allreduce", "router",        "shared_up_gate",
+    "shared_act",    "shared_down",   "dispatch",
+    "moe_up_gate",   "moe_act",       "moe_down",
+    "combine",       "moe_post",      "mtp_norms",
+    "mtp_eh_proj",   "final_norm",    "lm_head",
+    "sampling",
 };
 inline constexpr std::size_t kOpCount = kOpNames.size();
 static_assert(static_cast<std::size_t>(Op::kSampling) + 1 == kOpCount,

@@ -339,6 +339,27 @@ constexpr OpCost GqaDecodeAttention(int64_t queries, int64_t heads, int64_t kv_h
                                 written, hw, kernels);
 }
 
+// PrefillAttention() costs causal flash attention over a prefill chunk
+// (FlashAttention-style MHA/GQA, or MLA's absorbed form over the latent):
+// `queries` new tokens on this GPU, `heads` query heads of width d_qk (keys)
+// and d_v (values), `pairs` the Σ of each head's query-key pairs
+// (CausalPairs()), reading `kv_tokens` entries of `kv_bytes_per_token` each
+// (every KV head of a layer) once.
+//   FLOPs = 2 * heads * pairs * (d_qk + d_v)
+//   bytes = queries * heads * d_qk * 2 + kv_tokens * kv_bytes_per_token + output (BF16)
+// Compute-bound from a few hundred tokens on; the class's share of the peak
+// is FlashMLA's prefill rows' (FM-08, FM-09).
+constexpr OpCost PrefillAttention(int64_t queries, int64_t heads, double pairs, int64_t d_qk,
+                                  int64_t d_v, double kv_tokens, double kv_bytes_per_token,
+                                  DType math, const HardwareSpec& hw, int64_t kernels = 1) {
+  const double h = static_cast<double>(heads), q = static_cast<double>(queries);
+  const double dq = static_cast<double>(d_qk), dv = static_cast<double>(d_v);
+  const Flops flops = FlopCount(2.0 * h * pairs * (dq + dv));
+  const Bytes read = ByteCount(q * h * dq * 2.0 + kv_tokens * kv_bytes_per_token);
+  const Bytes written = ByteCount(q * h * dv * 2.0);
+  return ops_internal::Roofline(OpClass::kAttention, flops, math, read, written, hw, kernels);
+}
+
 // Elementwise() costs a memory-bound kernel over `elements` elements that reads
 // `read_bytes_per_element`, writes `write_bytes_per_element` and does
 // `flops_per_element` FP32 FLOPs per element, plus `extra_bytes` (e.g. a norm's

@@ -141,6 +141,7 @@ struct ModelSpec final {
   DType kv_cache_dtype = DType::kBf16;
   DType attention_dtype = DType::kBf16;
   DType head_dtype = DType::kBf16;
+  int64_t max_context_tokens = 0;  // the longest sequence it serves; 0: unstated
 
   // LayerCount() is the number of decoder layers of `kind` (MTP excluded).
   constexpr int64_t LayerCount(LayerKind kind) const {
@@ -342,9 +343,18 @@ struct RoutingSpec final {
   friend constexpr bool operator==(const RoutingSpec&, const RoutingSpec&) = default;
 };
 
-// What one decode step serves on each attention DP rank: requests, their
-// context, MTP drafts and acceptance, the host's gap between forwards, and how
-// its tokens are routed to experts.
+// Which half of serving a step does: prefill (a prompt's tokens through the
+// model, its KV cache written) or decode (one token per request, plus drafts).
+enum class Phase : uint8_t { kDecode, kPrefill };
+
+inline constexpr std::array<Phase, 2> kPhases = {Phase::kDecode, Phase::kPrefill};
+constexpr std::string_view PhaseName(Phase p) { return p == Phase::kDecode ? "decode" : "prefill"; }
+
+// What one step serves on each attention DP rank: requests, their context,
+// MTP drafts and acceptance, the host's gap between forwards, and how its
+// tokens are routed to experts. A prefill workload is `batch_per_dp` prompts
+// of `prompt_tokens` arriving together, a share `prefix_cache_hit` of each
+// already cached, fed `chunk_tokens` at a time (0: all in one forward).
 struct WorkloadSpec final {
   Name name;
   int64_t batch_per_dp = 1;
@@ -353,6 +363,10 @@ struct WorkloadSpec final {
   int64_t context_tokens = 0;
   Duration host_gap;
   RoutingSpec routing;
+  Phase phase = Phase::kDecode;
+  int64_t prompt_tokens = 0;      // prefill: each prompt's length
+  int64_t chunk_tokens = 0;       // prefill: tokens per forward per rank; 0: unchunked
+  double prefix_cache_hit = 0.0;  // prefill: share of a prompt found cached, [0, 1)
 
   // TokensPerRequestPerStep() is how many query tokens each request feeds one
   // forward: the last accepted token plus the drafts to verify.

@@ -1,8 +1,8 @@
 // File: perfmodel/step.h
 // -----------------------------------------------------------------------------
 //
-// The one result type every tool renders: a decode step as rows of
-// (op, part, count, cost), with the forward time, the host gap, the SLA it
+// The one result type every tool renders: a decode step or a prefill as rows
+// of (op, part, count, cost), with the forward time, the host gap, the SLA it
 // achieves and the memory it needs per GPU. perfmodel/graph.h fills it.
 //
 //   StepResult r = EstimateDecode(model, hw, deployment);
@@ -25,6 +25,7 @@
 #include "perfmodel/ops.h"
 #include "perfmodel/routing.h"
 #include "perfmodel/sla.h"
+#include "perfmodel/spec.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel {
@@ -42,14 +43,17 @@ struct OpRow final {
   constexpr Duration Total() const { return visible * static_cast<double>(count); }
 };
 
-// Memory per GPU.
+// Memory per GPU. `activations` is a prefill forward's workspace (its
+// largest live buffers, ForwardStep::Workspace()); a decode step's small,
+// CUDA-graph-captured buffers are within the deployment's reserve.
 struct MemoryUse final {
   Bytes weights;
   Bytes kv_cache;
   Bytes reserve;
   Bytes capacity;
+  Bytes activations;
 
-  constexpr Bytes Total() const { return weights + kv_cache + reserve; }
+  constexpr Bytes Total() const { return weights + kv_cache + reserve + activations; }
   constexpr bool Fits() const { return Total() <= capacity; }
   constexpr Bytes Headroom() const { return capacity - Total(); }  // negative: over
 };
@@ -66,11 +70,15 @@ struct StepResult final {
 
   std::array<OpRow, kMaxRows> rows{};
   std::size_t row_count = 0;
+  Phase phase = Phase::kDecode;
+  // Forwards the rows sum over: 1 for a step; a chunked prefill's chunks.
+  int64_t forwards = 1;
   Duration forward;   // Σ rows' visible time x count
-  Duration host_gap;  // idle between forwards, from the deployment
-  DecodeSla sla;      // per machine, from forward + host gap
+  Duration host_gap;  // idle between forwards (all `forwards` of them), from the workload
+  DecodeSla sla;      // decode: per machine, from forward + host gap
+  PrefillSla prefill;  // prefill: TTFT of the batch and prompt tokens/s
   MemoryUse memory;
-  int64_t tokens_per_rank = 0;  // query tokens one DP rank feeds the main model per step
+  int64_t tokens_per_rank = 0;  // query tokens one DP rank feeds the main model per forward
   int64_t dp_per_machine = 1;   // attention DP ranks on one node
   // Routing per part (indexed by Part; zero where the part has no MoE).
   std::array<PartRouting, kPartCount> routing{};

@@ -8,9 +8,10 @@
 //
 //   StepShape s = StepShape::FromWorkload(w);   // every request at w.context_tokens
 //   s.attention_sum_context                     // == batch x context (balanced)
+//   StepShape p = StepShape::Prefill(2, 4096, 0, true);   // two 4K prompts, no prefix
 //
 // Rows beyond StepResult::kMaxRows are a bug in a block's kMaxRows: each
-// graph checks its bound at compile time (DecodeStep's static_assert), and an
+// graph checks its bound at compile time (ForwardStep's static_assert), and an
 // overflow that got past it stops the program rather than drop a row.
 
 #ifndef PERFMODEL_STEP_CONTEXT_H_
@@ -31,21 +32,49 @@
 
 namespace perfmodel {
 
-// The shape of one decode step on one attention DP rank.
+// The shape of one forward on one attention DP rank, described neutrally:
+// `batch_per_dp` sequences, each feeding `new_tokens` query tokens after its
+// cached ones. A decode step is the case of 1 + drafts new tokens after each
+// request's context; a prefill chunk the case of a prompt's next tokens.
 struct StepShape final {
   int64_t batch_per_dp = 1;
-  // Σ over the rank's requests of their KV length (tokens), for memory.
+  // Σ over the rank's sequences of their cached tokens (decode: each request's
+  // context), for memory.
   double sum_context = 0.0;
   // The same Σ on the slowest rank, which every rank waits for at the MoE
   // all-to-all; equal to sum_context when requests are balanced.
   double attention_sum_context = 0.0;
+  // Query tokens each sequence feeds this forward.
+  int64_t new_tokens = 1;
+  // Whether the head samples a token for each sequence (prefill: only the
+  // prompt's last chunk does; decode always).
+  bool samples = true;
 
-  // FromWorkload() is the balanced shape: every request at context_tokens.
+  // FromWorkload() is the balanced decode shape: every request at
+  // context_tokens, feeding 1 + drafts tokens.
   static constexpr StepShape FromWorkload(const WorkloadSpec& w) {
     const double s = static_cast<double>(w.batch_per_dp * w.context_tokens);
-    return StepShape{w.batch_per_dp, s, s};
+    return StepShape{w.batch_per_dp, s, s, w.TokensPerRequestPerStep(), true};
+  }
+  // Decode() is a decode shape of `batch` requests whose Σ context is
+  // `balanced` (`slowest` on the slowest rank).
+  static constexpr StepShape Decode(const WorkloadSpec& w, int64_t batch, double balanced,
+                                    double slowest) {
+    return StepShape{batch, balanced, slowest, w.TokensPerRequestPerStep(), true};
+  }
+  // Prefill() is `sequences` prompt chunks of `new_tokens` each after `cached`
+  // cached tokens each; `last` when the chunks end their prompts.
+  static constexpr StepShape Prefill(int64_t sequences, int64_t new_tokens, int64_t cached,
+                                     bool last) {
+    const double s = static_cast<double>(sequences * cached);
+    return StepShape{sequences, s, s, new_tokens, last};
   }
 };
+
+// CausalPairs() is the query-key pairs of one head when `n` new tokens after
+// `p` cached ones attend causally: each new token sees the cached ones, the
+// new ones before it and itself, n·p + n(n + 1) / 2.
+constexpr double CausalPairs(double n, double p) { return n * p + n * (n + 1.0) / 2.0; }
 
 // Everything a block needs to emit its rows.
 struct StepContext final {
@@ -53,15 +82,24 @@ struct StepContext final {
   const HardwareSpec& hw;
   const DeploymentSpec& deployment;
   const WorkloadSpec& workload;
-  int64_t requests = 1;            // per micro-batch on this rank
-  int64_t queries_per_request = 1;  // query tokens each request feeds this pass
-  double attention_sum_context = 0.0;  // per micro-batch, slowest rank
+  int64_t requests = 1;                // sequences per micro-batch on this rank
+  int64_t queries_per_request = 1;     // query tokens each sequence feeds this pass
+  double attention_sum_context = 0.0;  // Σ cached tokens per micro-batch, slowest rank
+  // Σ over the micro-batch's sequences of each head's query-key pairs, and
+  // the KV entries attention reads. Decode: queries x context (the context
+  // counts the step's own tokens) over the cached entries; prefill: causal
+  // (CausalPairs()) over cached and new.
+  double attention_pairs = 0.0;
+  double attention_kv_tokens = 0.0;
+  int64_t head_tokens = 1;  // tokens the LM head samples, per micro-batch
   int64_t micro_batches = 1;
+  Phase phase = Phase::kDecode;
   Part part = Part::kDense;
   int64_t count = 0;
-  const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (DecodeStep::EmitParts)
+  const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (ForwardStep::EmitParts)
 
   constexpr int64_t Tokens() const { return requests * queries_per_request; }
+  constexpr bool Prefill() const { return phase == Phase::kPrefill; }
 };
 
 // A range of rows of a StepResult.

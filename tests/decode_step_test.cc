@@ -31,8 +31,8 @@ using specs::kH200Sxm;
 using specs::kSeedDecode;
 using specs::kSeedDecodeWorkload;
 
-constexpr StepResult kSeedStep = DeepSeekDecode::Estimate(kDeepSeekV3, kH200Sxm, kSeedDecode,
-                                                           kSeedDecodeWorkload);
+constexpr StepResult kSeedStep =
+    DeepSeekForward::Estimate(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
 
 // The whole estimate is a constant expression.
 static_assert(kSeedStep.row_count > 50);
@@ -47,24 +47,22 @@ static_assert(MeetsTpot(kSeedStep.sla, Milliseconds(16.6)));
 
 // The GQA families compose at compile time too: Llama (dense) on H100 and
 // Qwen3 (MoE in every layer, no MTP) on B200.
-constexpr StepResult kLlamaStep = GqaDecode::Estimate(specs::kLlama31_70b, specs::kH100Sxm,
-                                                      specs::kLlama70bTp8,
-                                                      specs::kLlama70bTp8Workload);
+constexpr StepResult kLlamaStep = GqaForward::Estimate(
+    specs::kLlama31_70b, specs::kH100Sxm, specs::kLlama70bTp8, specs::kLlama70bTp8Workload);
 static_assert(kLlamaStep.PartCount(Part::kDense) == 80);
 static_assert(kLlamaStep.PartCount(Part::kMoe) == 0);
 static_assert(kLlamaStep.PartCount(Part::kMtp) == 0);
 static_assert(kLlamaStep.Find("o_allreduce", Part::kDense) != nullptr);  // attention TP 8
 static_assert(kLlamaStep.memory.Fits());
-constexpr StepResult kQwenStep = GqaDecode::Estimate(specs::kQwen3_235bA22b, specs::kB200,
-                                                     specs::kQwen235bDp8Ep8,
-                                                     specs::kQwen235bDp8Ep8Workload);
+constexpr StepResult kQwenStep = GqaForward::Estimate(
+    specs::kQwen3_235bA22b, specs::kB200, specs::kQwen235bDp8Ep8, specs::kQwen235bDp8Ep8Workload);
 static_assert(kQwenStep.PartCount(Part::kMoe) == 94);
 static_assert(kQwenStep.Find("shared_up_gate", Part::kMoe) == nullptr);  // no shared expert
 static_assert(kQwenStep.Find("dispatch", Part::kMoe) != nullptr);
 
 // The tabulated compile-time path holds the same numbers as the full estimate.
 using SeedTable =
-    TabulatedDecode<DeepSeekDecode, kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload, 32>;
+    TabulatedDecode<DeepSeekForward, kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload, 32>;
 static_assert(SeedTable::Forward(24) == kSeedStep.forward);
 static_assert(SeedTable::Tpot(24) == kSeedStep.sla.tpot);
 static_assert(SeedTable::Forward(33) == SeedTable::Estimate(33).forward);  // beyond the table

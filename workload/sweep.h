@@ -11,7 +11,7 @@
 //     holds on average);
 //   * slowest = E[max over the synchronised ranks of Σcontext], from the
 //     imbalance model of perfmodel/context.h (analytic or Monte Carlo);
-//   * the step is EstimateDecodeInto(StepShape{b, balanced, slowest}): every
+//   * the step is EstimateDecodeInto(StepShape::Decode(w, b, balanced, slowest)): every
 //     op at batch b, attention costed on the slowest rank's Σcontext;
 //   * memory must fit on the slowest rank: weights + KV of `slowest` tokens
 //     (plus the step's query tokens) + reserve <= HBM capacity.
@@ -41,11 +41,10 @@
 // search is bisection, O(log range); SlaSearch::kScan walks
 // batch_min, batch_min + 1, ... up to the first batch that misses, the exact
 // definition, for checking (the test holds the two equal). The largest batch
-// that fits in memory is found by bisection: memory grows with the slowest rank's Σcontext, which grows with batch
-// (checked on every batch of the repo's deployments). The answer is the
-// smaller of the two; `binding_limit` says which ("sla", "memory",
-// "sla+memory" when both stop at the same batch, or "batch_max" when neither
-// binds in the range).
+// that fits in memory is found by bisection: memory grows with the slowest rank's Σcontext, which
+// grows with batch (checked on every batch of the repo's deployments). The answer is the smaller of
+// the two; `binding_limit` says which ("sla", "memory", "sla+memory" when both stop at the same
+// batch, or "batch_max" when neither binds in the range).
 //
 // Cost (benchmarks/sweep_benchmark.cc, one shared 2-core machine, CPU time):
 // the seed with a fixed context, ~60 us with the scan (37 estimates to the

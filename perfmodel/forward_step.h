@@ -1,0 +1,468 @@
+// File: perfmodel/forward_step.h
+// -----------------------------------------------------------------------------
+//
+// A forward step (decode or prefill) as a composition of parts, the model
+// families perfmodel knows, and the runtime entry points that pick a family
+// by the model.
+//
+//   using DeepSeekForward =
+//       ForwardStep<Layers<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>,
+//                   Mtp<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>, LmHead>;
+//   static_assert(DeepSeekForward::Estimate(kModel, kHw, kDeployment, kWorkload).sla.tpot <
+//                 Milliseconds(16.6));
+//   StepResult r = EstimateDecode(model, hw, deployment, workload);   // run time
+//   StepResult p = EstimatePrefill(model, hw, deployment, prefill_workload);
+//   p.prefill.ttft                                  // the batch's time to first token
+//   MemoryUse m = EstimateMemory(model, hw, deployment, workload, shape);
+
+#ifndef PERFMODEL_FORWARD_STEP_H_
+#define PERFMODEL_FORWARD_STEP_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "perfmodel/attention_blocks.h"
+#include "perfmodel/layers.h"
+#include "perfmodel/mlp_blocks.h"
+#include "perfmodel/routing.h"
+#include "perfmodel/sla.h"
+#include "perfmodel/spec.h"
+#include "perfmodel/step.h"
+#include "perfmodel/step_context.h"
+#include "perfmodel/units.h"
+
+namespace perfmodel {
+
+// ComputeShare() is `hw` with `held` of its SMs taken by communication
+// kernels: fewer SMs for the tiles' waves and the compute peaks scaled by the
+// SMs left (HBM and links as they were).
+constexpr HardwareSpec ComputeShare(const HardwareSpec& hw, int64_t held) {
+  HardwareSpec h = hw;
+  const double left = static_cast<double>(hw.sm_count - held) / static_cast<double>(hw.sm_count);
+  h.sm_count = hw.sm_count - held;
+  h.bf16_dense = hw.bf16_dense * left;
+  h.fp8_dense = hw.fp8_dense * left;
+  h.fp4_dense = hw.fp4_dense * left;
+  h.fp32 = hw.fp32 * left;
+  return h;
+}
+
+// PlanPrefill() is how a prefill workload's batch is cut into forwards: one
+// forward when the chunk budget holds every prompt's new tokens; whole prompts
+// packed floor(chunk / new) to a forward when each fits; otherwise each prompt
+// in chunks of `chunk_tokens`, one prompt after another (a chunk does not mix
+// the tail of one prompt with the head of the next: at most one chunk per
+// prompt is short). The forwards' shapes are `Shape(i)`, i < `distinct`, each
+// run `Repeat(i)` times.
+struct PrefillPlan final {
+  int64_t prompts = 1;      // the batch, per DP rank
+  int64_t cached = 0;       // each prompt's tokens found in the prefix cache
+  int64_t new_tokens = 1;   // each prompt's tokens to compute
+  int64_t chunk = 0;        // new tokens per chunk when split; 0: not split
+  int64_t per_forward = 1;  // whole prompts per forward when not split
+  int64_t distinct = 1;     // distinct forward shapes
+
+  constexpr int64_t Forwards() const {
+    if (chunk > 0) return prompts * distinct;
+    return (prompts + per_forward - 1) / per_forward;
+  }
+  constexpr StepShape Shape(int64_t i) const {
+    if (chunk > 0) {
+      const int64_t done = i * chunk;
+      const int64_t n = new_tokens - done < chunk ? new_tokens - done : chunk;
+      return StepShape::Prefill(1, n, cached + done, i + 1 == distinct);
+    }
+    const int64_t left = prompts % per_forward;
+    return StepShape::Prefill(i == 0 ? per_forward : left, new_tokens, cached, true);
+  }
+  constexpr int64_t Repeat(int64_t i) const {
+    if (chunk > 0) return prompts;
+    return i == 0 ? prompts / per_forward : 1;
+  }
+};
+
+constexpr PrefillPlan PlanPrefill(const WorkloadSpec& w) {
+  PrefillPlan p;
+  p.prompts = w.batch_per_dp;
+  p.cached = static_cast<int64_t>(static_cast<double>(w.prompt_tokens) * w.prefix_cache_hit);
+  if (p.cached >= w.prompt_tokens) p.cached = w.prompt_tokens - 1;
+  p.new_tokens = w.prompt_tokens - p.cached;
+  const int64_t c = w.chunk_tokens;
+  if (c <= 0 || p.prompts * p.new_tokens <= c) {
+    p.per_forward = p.prompts;
+  } else if (p.new_tokens <= c) {
+    p.per_forward = c / p.new_tokens;
+    p.distinct = p.prompts % p.per_forward == 0 ? 1 : 2;
+    if (p.prompts < p.per_forward) p.distinct = 1;
+  } else {
+    p.chunk = c;
+    p.distinct = (p.new_tokens + c - 1) / c;
+  }
+  return p;
+}
+
+// A forward step: the parts in order. Estimate() costs every row and sums the
+// forward time; then two passes over the rows finish it: the phase's SLA
+// (decode: TPOT and tokens/s from the forward and the host gap; prefill: TTFT
+// and prompt tokens/s) and the memory per GPU. One composition serves decode
+// and prefill: the blocks read the phase from the step's context.
+template <typename... Parts>
+struct ForwardStep final {
+  // The most rows the parts can emit; the result's fixed storage must hold them.
+  static constexpr std::size_t kMaxRows = (Parts::kMaxRows + ...);
+  static_assert(kMaxRows <= StepResult::kMaxRows,
+                "this graph can emit more rows than StepResult::kMaxRows holds");
+
+  // MicroBatches() is 2 under two-micro-batch overlap when the forward has
+  // two of what it splits (decode: requests; prefill: tokens), else 1.
+  static constexpr int64_t MicroBatches(const DeploymentSpec& d, const WorkloadSpec& w,
+                                        const StepShape& shape) {
+    if (d.overlap != Overlap::kTwoMicroBatch) return 1;
+    const int64_t units =
+        w.phase == Phase::kPrefill ? shape.batch_per_dp * shape.new_tokens : shape.batch_per_dp;
+    return units >= 2 ? 2 : 1;
+  }
+
+  // Context() is the blocks' view of one micro-batch of `shape` in `mb`.
+  // An odd split is costed as its larger half (an overestimate of at most one
+  // request, or one token of a prefill chunk split within its sequence).
+  static constexpr StepContext Context(const ModelSpec& model, const HardwareSpec& hw,
+                                       const DeploymentSpec& d, const WorkloadSpec& w,
+                                       const StepShape& shape, int64_t mb,
+                                       const RoutingPlan* routing) {
+    StepContext c{model, hw, d, w};
+    c.phase = w.phase;
+    c.micro_batches = mb;
+    c.routing = routing;
+    const int64_t b = shape.batch_per_dp;
+    if (w.phase == Phase::kDecode) {
+      c.requests = (b + mb - 1) / mb;
+      c.queries_per_request = shape.new_tokens;
+      c.attention_sum_context = shape.attention_sum_context / static_cast<double>(mb);
+      c.attention_pairs = static_cast<double>(c.queries_per_request) * c.attention_sum_context;
+      c.attention_kv_tokens = c.attention_sum_context;
+      c.head_tokens = c.Tokens();
+      return c;
+    }
+    const int64_t n = shape.new_tokens;
+    const double p = b > 0 ? shape.attention_sum_context / static_cast<double>(b) : 0.0;
+    if (b >= mb) {
+      c.requests = (b + mb - 1) / mb;
+      c.queries_per_request = n;
+      c.attention_sum_context = p * static_cast<double>(c.requests);
+      c.attention_pairs = CausalPairs(static_cast<double>(n), p) * static_cast<double>(c.requests);
+      c.attention_kv_tokens = (p + static_cast<double>(n)) * static_cast<double>(c.requests);
+    } else {
+      // One sequence split by tokens: halves of n1 and n - n1 new tokens, the
+      // second after the first; each costed as their mean.
+      const int64_t n1 = (n + 1) / 2;
+      const double a = static_cast<double>(n1), rest = static_cast<double>(n - n1);
+      c.requests = 1;
+      c.queries_per_request = n1;
+      c.attention_sum_context = p + a / 2.0;
+      c.attention_pairs = (CausalPairs(a, p) + CausalPairs(rest, p + a)) / 2.0;
+      c.attention_kv_tokens = p + (a + static_cast<double>(n)) / 2.0;
+    }
+    c.head_tokens = shape.samples ? b : 0;
+    return c;
+  }
+
+  // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
+  // share of it compute gets), in `mb` micro-batches.
+  static constexpr void EmitParts(const ModelSpec& model, const HardwareSpec& hw,
+                                  const DeploymentSpec& d, const WorkloadSpec& w,
+                                  const StepShape& shape, int64_t mb, StepResult& r) {
+    RoutingPlan routing;
+    if (model.moe.routed_experts > 0) routing = PlanRouting(model, d, w.routing);
+    const StepContext c = Context(model, hw, d, w, shape, mb, &routing);
+    (Parts::Emit(c, r), ...);
+  }
+
+  // EmitForward() fills `r`'s rows and forward time (reusing its storage: no
+  // per-call initialisation of the row array).
+  static constexpr void EmitForward(const ModelSpec& model, const HardwareSpec& hw,
+                                    const DeploymentSpec& d, const WorkloadSpec& w,
+                                    const StepShape& shape, StepResult& r) {
+    r.row_count = 0;
+    r.forward = Duration::Zero();
+    r.routing = {};
+    r.phase = w.phase;
+    r.forwards = 1;
+    const int64_t mb = MicroBatches(d, w, shape);
+    // Under two micro-batches one's compute always overlaps the other's
+    // all-to-all: it runs on the SMs those kernels leave (ComputeShare()).
+    if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
+      const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
+      EmitParts(model, shared, d, w, shape, mb, r);
+    } else {
+      EmitParts(model, hw, d, w, shape, mb, r);
+    }
+    for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
+    r.tokens_per_rank = shape.batch_per_dp * shape.new_tokens;
+    const int64_t per_node = hw.gpus_per_node / d.parallel.attention_tp;
+    r.dp_per_machine = d.parallel.attention_dp < per_node ? d.parallel.attention_dp
+                                                          : (per_node > 0 ? per_node : 1);
+  }
+
+  // EstimateInto() is one forward of `shape` into `r`, for callers that
+  // estimate in a loop: its rows, then the phase's SLA and the memory.
+  static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
+                                     const DeploymentSpec& d, const WorkloadSpec& w,
+                                     const StepShape& shape, StepResult& r) {
+    EmitForward(model, hw, d, w, shape, r);
+    r.host_gap = w.host_gap;
+    if (w.phase == Phase::kDecode) {
+      r.sla = DecodeFromForward(
+          r.forward, DecodeShape{r.dp_per_machine, shape.batch_per_dp, w.accepted_tokens_per_step},
+          w.host_gap);
+    } else {
+      r.prefill = PrefillFromForward(
+          r.forward, PrefillShape{r.dp_per_machine, shape.batch_per_dp, shape.new_tokens},
+          w.host_gap);
+    }
+    r.memory = MemoryPerGpu(model, hw, d, w, shape);
+  }
+
+  static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
+                                       const DeploymentSpec& d, const WorkloadSpec& w,
+                                       const StepShape& shape) {
+    StepResult r;
+    EstimateInto(model, hw, d, w, shape, r);
+    return r;
+  }
+
+  // Estimate() of a workload alone: a decode step at its balanced shape, or
+  // the prefill of its whole batch (EstimatePrefill()).
+  static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
+                                       const DeploymentSpec& d, const WorkloadSpec& w) {
+    if (w.phase == Phase::kPrefill) return EstimatePrefill(model, hw, d, w);
+    return Estimate(model, hw, d, w, StepShape::FromWorkload(w));
+  }
+
+  // EstimatePrefill() is the prefill of a workload's batch: every forward of
+  // PlanPrefill(), its rows summed over them (a row's cost and visible time
+  // are its Σ over the forwards, its count still per forward), the batch's
+  // TTFT (Σ forwards and a host gap before each) and prompt tokens/s, and the
+  // memory with every prompt's KV cache in place and the largest forward's
+  // workspace.
+  static constexpr StepResult EstimatePrefill(const ModelSpec& model, const HardwareSpec& hw,
+                                              const DeploymentSpec& d, const WorkloadSpec& w) {
+    const PrefillPlan plan = PlanPrefill(w);
+    StepResult r;
+    StepResult one;
+    Bytes workspace;
+    for (int64_t i = 0; i < plan.distinct; ++i) {
+      const StepShape shape = plan.Shape(i);
+      StepResult& into = i == 0 ? r : one;
+      EmitForward(model, hw, d, w, shape, into);
+      const int64_t times = plan.Repeat(i);
+      if (i == 0) {
+        ScaleRows(r, times);
+      } else {
+        AddRows(one, times, r);
+      }
+      workspace = Max(workspace, Workspace(model, hw, d, w, shape));
+    }
+    r.forwards = plan.Forwards();
+    r.host_gap = w.host_gap * static_cast<double>(r.forwards);
+    r.tokens_per_rank = plan.prompts * plan.new_tokens;
+    r.prefill = PrefillFromForward(
+        r.forward, PrefillShape{r.dp_per_machine, plan.prompts, w.prompt_tokens}, r.host_gap);
+    const double tokens = static_cast<double>(plan.prompts * w.prompt_tokens);
+    r.memory = MemoryUse{WeightBytes(model, d), KvBytesPerToken(model, d) * tokens,
+                         d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
+    return r;
+  }
+
+  // WeightBytes() is the weights one GPU holds: Σ over the parts of their
+  // blocks' declared weights (the same tensors their GEMMs read).
+  static constexpr Bytes WeightBytes(const ModelSpec& m, const DeploymentSpec& d) {
+    return (Parts::WeightBytes(m, d) + ...);
+  }
+
+  // KvBytesPerToken() is one token's KV cache on one GPU, over every part.
+  static constexpr Bytes KvBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    return (Parts::KvCacheBytesPerToken(m, d) + ...);
+  }
+
+  // Workspace() is a prefill forward's activation workspace on one GPU: the
+  // residual stream and the normed hidden state (BF16) of its tokens, and
+  // the largest of the parts' live buffers, for each micro-batch in flight.
+  static constexpr Bytes Workspace(const ModelSpec& m, const HardwareSpec& hw,
+                                   const DeploymentSpec& d, const WorkloadSpec& w,
+                                   const StepShape& shape) {
+    RoutingPlan routing;
+    if (m.moe.routed_experts > 0) routing = PlanRouting(m, d, w.routing);
+    const int64_t mb = MicroBatches(d, w, shape);
+    const StepContext c = Context(m, hw, d, w, shape, mb, &routing);
+    Bytes parts;
+    ((parts = Max(parts, Parts::Workspace(c))), ...);
+    const Bytes residual = ByteCount(static_cast<double>(c.Tokens() * m.hidden_size) * 2.0 * 2.0);
+    return (residual + parts) * static_cast<double>(mb);
+  }
+
+  // MemoryPerGpu() is the weights, KV cache and reserve one GPU holds (and a
+  // prefill forward's workspace). The KV cache holds the rank's Σ context
+  // plus this forward's new tokens.
+  static constexpr MemoryUse MemoryPerGpu(const ModelSpec& m, const HardwareSpec& hw,
+                                          const DeploymentSpec& d, const WorkloadSpec& w,
+                                          const StepShape& shape) {
+    const double tokens =
+        shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens);
+    const Bytes kv = KvBytesPerToken(m, d) * tokens;
+    const Bytes workspace =
+        w.phase == Phase::kPrefill ? Workspace(m, hw, d, w, shape) : Bytes::Zero();
+    return MemoryUse{WeightBytes(m, d), kv, d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
+  }
+
+ private:
+  // ScaleRows() makes `r`'s rows and forward `times` as much.
+  static constexpr void ScaleRows(StepResult& r, int64_t times) {
+    if (times == 1) return;
+    for (std::size_t i = 0; i < r.row_count; ++i) {
+      graph_internal::RepeatInPlace(r.rows[i].cost, times);
+      r.rows[i].visible *= static_cast<double>(times);
+    }
+    r.forward *= static_cast<double>(times);
+  }
+  // AddRows() adds `times` x `from`'s rows into `into`'s rows of the same op
+  // and part (appending those it lacks) and its forward time.
+  static constexpr void AddRows(const StepResult& from, int64_t times, StepResult& into) {
+    for (std::size_t i = 0; i < from.row_count; ++i) {
+      const OpRow& add = from.rows[i];
+      OpRow* row = nullptr;
+      for (std::size_t j = 0; j < into.row_count && row == nullptr; ++j) {
+        if (into.rows[j].op == add.op && into.rows[j].part == add.part) row = &into.rows[j];
+      }
+      if (row == nullptr) {
+        row = &graph_internal::NextRow(into);
+        *row = add;
+        row->cost = OpCost{};
+        row->cost.op_class = add.cost.op_class;
+        row->cost.bound = add.cost.bound;
+        row->cost.kernels = 0;
+        row->visible = Duration::Zero();
+      }
+      OpCost scaled = add.cost;
+      graph_internal::RepeatInPlace(scaled, times);
+      row->cost = graph_internal::Sum(row->cost, scaled);
+      row->visible += add.visible * static_cast<double>(times);
+    }
+    into.forward += from.forward * static_cast<double>(times);
+  }
+};
+
+// The model families perfmodel knows, as compile-time compositions.
+using DeepSeekForward = ForwardStep<Layers<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>,
+                                    Mtp<DenseLayer<MlaAttention>, MoeLayer<MlaAttention>>, LmHead>;
+using GqaForward = ForwardStep<Layers<DenseLayer<GqaAttention>, MoeLayer<GqaAttention>>,
+                               Mtp<DenseLayer<GqaAttention>, MoeLayer<GqaAttention>>, LmHead>;
+
+// WithGraph() calls `f(std::type_identity<Graph>{})` with the family of
+// `model`: the one place a model's graph is chosen at run time.
+template <typename F>
+constexpr decltype(auto) WithGraph(const ModelSpec& model, F&& f) {
+  if (model.attention_kind == AttentionKind::kMla) {
+    return f(std::type_identity<DeepSeekForward>{});
+  }
+  return f(std::type_identity<GqaForward>{});
+}
+
+// EstimateDecode() is the runtime entry point: the model's family's graph.
+constexpr StepResult EstimateDecode(const ModelSpec& model, const HardwareSpec& hw,
+                                    const DeploymentSpec& d, const WorkloadSpec& w,
+                                    const StepShape& shape) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    return G::Estimate(model, hw, d, w, shape);
+  });
+}
+constexpr StepResult EstimateDecode(const ModelSpec& model, const HardwareSpec& hw,
+                                    const DeploymentSpec& d, const WorkloadSpec& w) {
+  return EstimateDecode(model, hw, d, w, StepShape::FromWorkload(w));
+}
+
+// EstimatePrefill() is the prefill of a workload's batch of prompts
+// (ForwardStep::EstimatePrefill()); EstimateStep() is either, as the
+// workload's phase says.
+constexpr StepResult EstimatePrefill(const ModelSpec& model, const HardwareSpec& hw,
+                                     const DeploymentSpec& d, const WorkloadSpec& w) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    return G::EstimatePrefill(model, hw, d, w);
+  });
+}
+constexpr StepResult EstimateStep(const ModelSpec& model, const HardwareSpec& hw,
+                                  const DeploymentSpec& d, const WorkloadSpec& w) {
+  return WithGraph(model,
+                   [&]<typename G>(std::type_identity<G>) { return G::Estimate(model, hw, d, w); });
+}
+
+// EstimateDecodeInto() is EstimateDecode() into a caller's StepResult, whose
+// storage it reuses (the fast path for schedulers estimating every step).
+constexpr void EstimateDecodeInto(const ModelSpec& model, const HardwareSpec& hw,
+                                  const DeploymentSpec& d, const WorkloadSpec& w,
+                                  const StepShape& shape, StepResult& r) {
+  WithGraph(model,
+            [&]<typename G>(std::type_identity<G>) { G::EstimateInto(model, hw, d, w, shape, r); });
+}
+
+// EstimateMemory() is the memory per GPU of a step of `shape`, without
+// costing its ops.
+constexpr MemoryUse EstimateMemory(const ModelSpec& model, const HardwareSpec& hw,
+                                   const DeploymentSpec& d, const WorkloadSpec& w,
+                                   const StepShape& shape) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    return G::MemoryPerGpu(model, hw, d, w, shape);
+  });
+}
+
+// TabulatedDecode is the compile-time path for schedulers: the whole graph is
+// evaluated during compilation for every batch size 1..kMaxBatch at the
+// workload's context, so at run time an estimate is a table read. Batches
+// outside the table fall back to the full estimate (same function, same
+// numbers).
+//
+//   using Seed = TabulatedDecode<DeepSeekForward, specs::kDeepSeekV3, specs::kH200Sxm,
+//                                specs::kSeedDecode, specs::kSeedDecodeWorkload, 64>;
+//   Duration f = Seed::Forward(batch);          // ~1 ns
+//   static_assert(Seed::Forward(24) == Seed::Estimate(24).forward);
+template <typename Graph, const ModelSpec& kModel, const HardwareSpec& kHw,
+          const DeploymentSpec& kDeployment, const WorkloadSpec& kWorkload, int64_t kMaxBatch>
+struct TabulatedDecode final {
+  static_assert(kMaxBatch >= 1, "TabulatedDecode needs kMaxBatch >= 1");
+
+  // Estimate() is the full estimate at `batch` requests per DP rank.
+  static constexpr StepResult Estimate(int64_t batch) {
+    WorkloadSpec w = kWorkload;
+    w.batch_per_dp = batch;
+    return Graph::Estimate(kModel, kHw, kDeployment, w);
+  }
+
+  // Step time (forward + host gap) and TPOT per batch, filled at compile time.
+  struct Entry final {
+    Duration forward;
+    Duration tpot;
+  };
+  static constexpr std::array<Entry, kMaxBatch + 1> kTable = [] {
+    std::array<Entry, kMaxBatch + 1> t{};
+    for (int64_t b = 1; b <= kMaxBatch; ++b) {
+      const StepResult r = Estimate(b);
+      t[b] = Entry{r.forward, r.sla.tpot};
+    }
+    return t;
+  }();
+
+  // Forward() is the forward time at `batch` (>= 1).
+  static constexpr Duration Forward(int64_t batch) {
+    return batch >= 1 && batch <= kMaxBatch ? kTable[batch].forward : Estimate(batch).forward;
+  }
+  // Tpot() is the TPOT at `batch` (>= 1), host gap included.
+  static constexpr Duration Tpot(int64_t batch) {
+    return batch >= 1 && batch <= kMaxBatch ? kTable[batch].tpot : Estimate(batch).sla.tpot;
+  }
+};
+
+}  // namespace perfmodel
+
+#endif  // PERFMODEL_FORWARD_STEP_H_
