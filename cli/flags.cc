@@ -216,6 +216,11 @@ bool AbslParseFlag(absl::string_view text, Overlap* o, std::string* error) {
 }
 std::string AbslUnparseFlag(Overlap o) { return UnparseEnumFlag(o, OverlapName); }
 
+bool AbslParseFlag(absl::string_view text, Phase* p, std::string* error) {
+  return ParseEnumFlag(text, kPhases, PhaseName, "phase", p, error);
+}
+std::string AbslUnparseFlag(Phase p) { return UnparseEnumFlag(p, PhaseName); }
+
 bool AbslParseFlag(absl::string_view text, EpKernels* k, std::string* error) {
   return ParseEnumFlag(text, kEpKernels, EpKernelsName, "EP kernel family", k, error);
 }

@@ -68,6 +68,9 @@ bool AbslParseFlag(absl::string_view text, EpKernels* k, std::string* error);
 std::string AbslUnparseFlag(EpKernels k);
 bool AbslParseFlag(absl::string_view text, Transport* t, std::string* error);
 std::string AbslUnparseFlag(Transport t);
+// Phase (PhaseName(): decode, prefill).
+bool AbslParseFlag(absl::string_view text, Phase* p, std::string* error);
+std::string AbslUnparseFlag(Phase p);
 
 // ContextSpec is a context-length distribution as a command line names it:
 // "fixed:N", "uniform:LO:HI", "normal:MEAN:STD", "lognormal:MEAN:SIGMA" (mean

@@ -4,21 +4,22 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "base/status_macros.h"
 #include "loader/textproto_errors.h"
 #include "perfmodel/names.h"
 #include "proto/deployment.pb.h"
-#include "proto/workload.pb.h"
 #include "proto/hardware.pb.h"
 #include "proto/model.pb.h"
+#include "proto/workload.pb.h"
 
 namespace perfmodel {
 namespace {
@@ -222,6 +223,10 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
                                p.attention_dtype(), &m.attention_dtype));
   PM_RETURN_IF_ERROR(
       FillDType(f, "head_dtype", p.has_head_dtype(), p.head_dtype(), &m.head_dtype));
+  if (p.has_max_context_tokens()) {
+    PM_RETURN_IF_ERROR(f.Positive("max_context_tokens", true, p.max_context_tokens()));
+    m.max_context_tokens = p.max_context_tokens();
+  }
   return m;
 }
 
@@ -440,8 +445,42 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
                                 "), got ", accepted));
   }
   d.accepted_tokens_per_step = accepted;
-  PM_RETURN_IF_ERROR(f.Positive("context_tokens", p.has_context_tokens(), p.context_tokens()));
-  d.context_tokens = p.context_tokens();
+  switch (p.phase()) {
+    case pb::PHASE_UNSPECIFIED:
+    case pb::DECODE:
+      d.phase = Phase::kDecode;
+      break;
+    case pb::PREFILL:
+      d.phase = Phase::kPrefill;
+      break;
+    default:
+      return f.Error("phase", absl::StrCat("unknown value ", p.phase()));
+  }
+  if (d.phase == Phase::kDecode) {
+    PM_RETURN_IF_ERROR(f.Positive("context_tokens", p.has_context_tokens(), p.context_tokens()));
+    d.context_tokens = p.context_tokens();
+    for (const auto& [field, has] : {std::pair{"prompt_tokens", p.has_prompt_tokens()},
+                                     std::pair{"chunk_tokens", p.has_chunk_tokens()},
+                                     std::pair{"prefix_cache_hit", p.has_prefix_cache_hit()}}) {
+      if (has) return f.Error(field, "is a prefill field: set phase: PREFILL");
+    }
+  } else {
+    PM_RETURN_IF_ERROR(f.Positive("prompt_tokens", p.has_prompt_tokens(), p.prompt_tokens()));
+    d.prompt_tokens = p.prompt_tokens();
+    if (p.has_chunk_tokens() && p.chunk_tokens() < 1) {
+      return f.Error("chunk_tokens",
+                     absl::StrCat("must be >= 1 (or unset: unchunked), got ", p.chunk_tokens()));
+    }
+    d.chunk_tokens = p.chunk_tokens();
+    const double hit = p.prefix_cache_hit();
+    if (!(hit >= 0.0 && hit < 1.0)) {
+      return f.Error("prefix_cache_hit", absl::StrCat("must be in [0, 1), got ", hit));
+    }
+    d.prefix_cache_hit = hit;
+    if (p.has_context_tokens()) {
+      return f.Error("context_tokens", "is a decode field; a prefill workload has prompt_tokens");
+    }
+  }
   PM_RETURN_IF_ERROR(f.NonNegative("host_gap_ms", true, p.host_gap_ms()));
   d.host_gap = Milliseconds(p.host_gap_ms());
   if (p.has_expert_imbalance()) {
@@ -643,6 +682,13 @@ absl::Status ValidateWorkloadFor(const ModelSpec& model, const WorkloadSpec& d,
   if (d.mtp_draft_tokens > 0 && model.mtp_modules == 0) {
     return f.Error("mtp_draft_tokens",
                    absl::StrCat("the model '", std::string(model.name.view()), "' has no MTP modules"));
+  }
+  const int64_t longest = d.phase == Phase::kPrefill ? d.prompt_tokens : d.context_tokens;
+  if (model.max_context_tokens > 0 && longest > model.max_context_tokens) {
+    return f.Error(
+        d.phase == Phase::kPrefill ? "prompt_tokens" : "context_tokens",
+        absl::StrCat(longest, " is longer than the model '", std::string(model.name.view()),
+                     "' serves (max_context_tokens ", model.max_context_tokens, ")"));
   }
   return absl::OkStatus();
 }

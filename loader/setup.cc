@@ -51,9 +51,52 @@ absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w) {
           absl::StrCat("host_gap: must be a finite duration >= 0, got ", ms, " ms"));
     }
   }
+  const Phase phase = o.phase.value_or(w.phase);
+  if (o.prompt_tokens.has_value() && *o.prompt_tokens < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("prompt_tokens: must be >= 1, got ", *o.prompt_tokens));
+  }
+  if (o.chunk_tokens.has_value() && *o.chunk_tokens < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("chunk_tokens: must be >= 1, got ", *o.chunk_tokens));
+  }
+  if (o.prefix_cache_hit.has_value() &&
+      !(*o.prefix_cache_hit >= 0.0 && *o.prefix_cache_hit < 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("prefix_cache_hit: must be in [0, 1), got ", *o.prefix_cache_hit));
+  }
+  if (phase == Phase::kDecode) {
+    for (const auto& [field, has] :
+         {std::pair{"prompt_tokens", o.prompt_tokens.has_value()},
+          std::pair{"chunk_tokens", o.chunk_tokens.has_value()},
+          std::pair{"prefix_cache_hit", o.prefix_cache_hit.has_value()}}) {
+      if (has) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": is a prefill field: set phase to prefill"));
+      }
+    }
+  } else if (o.context_tokens.has_value() && w.phase == Phase::kPrefill) {
+    return absl::InvalidArgumentError(
+        "context_tokens: is a decode field; a prefill workload has prompt_tokens");
+  }
   if (o.batch_per_dp.has_value()) w.batch_per_dp = *o.batch_per_dp;
   if (o.context_tokens.has_value()) w.context_tokens = *o.context_tokens;
   if (o.host_gap.has_value()) w.host_gap = *o.host_gap;
+  if (phase != w.phase) {
+    if (phase == Phase::kPrefill) {
+      w.prompt_tokens = w.context_tokens;
+      w.context_tokens = 0;
+    } else {
+      w.context_tokens = w.prompt_tokens;
+      w.prompt_tokens = 0;
+      w.chunk_tokens = 0;
+      w.prefix_cache_hit = 0.0;
+    }
+    w.phase = phase;
+  }
+  if (o.prompt_tokens.has_value()) w.prompt_tokens = *o.prompt_tokens;
+  if (o.chunk_tokens.has_value()) w.chunk_tokens = *o.chunk_tokens;
+  if (o.prefix_cache_hit.has_value()) w.prefix_cache_hit = *o.prefix_cache_hit;
   return absl::OkStatus();
 }
 

@@ -55,12 +55,19 @@ struct WorkloadOverrides final {
   std::optional<int64_t> context_tokens = std::nullopt;  // context per request, >= 1
   std::optional<Duration> host_gap = std::nullopt;  // between forwards, >= 0 (0: the forward alone,
                                                     // as the seed's own simulator counted it)
+  // The phase: turning a decode workload into a prefill one makes its
+  // context the prompt (unless prompt_tokens says), and back.
+  std::optional<Phase> phase = std::nullopt;
+  std::optional<int64_t> prompt_tokens = std::nullopt;    // prefill, >= 1
+  std::optional<int64_t> chunk_tokens = std::nullopt;     // prefill, >= 1
+  std::optional<double> prefix_cache_hit = std::nullopt;  // prefill, [0, 1)
 };
 
 // ApplyOverrides() sets the values `o` gives in `w`, or none of them when one
 // is out of range. Errors (InvalidArgument) name the field: "batch_per_dp:
 // must be >= 1, got -3", "context_tokens: must be >= 1, got 0", "host_gap:
-// must be a finite duration >= 0, got -5 ms".
+// must be a finite duration >= 0, got -5 ms", "chunk_tokens: is a prefill
+// field: set phase to prefill".
 [[nodiscard]] absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w);
 
 }  // namespace perfmodel

@@ -16,28 +16,44 @@ using render::Value;
 absl::Status CheckMemory(const Setup& setup, const StepResult& r) {
   if (r.memory.Fits()) return absl::OkStatus();
   const MemoryUse& m = r.memory;
+  const std::string activations =
+      m.activations > Bytes::Zero()
+          ? absl::StrFormat(", prefill workspace %.1f", ToGigabytes(m.activations))
+          : "";
   return absl::ResourceExhaustedError(absl::StrFormat(
       "deployment '%s' (%s) on %s: needs %.1f GB per GPU (weights %.1f, KV cache %.1f, reserve "
-      "%.1f) of %.1f GB: over by %.1f GB",
+      "%.1f%s) of %.1f GB: over by %.1f GB",
       std::string(setup.deployment.name.view()), setup.paths.deployment,
-      std::string(setup.hardware.spec.name.view()), ToGigabytes(m.Total()),
-      ToGigabytes(m.weights), ToGigabytes(m.kv_cache), ToGigabytes(m.reserve),
-      ToGigabytes(m.capacity), -ToGigabytes(m.Headroom())));
+      std::string(setup.hardware.spec.name.view()), ToGigabytes(m.Total()), ToGigabytes(m.weights),
+      ToGigabytes(m.kv_cache), ToGigabytes(m.reserve), activations, ToGigabytes(m.capacity),
+      -ToGigabytes(m.Headroom())));
 }
 
 render::Document StepDocument(const Setup& setup, const StepResult& r) {
   render::Document doc;
   const DeploymentSpec& d = setup.deployment;
   const WorkloadSpec& w = setup.workload;
-  Record s{.name = "setup", .title = "Decode step"};
+  const bool prefill = r.phase == Phase::kPrefill;
+  Record s{.name = "setup", .title = prefill ? "Prefill" : "Decode step"};
   s.Add("model", std::string(setup.model.name.view()), setup.paths.model)
       .Add("hardware", std::string(setup.hardware.spec.name.view()), setup.paths.hardware)
       .Add("deployment", std::string(d.name.view()), setup.paths.deployment)
       .Add("workload", std::string(w.name.view()), setup.paths.workload)
-      .Add("batch_per_dp", w.batch_per_dp, "requests per attention DP rank")
-      .Add("context_tokens", w.context_tokens, "KV length of every request")
-      .Add("tokens_per_rank", r.tokens_per_rank, "query tokens per rank per step (1 + drafts)")
-      .Add("overlap", std::string(OverlapName(d.overlap)));
+      .Add("phase", std::string(PhaseName(r.phase)));
+  if (prefill) {
+    const PrefillPlan plan = PlanPrefill(w);
+    s.Add("batch_per_dp", w.batch_per_dp, "prompts per attention DP rank, arriving together")
+        .Add("prompt_tokens", w.prompt_tokens, "each prompt's length")
+        .Add("cached_tokens", plan.cached, "of each prompt, from the prefix cache")
+        .Add("chunk_tokens", w.chunk_tokens, "new tokens per forward per rank (0: unchunked)")
+        .Add("forwards", r.forwards, "forwards the rows sum over")
+        .Add("tokens_per_rank", r.tokens_per_rank, "new tokens per rank, all forwards");
+  } else {
+    s.Add("batch_per_dp", w.batch_per_dp, "requests per attention DP rank")
+        .Add("context_tokens", w.context_tokens, "KV length of every request")
+        .Add("tokens_per_rank", r.tokens_per_rank, "query tokens per rank per step (1 + drafts)");
+  }
+  s.Add("overlap", std::string(OverlapName(d.overlap)));
   if (d.comm_sms > 0) {
     s.Add("comm_sms", d.comm_sms,
           "SMs the all-to-all holds; under two micro-batches compute runs on the rest");
@@ -49,7 +65,9 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
   doc.Add(std::move(s));
 
   Table ops{.name = "ops",
-            .title = "Ops (time per occurrence; step_ms = visible x count)",
+            .title = prefill ? "Ops (time per occurrence, Σ over the forwards; step_ms = visible "
+                               "x count)"
+                             : "Ops (time per occurrence; step_ms = visible x count)",
             .columns = {"part", "op", "count", "kernels", "gflop", "hbm_mb", "link_mb", "bound",
                         "op_class", "time_us", "visible_us", "step_ms"}};
   for (std::size_t i = 0; i < r.row_count; ++i) {
@@ -98,14 +116,24 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
   }
   if (!routing.rows.empty()) doc.Add(std::move(routing));
 
-  doc.Add(DecodeRecord(r.sla, "simulated", "sla", "SLA (per machine of DP ranks)"));
+  if (prefill) {
+    doc.Add(PrefillRecord(r.prefill, "simulated", "sla",
+                          "SLA (per machine of DP ranks; TTFT of the batch's last prompt, no "
+                          "queueing)"));
+  } else {
+    doc.Add(DecodeRecord(r.sla, "simulated", "sla", "SLA (per machine of DP ranks)"));
+  }
 
   const MemoryUse& m = r.memory;
   Record mem{.name = "memory", .title = "Memory per GPU"};
   mem.Add("weights_gb", Value::Number(ToGigabytes(m.weights), 2))
       .Add("kv_cache_gb", Value::Number(ToGigabytes(m.kv_cache), 2))
-      .Add("reserve_gb", Value::Number(ToGigabytes(m.reserve), 2))
-      .Add("total_gb", Value::Number(ToGigabytes(m.Total()), 2))
+      .Add("reserve_gb", Value::Number(ToGigabytes(m.reserve), 2));
+  if (prefill) {
+    mem.Add("workspace_gb", Value::Number(ToGigabytes(m.activations), 2),
+            "the largest forward's activations");
+  }
+  mem.Add("total_gb", Value::Number(ToGigabytes(m.Total()), 2))
       .Add("capacity_gb", Value::Number(ToGigabytes(m.capacity), 2))
       .Add("headroom_gb", Value::Number(ToGigabytes(m.Headroom()), 2));
   doc.Add(std::move(mem));

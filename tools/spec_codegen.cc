@@ -91,22 +91,25 @@ std::string Model(const ModelSpec& m) {
                     "}, ");
   }
   return absl::StrCat(
-      "::perfmodel::ModelSpec{\n    .name = ", N(m.name), ",\n    .hidden_size = ", I(m.hidden_size),
-      ",\n    .vocab_size = ", I(m.vocab_size), ",\n    .attention_kind = ",
+      "::perfmodel::ModelSpec{\n    .name = ", N(m.name),
+      ",\n    .hidden_size = ", I(m.hidden_size), ",\n    .vocab_size = ", I(m.vocab_size),
+      ",\n    .attention_kind = ",
       m.attention_kind == AttentionKind::kMla ? "::perfmodel::AttentionKind::kMla"
                                               : "::perfmodel::AttentionKind::kGqa",
-      ",\n    .mla = {", I(m.mla.heads), ", ", I(m.mla.q_lora_rank), ", ", I(m.mla.kv_lora_rank), ", ",
-      I(m.mla.qk_nope_head_dim), ", ", I(m.mla.qk_rope_head_dim), ", ", I(m.mla.v_head_dim),
+      ",\n    .mla = {", I(m.mla.heads), ", ", I(m.mla.q_lora_rank), ", ", I(m.mla.kv_lora_rank),
+      ", ", I(m.mla.qk_nope_head_dim), ", ", I(m.mla.qk_rope_head_dim), ", ", I(m.mla.v_head_dim),
       "},\n    .gqa = {", I(m.gqa.heads), ", ", I(m.gqa.kv_heads), ", ", I(m.gqa.head_dim),
       "},\n    .dense_intermediate_size = ", I(m.dense_intermediate_size), ",\n    .moe = {",
-      I(m.moe.routed_experts), ", ", I(m.moe.experts_per_token), ", ", I(m.moe.shared_experts), ", ",
-      I(m.moe.expert_intermediate_size), ", ", I(m.moe.groups), ", ", I(m.moe.groups_per_token),
-      "},\n    .layer_groups = {{", groups, "}},\n    .layer_group_count = ", I(m.layer_group_count),
+      I(m.moe.routed_experts), ", ", I(m.moe.experts_per_token), ", ", I(m.moe.shared_experts),
+      ", ", I(m.moe.expert_intermediate_size), ", ", I(m.moe.groups), ", ",
+      I(m.moe.groups_per_token), "},\n    .layer_groups = {{", groups,
+      "}},\n    .layer_group_count = ", I(m.layer_group_count),
       ",\n    .mtp_modules = ", I(m.mtp_modules), ",\n    .mtp_layer_kind = ", L(m.mtp_layer_kind),
-      ",\n    .weight_dtype = ", T(m.weight_dtype), ",\n    .activation_dtype = ",
-      T(m.activation_dtype), ",\n    .kv_cache_dtype = ", T(m.kv_cache_dtype),
+      ",\n    .weight_dtype = ", T(m.weight_dtype),
+      ",\n    .activation_dtype = ", T(m.activation_dtype),
+      ",\n    .kv_cache_dtype = ", T(m.kv_cache_dtype),
       ",\n    .attention_dtype = ", T(m.attention_dtype), ",\n    .head_dtype = ", T(m.head_dtype),
-      ",\n}");
+      ",\n    .max_context_tokens = ", I(m.max_context_tokens), ",\n}");
 }
 
 std::string Hardware(const HardwareSpec& h) {
@@ -153,8 +156,9 @@ std::string Deployment(const DeploymentSpec& d) {
 
 std::string Workload(const WorkloadSpec& w) {
   return absl::StrCat(
-      "::perfmodel::WorkloadSpec{\n    .name = ", N(w.name), ",\n    .batch_per_dp = ",
-      I(w.batch_per_dp), ",\n    .mtp_draft_tokens = ", I(w.mtp_draft_tokens),
+      "::perfmodel::WorkloadSpec{\n    .name = ", N(w.name),
+      ",\n    .batch_per_dp = ", I(w.batch_per_dp),
+      ",\n    .mtp_draft_tokens = ", I(w.mtp_draft_tokens),
       ",\n    .accepted_tokens_per_step = ", D(w.accepted_tokens_per_step),
       ",\n    .context_tokens = ", I(w.context_tokens), ",\n    .host_gap = ", Q(w.host_gap),
       ",\n    .routing = {",
@@ -162,7 +166,10 @@ std::string Workload(const WorkloadSpec& w) {
                                                : "::perfmodel::RoutingSkew::kUniform",
       ", ", D(w.routing.power_law_exponent), ", ", w.routing.eplb ? "true" : "false", ", ",
       w.routing.expert_imbalance.has_value() ? D(*w.routing.expert_imbalance) : "std::nullopt",
-      "},\n}");
+      "},\n    .phase = ",
+      w.phase == Phase::kPrefill ? "::perfmodel::Phase::kPrefill" : "::perfmodel::Phase::kDecode",
+      ",\n    .prompt_tokens = ", I(w.prompt_tokens), ",\n    .chunk_tokens = ", I(w.chunk_tokens),
+      ",\n    .prefix_cache_hit = ", D(w.prefix_cache_hit), ",\n}");
 }
 
 absl::Status Run(const ToolContext&, ToolOutput& output) {

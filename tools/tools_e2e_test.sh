@@ -17,7 +17,20 @@ e2e_expect_ok "$report" 'Llama-3.1-70B' --model=models/llama3_1_70b.textproto \
 e2e_expect_exit "$report" 2 'report: --batch_per_dp: must be >= 1' --batch_per_dp=-3
 e2e_expect_exit "$report" 2 'report: hw/none.textproto: cannot open file' --hw=hw/none.textproto
 e2e_expect_exit "$report" 2 'report: --format:' --format=yaml
-e2e_expect_exit "$report" 3 'over by' --context_tokens=1048576 --batch_per_dp=512
+e2e_expect_exit "$report" 3 'over by' --context_tokens=163840 --batch_per_dp=512
+e2e_expect_exit "$report" 2 "max_context_tokens 163840" --context_tokens=1048576
+# Prefill: the seed's P node, and its bad input named by flag.
+e2e_expect_ok "$report" 'seed-prefill-dp8-ep8' --phase=prefill
+e2e_expect_ok "$report" '"ttft_ms":' --phase=prefill --format=json
+e2e_expect_ok "$report" 'kv_b_proj' --phase=prefill --chunk_tokens=1024 --prefix_cache_hit=0.5
+e2e_expect_exit "$report" 2 'report: --chunk_tokens: must be >= 1, got 0' --phase=prefill --chunk_tokens=0
+e2e_expect_exit "$report" 2 'report: --prefix_cache_hit: must be in [0, 1), got 1' --phase=prefill \
+  --prefix_cache_hit=1
+e2e_expect_exit "$report" 2 'prompt_tokens: 200000 is longer than the model' --phase=prefill \
+  --prompt_tokens=200000
+e2e_expect_exit "$report" 2 'report: --chunk_tokens: is a prefill field' --chunk_tokens=512
+e2e_expect_exit "$report" 3 'prefill workspace' --phase=prefill --batch_per_dp=64 \
+  --prompt_tokens=32768
 e2e_expect_ok "$report" 'host_gap_ms                    0.00' --host_gap_ms=0
 e2e_expect_exit "$report" 2 'report: --host_gap_ms: must be >= 0' --host_gap_ms=-5
 e2e_expect_ok "$report" 'host_gap_ms                    0.50' --host_gap=500us
