@@ -126,8 +126,10 @@ struct ForwardStep final {
   }
 
   // Context() is the blocks' view of one micro-batch of `shape` in `mb`.
-  // An odd split is costed as its larger half (an overestimate of at most one
-  // request, or one token of a prefill chunk split within its sequence).
+  // Decode splits requests, an odd split costed as its larger half (an
+  // overestimate of at most one request); prefill splits an even number of
+  // sequences between the micro-batches and an odd number within each
+  // sequence (at most one token of each over).
   static constexpr StepContext Context(const ModelSpec& model, const HardwareSpec& hw,
                                        const DeploymentSpec& d, const WorkloadSpec& w,
                                        const StepShape& shape, int64_t mb,
@@ -148,22 +150,24 @@ struct ForwardStep final {
     }
     const int64_t n = shape.new_tokens;
     const double p = b > 0 ? shape.attention_sum_context / static_cast<double>(b) : 0.0;
-    if (b >= mb) {
-      c.requests = (b + mb - 1) / mb;
+    if (b % mb == 0) {
+      c.requests = b / mb;
       c.queries_per_request = n;
       c.attention_sum_context = p * static_cast<double>(c.requests);
       c.attention_pairs = CausalPairs(static_cast<double>(n), p) * static_cast<double>(c.requests);
       c.attention_kv_tokens = (p + static_cast<double>(n)) * static_cast<double>(c.requests);
     } else {
-      // One sequence split by tokens: halves of n1 and n - n1 new tokens, the
-      // second after the first; each costed as their mean.
+      // An odd number of sequences splits by tokens: every sequence's first
+      // n1 new tokens in one micro-batch, the other n - n1 (after them) in the
+      // other; each costed as their mean.
       const int64_t n1 = (n + 1) / 2;
       const double a = static_cast<double>(n1), rest = static_cast<double>(n - n1);
-      c.requests = 1;
+      const double seqs = static_cast<double>(b);
+      c.requests = b;
       c.queries_per_request = n1;
-      c.attention_sum_context = p + a / 2.0;
-      c.attention_pairs = (CausalPairs(a, p) + CausalPairs(rest, p + a)) / 2.0;
-      c.attention_kv_tokens = p + (a + static_cast<double>(n)) / 2.0;
+      c.attention_sum_context = (p + a / 2.0) * seqs;
+      c.attention_pairs = (CausalPairs(a, p) + CausalPairs(rest, p + a)) / 2.0 * seqs;
+      c.attention_kv_tokens = (p + (a + static_cast<double>(n)) / 2.0) * seqs;
     }
     c.head_tokens = shape.samples ? b : 0;
     return c;
