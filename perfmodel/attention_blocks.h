@@ -157,6 +157,45 @@ struct MlaAttention final {
     return f;
   }
 
+  // RopeAndCacheWrite() is RoPE on q's and k's rope parts, then the latent
+  // KV written to the cache in `kv`.
+  [[gnu::always_inline]] static constexpr OpCost RopeAndCacheWrite(const StepContext& c, DType kv) {
+    const MlaSpec& a = c.model.mla;
+    const int64_t heads = a.heads / c.deployment.parallel.attention_tp;
+    const int64_t t = c.Tokens();
+    const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
+    const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
+    const double entry = static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim);
+    const OpCost cache_write = Elementwise(static_cast<double>(t) * entry, 2.0,
+                                           MlaKvBytesPerToken(a, kv) / entry, 0.0, c.hw);
+    return graph_internal::Sum(rope, cache_write);
+  }
+
+  // EmitPrefillCore() is the block after q_b in prefill: the cheaper form's
+  // rows (PrefillForms()). Out of line: it keeps the decode path's code small.
+  [[gnu::noinline]] static constexpr void EmitPrefillCore(const StepContext& c, StepResult& r,
+                                                          const WeightSet& w) {
+    using namespace graph_internal;
+    const ModelSpec& m = c.model;
+    const int64_t t = c.Tokens();
+    const DType kv = KvCacheDType(m, c.deployment);
+    const PrefillForm f = PrefillForms(c, w);
+    if (f.MhaCheaper()) {
+      graph_internal::Emit(c, r, Op::kKvBProj, [&] { return f.kv_b_proj; });
+      graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
+      graph_internal::Emit(c, r, Op::kAttention, [&] { return f.mha; });
+    } else {
+      const GemmTypes bmm = GemmTypes::ForWeight(m.attention_dtype, m.attention_dtype);
+      graph_internal::Emit(c, r, Op::kBmmQUk,
+                           [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+      graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
+      graph_internal::Emit(c, r, Op::kAttention,
+                           [&] { return AbsorbedPrefill(c, kv, AttentionDType(m, c.deployment)); });
+      graph_internal::Emit(c, r, Op::kBmmUv,
+                           [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+    }
+  }
+
   static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
@@ -178,31 +217,18 @@ struct MlaAttention final {
     } else {
       graph_internal::Emit(c, r, Op::kQKvNorm, [&] { return RmsNorm(c, a.kv_lora_rank, false); });
     }
-    // RoPE on q's and k's rope parts, then the latent KV written to the cache.
-    const double rope_elements = static_cast<double>(t * (heads + 1) * a.qk_rope_head_dim);
-    const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 2);
-    const DType kv = KvCacheDType(m, c.deployment);
-    const double entry = static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim);
-    const OpCost cache_write = Elementwise(static_cast<double>(t) * entry, 2.0,
-                                           MlaKvBytesPerToken(a, kv) / entry, 0.0, c.hw);
-    const DType math = AttentionDType(m, c.deployment);
     if (c.Prefill()) {
-      const PrefillForm f = PrefillForms(c, w);
-      if (f.MhaCheaper()) {
-        graph_internal::Emit(c, r, Op::kKvBProj, [&] { return f.kv_b_proj; });
-        graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
-        graph_internal::Emit(c, r, Op::kAttention, [&] { return f.mha; });
-        EmitOutputProjection(c, r, w.o_proj);
-        return;
-      }
+      EmitPrefillCore(c, r, w);
+      EmitOutputProjection(c, r, w.o_proj);
+      return;
     }
     graph_internal::Emit(c, r, Op::kBmmQUk,
                          [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
-    graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
+    const DType kv = KvCacheDType(m, c.deployment);
+    graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
     graph_internal::Emit(c, r, Op::kAttention, [&] {
-      if (c.Prefill()) return AbsorbedPrefill(c, kv, math);
-      return MlaDecodeAttention(t, heads, c.attention_pairs, c.attention_kv_tokens, a, kv, math,
-                                c.hw, 2);
+      return MlaDecodeAttention(t, heads, c.attention_pairs, c.attention_kv_tokens, a, kv,
+                                AttentionDType(m, c.deployment), c.hw, 2);
     });
     graph_internal::Emit(c, r, Op::kBmmUv,
                          [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
@@ -242,6 +268,18 @@ struct GqaAttention final {
                      BytesPerElement(KvCacheDType(m, d)));
   }
 
+  // PrefillCost() is FlashAttention over a prefill chunk: K and V of every
+  // local KV head (out of line, away from the decode path).
+  [[gnu::noinline]] static constexpr OpCost PrefillCost(const StepContext& c, DType kv) {
+    const GqaSpec& a = c.model.gqa;
+    const int64_t heads = a.heads / c.deployment.parallel.attention_tp;
+    const int64_t kv_heads = LocalKvHeads(c.model, c.deployment);
+    return PrefillAttention(c.Tokens(), heads, c.attention_pairs, a.head_dim, a.head_dim,
+                            c.attention_kv_tokens,
+                            static_cast<double>(2 * kv_heads * a.head_dim) * BytesPerElement(kv),
+                            AttentionDType(c.model, c.deployment), c.hw);
+  }
+
   // Workspace() is the block's largest live buffers for `c`'s tokens: the
   // fused QKV output and the attention output, BF16.
   static constexpr Bytes Workspace(const StepContext& c) {
@@ -269,15 +307,9 @@ struct GqaAttention final {
                                            2.0, BytesPerElement(kv), 0.0, c.hw);
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
     graph_internal::Emit(c, r, Op::kAttention, [&] {
-      const DType math = AttentionDType(m, c.deployment);
-      if (c.Prefill()) {
-        // FlashAttention over the chunk: K and V of every local KV head.
-        return PrefillAttention(
-            t, heads, c.attention_pairs, a.head_dim, a.head_dim, c.attention_kv_tokens,
-            static_cast<double>(2 * kv_heads * a.head_dim) * BytesPerElement(kv), math, c.hw);
-      }
+      if (c.Prefill()) return PrefillCost(c, kv);
       return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, c.attention_pairs,
-                                c.attention_kv_tokens, kv, math, c.hw);
+                                c.attention_kv_tokens, kv, AttentionDType(m, c.deployment), c.hw);
     });
     EmitOutputProjection(c, r, w.o_proj);
   }

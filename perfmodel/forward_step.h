@@ -148,6 +148,15 @@ struct ForwardStep final {
       c.head_tokens = c.Tokens();
       return c;
     }
+    PrefillContext(shape, c);
+    return c;
+  }
+
+  // PrefillContext() fills `c`'s per-micro-batch counts for a prefill chunk
+  // (out of line, away from the decode path).
+  [[gnu::noinline]] static constexpr void PrefillContext(const StepShape& shape, StepContext& c) {
+    const int64_t mb = c.micro_batches;
+    const int64_t b = shape.batch_per_dp;
     const int64_t n = shape.new_tokens;
     const double p = b > 0 ? shape.attention_sum_context / static_cast<double>(b) : 0.0;
     if (b % mb == 0) {
@@ -170,7 +179,6 @@ struct ForwardStep final {
       c.attention_kv_tokens = (p + (a + static_cast<double>(n)) / 2.0) * seqs;
     }
     c.head_tokens = shape.samples ? b : 0;
-    return c;
   }
 
   // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
@@ -294,9 +302,9 @@ struct ForwardStep final {
   // Workspace() is a prefill forward's activation workspace on one GPU: the
   // residual stream and the normed hidden state (BF16) of its tokens, and
   // the largest of the parts' live buffers, for each micro-batch in flight.
-  static constexpr Bytes Workspace(const ModelSpec& m, const HardwareSpec& hw,
-                                   const DeploymentSpec& d, const WorkloadSpec& w,
-                                   const StepShape& shape) {
+  [[gnu::noinline]] static constexpr Bytes Workspace(const ModelSpec& m, const HardwareSpec& hw,
+                                                     const DeploymentSpec& d, const WorkloadSpec& w,
+                                                     const StepShape& shape) {
     RoutingPlan routing;
     if (m.moe.routed_experts > 0) routing = PlanRouting(m, d, w.routing);
     const int64_t mb = MicroBatches(d, w, shape);

@@ -138,13 +138,22 @@ struct LmHeadOps final {
     return {m.hidden_size, m.vocab_size / d.parallel.attention_tp, 1, m.head_dtype};
   }
 
-  // Emit() is the head over `base`'s head_tokens: per micro-batch in
+  // Emit() is the head over `c`'s head_tokens: per micro-batch in
   // decode (every query token is verified), once per forward in prefill (a
   // prompt's last token, in its last chunk; none before).
-  static constexpr void Emit(const StepContext& base, StepResult& r) {
-    if (base.head_tokens <= 0) return;
-    StepContext c = base;
-    if (c.Prefill()) c.micro_batches = 1;
+  static constexpr void Emit(const StepContext& c, StepResult& r) {
+    if (c.head_tokens <= 0) return;
+    if (c.Prefill() && c.micro_batches != 1) {
+      StepContext once = c;
+      once.micro_batches = 1;
+      EmitRows(once, r);
+      return;
+    }
+    EmitRows(c, r);
+  }
+
+ private:
+  static constexpr void EmitRows(const StepContext& c, StepResult& r) {
     const ModelSpec& m = c.model;
     const int64_t t = c.head_tokens;
     const WeightTensor w = HeadWeight(m, c.deployment);

@@ -83,8 +83,9 @@ constexpr double WeightBytesPerElement(DType d) {
 
 // Finish() completes an OpCost from its times and quantities. Reads overlap
 // compute (a pipelined main loop); writes are the epilogue, after it.
-constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute, Bytes read, Bytes written,
-                        const HardwareSpec& hw, int64_t kernels) {
+[[gnu::always_inline]] constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute,
+                                               Bytes read, Bytes written, const HardwareSpec& hw,
+                                               int64_t kernels) {
   // One division for both byte terms (this runs ~60 times a step).
   const auto time_per_byte = 1.0 / (hw.hbm_bandwidth * hw.EfficiencyOf(cls).memory);
   const Duration reading = read * time_per_byte;
@@ -100,8 +101,9 @@ constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute, Bytes read, 
 }
 
 // Roofline() costs an op whose `flops` run at the op class's share of `peak`.
-constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, Bytes read,
-                          Bytes written, const HardwareSpec& hw, int64_t kernels) {
+[[gnu::always_inline]] constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak,
+                                                 Bytes read, Bytes written, const HardwareSpec& hw,
+                                                 int64_t kernels) {
   const Duration compute = flops > Flops::Zero()
                                ? flops / (peak * hw.EfficiencyOf(cls).compute)
                                : Duration::Zero();
@@ -110,8 +112,9 @@ constexpr OpCost Roofline(OpClass cls, Flops flops, FlopsPerSecond peak, Bytes r
 
 // Roofline() with the math dtype: its peak and the class's share of it for
 // that dtype (Efficiency::ComputeFor()).
-constexpr OpCost Roofline(OpClass cls, Flops flops, DType math, Bytes read, Bytes written,
-                          const HardwareSpec& hw, int64_t kernels) {
+[[gnu::always_inline]] constexpr OpCost Roofline(OpClass cls, Flops flops, DType math, Bytes read,
+                                                 Bytes written, const HardwareSpec& hw,
+                                                 int64_t kernels) {
   const Duration compute =
       flops > Flops::Zero()
           ? flops / (hw.PeakFlops(math) * hw.EfficiencyOf(cls).ComputeFor(math))
@@ -122,7 +125,7 @@ constexpr OpCost Roofline(OpClass cls, Flops flops, DType math, Bytes read, Byte
 // CeilDiv() is ceil(a / b) for a >= 0, b > 0; a shift when b is a power of
 // two (every GPU's tile sizes): an integer division costs more than the rest
 // of a GEMM's arithmetic.
-constexpr int64_t CeilDiv(int64_t a, int64_t b) {
+[[gnu::always_inline]] constexpr int64_t CeilDiv(int64_t a, int64_t b) {
   if ((b & (b - 1)) == 0) return (a + b - 1) >> std::countr_zero(static_cast<uint64_t>(b));
   return (a + b - 1) / b;
 }
@@ -141,7 +144,7 @@ struct Tiles final {
   int64_t block_n = 0;
   int64_t count = 0;
 };
-constexpr Tiles TilesOf(double m, int64_t n, const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr Tiles TilesOf(double m, int64_t n, const HardwareSpec& hw) {
   const int64_t rows = static_cast<int64_t>(m);
   const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
   Tiles t;
@@ -154,14 +157,15 @@ constexpr Tiles TilesOf(double m, int64_t n, const HardwareSpec& hw) {
 
 // WaveFlops() is the tensor-core work of `tiles` tiles of `t`'s shape over
 // depth k, in whole waves over the SMs.
-constexpr Flops WaveFlops(const Tiles& t, int64_t tiles, int64_t k, const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr Flops WaveFlops(const Tiles& t, int64_t tiles, int64_t k,
+                                                 const HardwareSpec& hw) {
   const int64_t waves = tiles <= hw.sm_count ? 1 : CeilDiv(tiles, hw.sm_count);
   return FlopCount(2.0 * static_cast<double>(k) * static_cast<double>(t.block_m * t.block_n) *
                    static_cast<double>(hw.sm_count * waves));
 }
 
-constexpr Flops OccupiedFlops(double m, int64_t n, int64_t k, int64_t batch,
-                              const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr Flops OccupiedFlops(double m, int64_t n, int64_t k, int64_t batch,
+                                                     const HardwareSpec& hw) {
   if (m <= 0 || n <= 0 || batch <= 0 || k <= 0) return Flops::Zero();
   const Tiles t = TilesOf(m, n, hw);
   return WaveFlops(t, t.count * batch, k, hw);
@@ -169,9 +173,10 @@ constexpr Flops OccupiedFlops(double m, int64_t n, int64_t k, int64_t batch,
 
 // TiledRoofline() costs a GEMM-class op whose compute time is its
 // OccupiedFlops() at the op class's share of `peak`.
-constexpr OpCost TiledRoofline(OpClass cls, Flops flops, Flops occupied, FlopsPerSecond peak,
-                               Bytes read, Bytes written, const HardwareSpec& hw,
-                               int64_t kernels) {
+[[gnu::always_inline]] constexpr OpCost TiledRoofline(OpClass cls, Flops flops, Flops occupied,
+                                                      FlopsPerSecond peak, Bytes read,
+                                                      Bytes written, const HardwareSpec& hw,
+                                                      int64_t kernels) {
   const Duration compute = flops > Flops::Zero()
                                ? occupied / (peak * hw.EfficiencyOf(cls).compute)
                                : Duration::Zero();
@@ -243,8 +248,9 @@ struct WeightTensor final {
 // bytes = weights (with block scales) + A (with activation scales) + C. The
 // compute time counts padded output tiles in waves (OccupiedFlops()). An
 // empty shape costs nothing but its launch.
-constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec& hw,
-                      OpClass cls = OpClass::kGemm, int64_t kernels = 1) {
+[[gnu::always_inline]] constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t,
+                                             const HardwareSpec& hw, OpClass cls = OpClass::kGemm,
+                                             int64_t kernels = 1) {
   using namespace ops_internal;
   const double m = static_cast<double>(s.m), n = static_cast<double>(s.n),
                k = static_cast<double>(s.k), b = static_cast<double>(s.batch);
@@ -263,8 +269,9 @@ constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t, const HardwareSpec
 // follow the padded rows while weights are read once per active expert (an
 // expert with no rows is skipped). `experts` may be an expectation (say 3.8
 // of a rank's 32); its tiles round up to whole ones.
-constexpr OpCost GroupedGemm(double tokens_per_expert, double experts, int64_t n, int64_t k,
-                             const GemmTypes& t, const HardwareSpec& hw, int64_t kernels = 1) {
+[[gnu::always_inline]] constexpr OpCost GroupedGemm(double tokens_per_expert, double experts,
+                                                    int64_t n, int64_t k, const GemmTypes& t,
+                                                    const HardwareSpec& hw, int64_t kernels = 1) {
   using namespace ops_internal;
   const double nn = static_cast<double>(n), kk = static_cast<double>(k);
   const double rows = tokens_per_expert * experts;
@@ -307,9 +314,11 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
 //   bytes = cached_tokens * MlaKvBytesPerToken() + q and output (BF16)
 // `math` is the dtype of its matrix products (FP8: FlashMLA's FP8 kernel, at
 // the FP8 peak and the class's compute_fp8 share).
-constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads, double sum_context,
-                                    double cached_tokens, const MlaSpec& mla, DType kv_dtype,
-                                    DType math, const HardwareSpec& hw, int64_t kernels = 1) {
+[[gnu::always_inline]] constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads,
+                                                           double sum_context, double cached_tokens,
+                                                           const MlaSpec& mla, DType kv_dtype,
+                                                           DType math, const HardwareSpec& hw,
+                                                           int64_t kernels = 1) {
   const double d_qk = static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim);
   const double d_v = static_cast<double>(mla.kv_lora_rank);
   const double h = static_cast<double>(heads), q = static_cast<double>(queries);
@@ -325,10 +334,9 @@ constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads, double sum_c
 // heads and `kv_heads` KV heads on this GPU, head_dim each.
 //   FLOPs = 4 * heads * sum_context * head_dim   (QK^T and PV)
 //   bytes = cached_tokens * 2 * kv_heads * head_dim * kv bytes + q and output
-constexpr OpCost GqaDecodeAttention(int64_t queries, int64_t heads, int64_t kv_heads,
-                                    int64_t head_dim, double sum_context, double cached_tokens,
-                                    DType kv_dtype, DType math, const HardwareSpec& hw,
-                                    int64_t kernels = 1) {
+[[gnu::always_inline]] constexpr OpCost GqaDecodeAttention(
+    int64_t queries, int64_t heads, int64_t kv_heads, int64_t head_dim, double sum_context,
+    double cached_tokens, DType kv_dtype, DType math, const HardwareSpec& hw, int64_t kernels = 1) {
   const double d = static_cast<double>(head_dim), h = static_cast<double>(heads),
                kvh = static_cast<double>(kv_heads), q = static_cast<double>(queries);
   const Flops flops = FlopCount(4.0 * h * sum_context * d);
@@ -364,10 +372,11 @@ constexpr OpCost PrefillAttention(int64_t queries, int64_t heads, double pairs, 
 // `read_bytes_per_element`, writes `write_bytes_per_element` and does
 // `flops_per_element` FP32 FLOPs per element, plus `extra_bytes` (e.g. a norm's
 // weight vector).
-constexpr OpCost Elementwise(double elements, double read_bytes_per_element,
-                             double write_bytes_per_element, double flops_per_element,
-                             const HardwareSpec& hw, int64_t kernels = 1,
-                             Bytes extra_bytes = Bytes::Zero()) {
+[[gnu::always_inline]] constexpr OpCost Elementwise(double elements, double read_bytes_per_element,
+                                                    double write_bytes_per_element,
+                                                    double flops_per_element,
+                                                    const HardwareSpec& hw, int64_t kernels = 1,
+                                                    Bytes extra_bytes = Bytes::Zero()) {
   const Flops flops = FlopCount(elements * flops_per_element);
   const Bytes read = ByteCount(elements * read_bytes_per_element) + extra_bytes;
   const Bytes written = ByteCount(elements * write_bytes_per_element);
@@ -378,7 +387,8 @@ constexpr OpCost Elementwise(double elements, double read_bytes_per_element,
 // RmsNorm() costs RMSNorm over `tokens` x `width`, BF16 in and out, its BF16
 // weight read once; `fused_add` also reads and writes the residual stream
 // (fused add + RMSNorm).
-constexpr OpCost RmsNorm(int64_t tokens, int64_t width, bool fused_add, const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr OpCost RmsNorm(int64_t tokens, int64_t width, bool fused_add,
+                                                const HardwareSpec& hw) {
   const double elements = static_cast<double>(tokens * width);
   const double io = fused_add ? 4.0 : 2.0;
   return Elementwise(elements, io, io, 5.0, hw, 1, ByteCount(static_cast<double>(width) * 2.0));
@@ -387,13 +397,15 @@ constexpr OpCost RmsNorm(int64_t tokens, int64_t width, bool fused_add, const Ha
 // SiluAndMul() costs SiLU(gate) x up over `elements` outputs: gate and up read
 // in BF16, the output written in `out` (with its 1x128 scales when `out` is
 // block-scaled: the next GEMM's quantisation fused in).
-constexpr OpCost SiluAndMul(double elements, DType out, const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr OpCost SiluAndMul(double elements, DType out,
+                                                   const HardwareSpec& hw) {
   return Elementwise(elements, 4.0, ops_internal::ActivationBytesPerElement(out), 6.0, hw);
 }
 
 // QuantizeActivations() costs per-token quantisation of `elements` BF16
 // activations to `out` with 1x128 scales.
-constexpr OpCost QuantizeActivations(double elements, DType out, const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr OpCost QuantizeActivations(double elements, DType out,
+                                                            const HardwareSpec& hw) {
   return Elementwise(elements, 2.0, ops_internal::ActivationBytesPerElement(out), 4.0, hw);
 }
 
@@ -407,8 +419,9 @@ constexpr OpCost NoOp() {
   return c;
 }
 
-constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share, const HardwareSpec& hw,
-                              int64_t kernels = 1, OpClass nvlink_class = OpClass::kScaleUp) {
+[[gnu::always_inline]] constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share,
+                                                     const HardwareSpec& hw, int64_t kernels = 1,
+                                                     OpClass nvlink_class = OpClass::kScaleUp) {
   const Bytes up = bytes * nvlink_share;
   const Bytes out = bytes * (1.0 - nvlink_share);
   const Efficiency& eu = hw.EfficiencyOf(nvlink_class);
@@ -481,19 +494,21 @@ constexpr double AllToAllNvlinkShare(int64_t ranks, Transport transport, const H
 // `experts_per_token` experts spread over `ep` ranks, as `payload` (FP8 with
 // 1x128 scales, or BF16) of `hidden` elements. `imbalance` (>= 1) scales the
 // busiest rank's traffic.
-constexpr OpCost EpDispatch(int64_t tokens, int64_t experts_per_token, int64_t hidden,
-                            DType payload, int64_t ep, Transport transport,
-                            const HardwareSpec& hw, double imbalance = 1.0,
-                            EpKernels kernels = EpKernels::kLowLatency) {
+[[gnu::always_inline]] constexpr OpCost EpDispatch(int64_t tokens, int64_t experts_per_token,
+                                                   int64_t hidden, DType payload, int64_t ep,
+                                                   Transport transport, const HardwareSpec& hw,
+                                                   double imbalance = 1.0,
+                                                   EpKernels kernels = EpKernels::kLowLatency) {
   const Bytes sent = ByteCount(static_cast<double>(tokens * experts_per_token * hidden) *
                                ops_internal::ActivationBytesPerElement(payload) * imbalance);
   return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels));
 }
 
 // EpCombine() costs the way back: each expert output returns in BF16.
-constexpr OpCost EpCombine(int64_t tokens, int64_t experts_per_token, int64_t hidden, int64_t ep,
-                           Transport transport, const HardwareSpec& hw, double imbalance = 1.0,
-                           EpKernels kernels = EpKernels::kLowLatency) {
+[[gnu::always_inline]] constexpr OpCost EpCombine(int64_t tokens, int64_t experts_per_token,
+                                                  int64_t hidden, int64_t ep, Transport transport,
+                                                  const HardwareSpec& hw, double imbalance = 1.0,
+                                                  EpKernels kernels = EpKernels::kLowLatency) {
   const Bytes sent =
       ByteCount(static_cast<double>(tokens * experts_per_token * hidden) * 2.0 * imbalance);
   return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels));
@@ -507,7 +522,8 @@ constexpr double RingNvlinkShare(int64_t ranks, const HardwareSpec& hw) {
 
 // AllReduce() costs a ring all-reduce of a `bytes` buffer over `ranks` GPUs:
 // each sends 2 (ranks - 1) / ranks of it. One rank costs nothing.
-constexpr OpCost AllReduce(Bytes bytes, int64_t ranks, const HardwareSpec& hw) {
+[[gnu::always_inline]] constexpr OpCost AllReduce(Bytes bytes, int64_t ranks,
+                                                  const HardwareSpec& hw) {
   if (ranks <= 1) return NoOp();
   const double r = static_cast<double>(ranks);
   return LinkTransfer(bytes * (2.0 * (r - 1.0) / r), RingNvlinkShare(ranks, hw), hw);

@@ -112,7 +112,7 @@ struct RowRange final {
 namespace graph_internal {
 
 // Sum() is two kernels run back to back as one row.
-constexpr OpCost Sum(const OpCost& a, const OpCost& b) {
+[[gnu::always_inline]] constexpr OpCost Sum(const OpCost& a, const OpCost& b) {
   OpCost c = a;
   c.flops += b.flops;
   c.bytes += b.bytes;
@@ -181,7 +181,8 @@ constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
 
 // RmsNorm() over `width` elements per token, BF16 in and out; `fused_add`
 // also reads and writes the residual stream.
-constexpr OpCost RmsNorm(const StepContext& c, int64_t width, bool fused_add) {
+[[gnu::always_inline]] constexpr OpCost RmsNorm(const StepContext& c, int64_t width,
+                                                bool fused_add) {
   return perfmodel::RmsNorm(c.Tokens(), width, fused_add, c.hw);
 }
 
@@ -203,7 +204,8 @@ constexpr OpCost QuantGemm(const StepContext& c, const WeightTensor& w) {
 
 // WeightGemm() is `m` tokens through weight `w` whose input is already in the
 // activation dtype (its quantisation fused into the kernel before).
-constexpr OpCost WeightGemm(const StepContext& c, const WeightTensor& w, int64_t m) {
+[[gnu::always_inline]] constexpr OpCost WeightGemm(const StepContext& c, const WeightTensor& w,
+                                                   int64_t m) {
   return Gemm(w.Times(m), GemmTypes::ForWeight(w.dtype, c.model.activation_dtype), c.hw);
 }
 
@@ -211,7 +213,7 @@ constexpr OpCost WeightGemm(const StepContext& c, const WeightTensor& w, int64_t
 // in BF16), writing the activation dtype directly: with FP8 activations the
 // down-projection's per-token quantisation is fused here (the seed's profile
 // shows the down GEMMs as single kernels).
-constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
+[[gnu::always_inline]] constexpr OpCost ActAndQuant(const StepContext& c, double elements) {
   return SiluAndMul(elements, c.model.activation_dtype, c.hw);
 }
 
