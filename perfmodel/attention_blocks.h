@@ -157,6 +157,16 @@ struct MlaAttention final {
     return f;
   }
 
+  // AttentionCost() is the decode attention kernel (FlashMLA) over `c`'s
+  // query-key pairs and cached entries.
+  [[gnu::always_inline]] static constexpr OpCost AttentionCost(const StepContext& c) {
+    const ModelSpec& m = c.model;
+    return MlaDecodeAttention(c.Tokens(), m.mla.heads / c.deployment.parallel.attention_tp,
+                              c.attention_pairs, c.attention_kv_tokens, m.mla,
+                              KvCacheDType(m, c.deployment), AttentionDType(m, c.deployment),
+                              c.hw, 2);
+  }
+
   // RopeAndCacheWrite() is RoPE on q's and k's rope parts, then the latent
   // KV written to the cache in `kv`.
   [[gnu::always_inline]] static constexpr OpCost RopeAndCacheWrite(const StepContext& c, DType kv) {
@@ -200,8 +210,6 @@ struct MlaAttention final {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
     const MlaSpec& a = m.mla;
-    const int64_t tp = c.deployment.parallel.attention_tp;
-    const int64_t heads = a.heads / tp;
     const int64_t t = c.Tokens();
     const WeightSet w = Weights(m, c.deployment);
     const GemmTypes bmm = GemmTypes::ForWeight(m.attention_dtype, m.attention_dtype);
@@ -226,10 +234,7 @@ struct MlaAttention final {
                          [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
     const DType kv = KvCacheDType(m, c.deployment);
     graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
-    graph_internal::Emit(c, r, Op::kAttention, [&] {
-      return MlaDecodeAttention(t, heads, c.attention_pairs, c.attention_kv_tokens, a, kv,
-                                AttentionDType(m, c.deployment), c.hw, 2);
-    });
+    graph_internal::Emit(c, r, Op::kAttention, [&] { return AttentionCost(c); });
     graph_internal::Emit(c, r, Op::kBmmUv,
                          [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
     EmitOutputProjection(c, r, w.o_proj);
@@ -266,6 +271,18 @@ struct GqaAttention final {
   static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
     return ByteCount(static_cast<double>(2 * LocalKvHeads(m, d) * m.gqa.head_dim) *
                      BytesPerElement(KvCacheDType(m, d)));
+  }
+
+  // AttentionCost() is the attention kernel over `c`'s query-key pairs and
+  // cached entries: paged decode attention, or FlashAttention in prefill.
+  [[gnu::always_inline]] static constexpr OpCost AttentionCost(const StepContext& c) {
+    const DType kv = KvCacheDType(c.model, c.deployment);
+    if (c.Prefill()) return PrefillCost(c, kv);
+    const GqaSpec& a = c.model.gqa;
+    return GqaDecodeAttention(c.Tokens(), a.heads / c.deployment.parallel.attention_tp,
+                              LocalKvHeads(c.model, c.deployment), a.head_dim, c.attention_pairs,
+                              c.attention_kv_tokens, kv, AttentionDType(c.model, c.deployment),
+                              c.hw);
   }
 
   // PrefillCost() is FlashAttention over a prefill chunk: K and V of every
@@ -306,11 +323,7 @@ struct GqaAttention final {
     const OpCost cache_write = Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim),
                                            2.0, BytesPerElement(kv), 0.0, c.hw);
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
-    graph_internal::Emit(c, r, Op::kAttention, [&] {
-      if (c.Prefill()) return PrefillCost(c, kv);
-      return GqaDecodeAttention(t, heads, kv_heads, a.head_dim, c.attention_pairs,
-                                c.attention_kv_tokens, kv, AttentionDType(m, c.deployment), c.hw);
-    });
+    graph_internal::Emit(c, r, Op::kAttention, [&] { return AttentionCost(c); });
     EmitOutputProjection(c, r, w.o_proj);
   }
 };

@@ -143,6 +143,7 @@ struct ForwardStep final {
       c.requests = (b + mb - 1) / mb;
       c.queries_per_request = shape.new_tokens;
       c.attention_sum_context = shape.attention_sum_context / static_cast<double>(mb);
+      c.balanced_sum_context = shape.sum_context / static_cast<double>(mb);
       c.attention_pairs = static_cast<double>(c.queries_per_request) * c.attention_sum_context;
       c.attention_kv_tokens = c.attention_sum_context;
       c.head_tokens = c.Tokens();

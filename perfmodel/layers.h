@@ -51,6 +51,28 @@ struct DecoderLayer final {
     return Max(Attention::Workspace(c), Mlp::Workspace(c));
   }
 
+  // MarkWait() sets the wait of the MLP block's first communication row
+  // (from `first`): the attention's time on the slowest rank less its time on
+  // a balanced one (Attention::AttentionCost() at each Σ context), for every
+  // micro-batch of the row.
+  [[gnu::noinline]] static constexpr void MarkWait(const StepContext& c, StepResult& r,
+                                                   std::size_t first) {
+    for (std::size_t i = first; i < r.row_count; ++i) {
+      OpRow& row = r.rows[i];
+      if (!IsLinkClass(row.cost.op_class) || row.cost.kernels == 0) continue;
+      StepContext balanced = c;
+      balanced.attention_sum_context = c.balanced_sum_context;
+      balanced.attention_pairs =
+          static_cast<double>(c.queries_per_request) * c.balanced_sum_context;
+      balanced.attention_kv_tokens = c.balanced_sum_context;
+      const Duration lag = Attention::AttentionCost(c).time() -
+                           Attention::AttentionCost(balanced).time();
+      row.wait = lag * static_cast<double>(c.micro_batches) *
+                 c.hw.TimeFactor(OpName(Op::kAttention), PartName(c.part));
+      return;
+    }
+  }
+
   static constexpr RowRange Emit(const StepContext& c, StepResult& r, bool first_norm_fused,
                                  RowRange reuse = {}) {
     const std::size_t attention_first = r.row_count;
@@ -64,7 +86,9 @@ struct DecoderLayer final {
       graph_internal::CopyRows(c, r, reuse);
     }
     const RowRange block{block_first, r.row_count};
+    const std::size_t mlp_first = r.row_count;
     Mlp::Emit(c, r, attention_first);
+    if (c.balanced_sum_context < c.attention_sum_context) MarkWait(c, r, mlp_first);
     return block;
   }
 };
@@ -243,6 +267,7 @@ struct Mtp final {
       c.queries_per_request = 1;
       c.attention_sum_context =
           base.attention_sum_context * static_cast<double>(base.micro_batches);
+      c.balanced_sum_context = base.balanced_sum_context * static_cast<double>(base.micro_batches);
       c.attention_pairs = c.attention_sum_context;
       c.attention_kv_tokens = c.attention_sum_context;
       c.head_tokens = c.requests;

@@ -58,6 +58,7 @@ struct OpCost final {
   Duration kernel_time;  // the roofline time of the kernels themselves
   Duration overhead;     // launch overhead of `kernels` kernels
   int64_t kernels = 1;
+  Duration latency;  // of a link transfer: the bounding path's latency, within kernel_time
 
   constexpr Duration time() const { return kernel_time + overhead; }
 };
@@ -438,6 +439,8 @@ constexpr OpCost NoOp() {
   c.bytes = bytes * 2.0;  // read to send, written on receipt
   c.bound = Bound::kNetwork;
   c.kernel_time = Max(t_up, t_out);
+  c.latency = t_out > t_up ? hw.scale_out_latency : (up > Bytes::Zero() ? hw.scale_up_latency
+                                                                         : Duration::Zero());
   c.kernels = kernels;
   c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
   return c;

@@ -125,6 +125,10 @@ TEST(CommTest, DispatchAcrossNodes) {
   const double nic_s = sent * 56 / 64 / 10e9, nvl_s = sent * 8 / 64 / 100e9;
   EXPECT_NEAR(ToSeconds(c.kernel_time), std::max(nic_s, nvl_s), 1e-15);
   EXPECT_EQ(c.op_class, OpClass::kScaleOut);
+  // The NIC path bounds it: its latency is the row's latency, the rest wire.
+  EXPECT_EQ(c.latency, kGpu.scale_out_latency);
+  EXPECT_NEAR(ToSeconds(c.kernel_time - c.latency), nic_s - ToSeconds(kGpu.scale_out_latency),
+              1e-15);
   // Combine returns BF16.
   EXPECT_DOUBLE_EQ(ToBytes(EpCombine(72, 8, 7168, 64, Transport::kAuto, kGpu).link_bytes),
                    72.0 * 8 * 7168 * 2);

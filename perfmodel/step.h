@@ -32,13 +32,25 @@ namespace perfmodel {
 
 // One op of one part: `cost` is one occurrence (one layer), `visible` the time
 // it adds to the step after overlap (equal to cost.time() unless hidden behind
-// another micro-batch's compute), `count` its occurrences per step.
+// another micro-batch's compute), `count` its occurrences per step. A
+// communication row's time splits into Wire(), cost.latency and launch
+// overhead; `wait` is beside them.
 struct OpRow final {
   std::string_view op;
   Part part = Part::kDense;
   int64_t count = 0;
   OpCost cost;
   Duration visible;
+  // Of a communication row after attention (dispatch, or a dense MLP's
+  // all-gather across DP ranks): the slowest sender's lag, i.e. how much
+  // longer its attention ran than a balanced rank's. The forward already
+  // holds it (attention is costed on the slowest rank); a balanced rank's
+  // profile shows it inside this op instead.
+  Duration wait;
+
+  // Wire() is the transfer time of the bytes (the hottest receiver's) over
+  // the bounding link, without its latency.
+  constexpr Duration Wire() const { return cost.kernel_time - cost.latency; }
 
   constexpr Duration Total() const { return visible * static_cast<double>(count); }
 };

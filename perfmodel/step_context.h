@@ -85,6 +85,10 @@ struct StepContext final {
   int64_t requests = 1;                // sequences per micro-batch on this rank
   int64_t queries_per_request = 1;     // query tokens each sequence feeds this pass
   double attention_sum_context = 0.0;  // Σ cached tokens per micro-batch, slowest rank
+  // The same Σ on a balanced rank (every request at the mean): below
+  // attention_sum_context when the ranks' contexts differ, and then the
+  // all-to-all after attention waits for the slowest rank (OpRow::wait).
+  double balanced_sum_context = 0.0;
   // Σ over the micro-batch's sequences of each head's query-key pairs, and
   // the KV entries attention reads. Decode: queries x context (the context
   // counts the step's own tokens) over the cached entries; prefill: causal
@@ -120,6 +124,7 @@ namespace graph_internal {
   c.kernel_time += b.kernel_time;
   c.overhead += b.overhead;
   c.kernels += b.kernels;
+  c.latency += b.latency;
   if (b.kernel_time > a.kernel_time) {
     c.bound = b.bound;
     c.op_class = b.op_class;
@@ -136,6 +141,7 @@ constexpr void RepeatInPlace(OpCost& c, int64_t times) {
   c.kernel_time *= t;
   c.overhead *= t;
   c.kernels *= times;
+  c.latency *= t;
 }
 
 // RowOverflow() ends the program: a block emitted more rows than the graph's

@@ -83,6 +83,29 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
   }
   doc.Add(std::move(ops));
 
+  // Communication rows split into their terms (perfmodel/step.h OpRow).
+  Table comm{.name = "comm",
+             .title = "Communication (one occurrence: time = wire + latency + launch; hidden by "
+                      "overlap; wait: the slowest sender's lag, inside the forward already)",
+             .columns = {"part", "op", "link_mb", "op_class", "wire_us", "latency_us",
+                         "launch_us", "time_us", "hidden_us", "visible_us", "wait_us"}};
+  for (std::size_t i = 0; i < r.row_count; ++i) {
+    const OpRow& row = r.rows[i];
+    const OpCost& c = row.cost;
+    if (!IsLinkClass(c.op_class) || c.kernels == 0) continue;
+    comm.rows.push_back({std::string(PartName(row.part)), std::string(row.op),
+                         Value::Number(ToMegabytes(c.link_bytes), 2),
+                         std::string(OpClassName(c.op_class)),
+                         Value::Number(ToMicroseconds(row.Wire()), 2),
+                         Value::Number(ToMicroseconds(c.latency), 2),
+                         Value::Number(ToMicroseconds(c.overhead), 2),
+                         Value::Number(ToMicroseconds(c.time()), 2),
+                         Value::Number(ToMicroseconds(c.time() - row.visible), 2),
+                         Value::Number(ToMicroseconds(row.visible), 2),
+                         Value::Number(ToMicroseconds(row.wait), 2)});
+  }
+  if (!comm.rows.empty()) doc.Add(std::move(comm));
+
   Table parts{.name = "parts",
               .title = "Per part (one layer / pass x count)",
               .columns = {"part", "count", "layer_ms", "step_ms"}};

@@ -159,6 +159,32 @@ TEST(DecodeStepTest, AttentionScalesWithContextOtherOpsDoNot) {
   EXPECT_GT(r.memory.kv_cache, kSeedStep.memory.kv_cache);
 }
 
+TEST(DecodeStepTest, DispatchWaitsForTheSlowestRanksAttention) {
+  // Ranks whose Σ context differs: the slowest has 1.4x a balanced rank's.
+  const WorkloadSpec& w = kSeedDecodeWorkload;
+  const double balanced = 24.0 * 4096, slowest = 1.4 * balanced;
+  const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, kSeedDecode, w,
+                                      StepShape::Decode(w, 24, balanced, slowest));
+  // By hand: FlashMLA over 24 x 3 queries, 128 heads, at each Σ context.
+  const auto attention = [&](double context) {
+    return MlaDecodeAttention(72, 128, 3.0 * context, context, kDeepSeekV3.mla, DType::kBf16,
+                              DType::kBf16, kH200Sxm, 2)
+        .time();
+  };
+  const OpRow* dispatch = r.Find("dispatch", Part::kMoe);
+  EXPECT_EQ(dispatch->wait, attention(slowest) - attention(balanced));
+  EXPECT_GT(dispatch->wait, Microseconds(30));
+  // The attention row is the slowest rank's; combine does not wait.
+  EXPECT_EQ(r.Find("attention", Part::kMoe)->cost.time(), attention(slowest));
+  EXPECT_EQ(r.Find("combine", Part::kMoe)->wait, Duration::Zero());
+  // The MTP pass waits too (its one query per request); the dense layers'
+  // MLP all-gather across the 8 DP ranks of a TP group does.
+  EXPECT_GT(r.Find("dispatch", Part::kMtp)->wait, Duration::Zero());
+  EXPECT_EQ(r.Find("mlp_allgather", Part::kDense)->wait, dispatch->wait);
+  // Balanced ranks wait for nobody.
+  EXPECT_EQ(kSeedStep.Find("dispatch", Part::kMoe)->wait, Duration::Zero());
+}
+
 TEST(DecodeStepTest, TwoMicroBatchesReadWeightsTwiceAndHideCommunication) {
   DeploymentSpec tbo = kSeedDecode;
   tbo.overlap = Overlap::kTwoMicroBatch;
