@@ -417,6 +417,23 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
   }
   PM_RETURN_IF_ERROR(f.NonNegative("comm_sms", true, p.comm_sms()));
   d.comm_sms = p.comm_sms();
+  if (p.has_host()) {
+    const pb::Host& h = p.host();
+    for (const auto& [field, value] :
+         {std::pair{"host.step_us", h.step_us()}, std::pair{"host.request_us", h.request_us()},
+          std::pair{"host.launch_us", h.launch_us()}}) {
+      if (!(value >= 0.0) || !std::isfinite(value)) {
+        return f.Error(field, absl::StrCat("must be a finite duration >= 0, got ", value));
+      }
+    }
+    d.host.per_step = Microseconds(h.step_us());
+    d.host.per_request = Microseconds(h.request_us());
+    d.host.per_launch = Microseconds(h.launch_us());
+    d.host.cuda_graphs = !h.has_cuda_graphs() || h.cuda_graphs();
+    if (!d.host.cuda_graphs && !h.has_launch_us()) {
+      return f.Error("host.launch_us", "required when cuda_graphs is false");
+    }
+  }
   out.default_workload = p.default_workload();
   out.source = p.source();
   return out;

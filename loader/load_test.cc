@@ -80,6 +80,19 @@ TEST(LoadTest, DeploymentMayChooseKvAndAttentionDtypes) {
   EXPECT_FALSE(plain->spec.kv_cache_dtype.has_value());
 }
 
+TEST(LoadTest, DeploymentHostModel) {
+  absl::StatusOr<LoadedDeployment> d =
+      ParseDeployment(Text(kDeployment) + "host { step_us: 400 request_us: 25 }\n", kDeployment);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(d->spec.host.per_step, Microseconds(400));
+  EXPECT_EQ(d->spec.host.per_request, Microseconds(25));
+  EXPECT_TRUE(d->spec.host.cuda_graphs);
+  EXPECT_THAT(ParseDeployment(Text(kDeployment) + "host { request_us: -1 }\n", kDeployment),
+              StatusIs(kInvalid, HasSubstr("host.request_us: must be a finite duration >= 0")));
+  EXPECT_THAT(ParseDeployment(Text(kDeployment) + "host { cuda_graphs: false }\n", kDeployment),
+              StatusIs(kInvalid, HasSubstr("host.launch_us: required when cuda_graphs is false")));
+}
+
 TEST(LoadTest, WorkloadFieldsInADeploymentSayWhereTheyWent) {
   EXPECT_THAT(ParseDeployment(Text(kDeployment) + "batch_per_dp: 24\n", kDeployment),
               StatusIs(kInvalid, AllOf(HasSubstr("batch_per_dp"), HasSubstr("workload"))));

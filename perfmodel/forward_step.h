@@ -219,21 +219,29 @@ struct ForwardStep final {
                                                           : (per_node > 0 ? per_node : 1);
   }
 
+  // HostGap() is the host's time before a forward of `shape` whose rows are
+  // `r`'s: the workload's constant and the deployment's host model.
+  static constexpr Duration HostGap(const DeploymentSpec& d, const WorkloadSpec& w,
+                                    const StepShape& shape, const StepResult& r) {
+    return w.host_gap +
+           d.host.Gap(shape.batch_per_dp, d.host.cuda_graphs ? 0 : r.Kernels(), r.forward);
+  }
+
   // EstimateInto() is one forward of `shape` into `r`, for callers that
   // estimate in a loop: its rows, then the phase's SLA and the memory.
   static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
                                      const DeploymentSpec& d, const WorkloadSpec& w,
                                      const StepShape& shape, StepResult& r) {
     EmitForward(model, hw, d, w, shape, r);
-    r.host_gap = w.host_gap;
+    r.host_gap = HostGap(d, w, shape, r);
     if (w.phase == Phase::kDecode) {
       r.sla = DecodeFromForward(
           r.forward, DecodeShape{r.dp_per_machine, shape.batch_per_dp, w.accepted_tokens_per_step},
-          w.host_gap);
+          r.host_gap);
     } else {
       r.prefill = PrefillFromForward(
           r.forward, PrefillShape{r.dp_per_machine, shape.batch_per_dp, shape.new_tokens},
-          w.host_gap);
+          r.host_gap);
     }
     r.memory = MemoryPerGpu(model, hw, d, w, shape);
   }
@@ -257,7 +265,7 @@ struct ForwardStep final {
   // EstimatePrefill() is the prefill of a workload's batch: every forward of
   // PlanPrefill(), its rows summed over them (a row's cost and visible time
   // are its Σ over the forwards, its count still per forward), the batch's
-  // TTFT (Σ forwards and a host gap before each) and prompt tokens/s, and the
+  // TTFT (Σ forwards and the host gap before each) and prompt tokens/s, and the
   // memory with every prompt's KV cache in place and the largest forward's
   // workspace.
   static constexpr StepResult EstimatePrefill(const ModelSpec& model, const HardwareSpec& hw,
@@ -266,11 +274,13 @@ struct ForwardStep final {
     StepResult r;
     StepResult one;
     Bytes workspace;
+    Duration host_gap;
     for (int64_t i = 0; i < plan.distinct; ++i) {
       const StepShape shape = plan.Shape(i);
       StepResult& into = i == 0 ? r : one;
       EmitForward(model, hw, d, w, shape, into);
       const int64_t times = plan.Repeat(i);
+      host_gap += HostGap(d, w, shape, into) * static_cast<double>(times);
       if (i == 0) {
         ScaleRows(r, times);
       } else {
@@ -279,7 +289,7 @@ struct ForwardStep final {
       workspace = Max(workspace, Workspace(model, hw, d, w, shape));
     }
     r.forwards = plan.Forwards();
-    r.host_gap = w.host_gap * static_cast<double>(r.forwards);
+    r.host_gap = host_gap;
     r.tokens_per_rank = plan.prompts * plan.new_tokens;
     r.prefill = PrefillFromForward(
         r.forward, PrefillShape{r.dp_per_machine, plan.prompts, w.prompt_tokens}, r.host_gap);

@@ -302,6 +302,29 @@ struct Parallelism final {
   int64_t redundant_experts = 0;
 };
 
+// The host's share of a step (proto/deployment.proto Host): per forward, per
+// request on a DP rank, and without CUDA graphs the CPU's launch of every
+// kernel, which idles the GPU where it issues slower than the GPU runs.
+struct HostModel final {
+  Duration per_step;
+  Duration per_request;
+  Duration per_launch;
+  bool cuda_graphs = true;
+
+  // Gap() is the host time between forwards of `forward` on the GPU that
+  // launch `kernels` kernels for `requests` requests per DP rank.
+  constexpr Duration Gap(int64_t requests, int64_t kernels, Duration forward) const {
+    Duration gap = per_step + per_request * static_cast<double>(requests);
+    if (!cuda_graphs) {
+      const Duration issue = per_launch * static_cast<double>(kernels);
+      if (issue > forward) gap += issue - forward;
+    }
+    return gap;
+  }
+
+  friend constexpr bool operator==(const HostModel&, const HostModel&) = default;
+};
+
 // How a model replica is laid out: GPUs, per-module parallelism, overlap and
 // the memory the engine keeps back. What a step serves is a WorkloadSpec.
 struct DeploymentSpec final {
@@ -314,6 +337,7 @@ struct DeploymentSpec final {
   std::optional<DType> kv_cache_dtype;
   std::optional<DType> attention_dtype;
   int64_t comm_sms = 0;  // SMs the all-to-all kernels hold (proto/deployment.proto)
+  HostModel host;        // added to the workload's host gap; zero: none
 
   friend constexpr bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
 };

@@ -86,7 +86,7 @@ struct StepResult final {
   // Forwards the rows sum over: 1 for a step; a chunked prefill's chunks.
   int64_t forwards = 1;
   Duration forward;   // Σ rows' visible time x count
-  Duration host_gap;  // idle between forwards (all `forwards` of them), from the workload
+  Duration host_gap;  // idle between forwards (all `forwards` of them): workload + host model
   DecodeSla sla;      // decode: per machine, from forward + host gap
   PrefillSla prefill;  // prefill: TTFT of the batch and prompt tokens/s
   MemoryUse memory;
@@ -104,6 +104,12 @@ struct StepResult final {
       if (rows[i].part == part) t += rows[i].visible;
     }
     return t;
+  }
+  // Kernels() is the kernels the step launches: Σ rows' kernels x count.
+  constexpr int64_t Kernels() const {
+    int64_t k = 0;
+    for (std::size_t i = 0; i < row_count; ++i) k += rows[i].cost.kernels * rows[i].count;
+    return k;
   }
   // PartCount() is how many times `part` runs per step (0 if absent).
   constexpr int64_t PartCount(Part part) const {

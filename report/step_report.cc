@@ -58,6 +58,16 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
     s.Add("comm_sms", d.comm_sms,
           "SMs the all-to-all holds; under two micro-batches compute runs on the rest");
   }
+  if (d.host != HostModel{}) {
+    s.Add("host_model",
+          absl::StrFormat("%.1f us + %.1f us/request%s", ToMicroseconds(d.host.per_step),
+                          ToMicroseconds(d.host.per_request),
+                          d.host.cuda_graphs
+                              ? ""
+                              : absl::StrFormat(", no CUDA graphs: %.1f us/kernel launch",
+                                                ToMicroseconds(d.host.per_launch))),
+          "added to the workload's host gap");
+  }
   if (d.kv_cache_dtype.has_value() || d.attention_dtype.has_value()) {
     s.Add("kv_cache_dtype", std::string(DTypeName(KvCacheDType(setup.model, d))))
         .Add("attention_dtype", std::string(DTypeName(AttentionDType(setup.model, d))));

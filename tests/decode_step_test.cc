@@ -185,6 +185,31 @@ TEST(DecodeStepTest, DispatchWaitsForTheSlowestRanksAttention) {
   EXPECT_EQ(kSeedStep.Find("dispatch", Part::kMoe)->wait, Duration::Zero());
 }
 
+TEST(DecodeStepTest, HostModelAddsItsTermsToTheWorkloadsGap) {
+  DeploymentSpec d = kSeedDecode;
+  d.host.per_step = Microseconds(500);
+  d.host.per_request = Microseconds(20);
+  const StepResult r = EstimateDecode(kDeepSeekV3, kH200Sxm, d, kSeedDecodeWorkload);
+  // 1.3 ms typed in the workload + 500 us + 24 requests x 20 us; the forward
+  // itself is the seed's.
+  EXPECT_EQ(r.forward, kSeedStep.forward);
+  EXPECT_NEAR(ToMilliseconds(r.host_gap), 1.3 + 0.5 + 24 * 0.020, 1e-12);
+  EXPECT_EQ(r.sla.tpot, (r.forward + r.host_gap) / 2.3);
+  // Without CUDA graphs the CPU launches every kernel: at 20 us each it falls
+  // behind the GPU by kernels x 20 us - forward.
+  d.host.cuda_graphs = false;
+  d.host.per_launch = Microseconds(20);
+  const StepResult eager = EstimateDecode(kDeepSeekV3, kH200Sxm, d, kSeedDecodeWorkload);
+  const Duration issue = Microseconds(20) * static_cast<double>(eager.Kernels());
+  ASSERT_GT(issue, eager.forward);
+  EXPECT_NEAR(ToMilliseconds(eager.host_gap), ToMilliseconds(r.host_gap + issue - eager.forward),
+              1e-9);
+  EXPECT_GT(eager.Kernels(), 1000);  // 61 layers of ~15 kernels, MTP, head
+  // A CPU that keeps up adds nothing.
+  d.host.per_launch = Microseconds(1);
+  EXPECT_EQ(EstimateDecode(kDeepSeekV3, kH200Sxm, d, kSeedDecodeWorkload).host_gap, r.host_gap);
+}
+
 TEST(DecodeStepTest, TwoMicroBatchesReadWeightsTwiceAndHideCommunication) {
   DeploymentSpec tbo = kSeedDecode;
   tbo.overlap = Overlap::kTwoMicroBatch;

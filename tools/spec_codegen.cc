@@ -151,7 +151,9 @@ std::string Deployment(const DeploymentSpec& d) {
       ",\n    .memory_reserve_per_gpu = ", Q(d.memory_reserve_per_gpu),
       ",\n    .kv_cache_dtype = ", d.kv_cache_dtype ? T(*d.kv_cache_dtype) : "std::nullopt",
       ",\n    .attention_dtype = ", d.attention_dtype ? T(*d.attention_dtype) : "std::nullopt",
-      ",\n    .comm_sms = ", I(d.comm_sms), ",\n}");
+      ",\n    .comm_sms = ", I(d.comm_sms), ",\n    .host = {", Q(d.host.per_step), ", ",
+      Q(d.host.per_request), ", ", Q(d.host.per_launch), ", ",
+      d.host.cuda_graphs ? "true" : "false", "},\n}");
 }
 
 std::string Workload(const WorkloadSpec& w) {
