@@ -247,6 +247,59 @@ class ContextDistribution final {
   // Skewness() is E[(X - mean)^3] / stddev^3; zero for a point mass.
   double Skewness() const { return skewness_; }
 
+  // Quantile() is the p-quantile of one length, 0 < p < 1, the cap applied:
+  // for the discrete laws (Fixed, Uniform, Empirical) the smallest length x
+  // with P(X <= x) >= p; for Normal (truncated at 1) and LogNormal the
+  // continuous law's quantile, rounded to whole tokens in [1, max_context()]
+  // as Sample() rounds. E.g. LogNormal(4096, 1): Quantile(0.5) == 2484
+  // (exp(mu)), Quantile(0.99) == 25441. The inverse normal is found by
+  // bisection to double precision (~100 erfc calls). Errors: InvalidArgument
+  // naming `p` outside (0, 1); FailedPrecondition naming `output_tokens`
+  // once decode growth is applied (the quantile of prompt + growth has no
+  // closed form; a prompt-length law has no growth).
+  absl::StatusOr<int64_t> Quantile(double p) const {
+    if (!(p > 0.0 && p < 1.0)) {
+      return absl::InvalidArgumentError(absl::StrCat("p: must be in (0, 1), got ", p));
+    }
+    if (output_tokens_ > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("output_tokens: Quantile() covers prompt-length laws; decode growth (",
+                       output_tokens_, " tokens) is applied"));
+    }
+    // The smallest k in 1..n with k / n >= p: index k - 1 of n equal weights.
+    auto rank = [p](size_t n) {
+      const double k = std::ceil(p * static_cast<double>(n));
+      return static_cast<size_t>(std::clamp(k, 1.0, static_cast<double>(n))) - 1;
+    };
+    int64_t x = 0;
+    switch (kind_) {
+      case Kind::kFixed:
+        x = static_cast<int64_t>(a_);
+        break;
+      case Kind::kUniform:
+        x = static_cast<int64_t>(a_) +
+            static_cast<int64_t>(rank(static_cast<size_t>(b_ - a_) + 1));
+        break;
+      case Kind::kNormal: {
+        if (b_ == 0.0) {
+          x = Round(a_);
+          break;
+        }
+        // Conditioned on X >= 1: the quantile p of the normal's mass above 1.
+        const double below = context_internal::NormalCdf((1.0 - a_) / b_);
+        x = Round(a_ + b_ * InverseNormal(below + p * (1.0 - below)));
+        break;
+      }
+      case Kind::kLogNormal:
+        x = Round(std::exp(a_ + b_ * InverseNormal(p)));
+        break;
+      case Kind::kEmpirical:
+        x = empirical_->values[rank(empirical_->values.size())];
+        break;
+    }
+    return std::min(x, cap_);
+  }
+
   // Sample() draws one context length (whole tokens, in [1, max_context()]).
   // The same engine state gives the same length on every platform.
   int64_t Sample(std::mt19937_64& rng) const {
@@ -329,6 +382,19 @@ class ContextDistribution final {
           absl::StrCat("mean: must be in [1, ", kMaxContextTokens, "] tokens, got ", m));
     }
     return absl::OkStatus();
+  }
+
+  // InverseNormal() is z with P(Z <= z) = q, 0 < q < 1, by bisection on the
+  // side of the median that keeps precision (the upper tail through erfc).
+  static double InverseNormal(double q) {
+    double lo = -40.0, hi = 40.0;
+    for (int i = 0; i < 200 && hi - lo > 1e-15 * std::max(1.0, std::abs(lo)); ++i) {
+      const double mid = 0.5 * (lo + hi);
+      const bool below = q <= 0.5 ? context_internal::NormalCdf(mid) < q
+                                  : context_internal::NormalUpper(mid) > 1.0 - q;
+      (below ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
   }
 
   // Round() rounds a continuous draw to whole tokens inside [1, cap_].

@@ -292,6 +292,64 @@ TEST(ContextDistributionTest, SamplingIsDeterministicForASeed) {
   }
 }
 
+TEST(ContextDistributionTest, QuantileIsExactForEachLaw) {
+  // Discrete laws: the smallest length whose CDF reaches p.
+  EXPECT_EQ(ContextDistribution::Fixed(7)->Quantile(0.3).value(), 7);
+  const ContextDistribution u = ContextDistribution::Uniform(1, 100).value();
+  EXPECT_EQ(u.Quantile(0.005).value(), 1);
+  EXPECT_EQ(u.Quantile(0.5).value(), 50);
+  EXPECT_EQ(u.Quantile(0.505).value(), 51);
+  EXPECT_EQ(u.Quantile(0.995).value(), 100);
+  const ContextDistribution e = EmpiricalOrDie({30, 10, 20, 40});
+  EXPECT_EQ(e.Quantile(0.125).value(), 10);
+  EXPECT_EQ(e.Quantile(0.25).value(), 10);
+  EXPECT_EQ(e.Quantile(0.26).value(), 20);
+  EXPECT_EQ(e.Quantile(0.875).value(), 40);
+  // Continuous laws: the closed forms, rounded.
+  const ContextDistribution ln = LogNormalOrDie(4096, 1.0);
+  const double mu = std::log(4096.0) - 0.5;
+  EXPECT_EQ(ln.Quantile(0.5).value(), std::llround(std::exp(mu)));        // 2484
+  EXPECT_EQ(ln.Quantile(0.99).value(), std::llround(std::exp(mu + 2.326347874040841)));
+  EXPECT_EQ(ln.Quantile(0.01).value(), std::llround(std::exp(mu - 2.326347874040841)));
+  const ContextDistribution n =
+      ContextDistribution::Normal(TokenCount(1000), TokenCount(100)).value();
+  EXPECT_EQ(n.Quantile(0.5).value(), 1000);
+  EXPECT_EQ(n.Quantile(0.975).value(), std::llround(1000 + 100 * 1.959963984540054));
+  EXPECT_EQ(ContextDistribution::Normal(TokenCount(300), TokenCount(0))->Quantile(0.9).value(),
+            300);
+  // Truncated at 1: the quantiles of the mass above 1 (half of N(1, s^2) lies below 1).
+  const ContextDistribution t =
+      ContextDistribution::Normal(TokenCount(1), TokenCount(1000)).value();
+  EXPECT_EQ(t.Quantile(0.5).value(), std::llround(1 + 1000 * 0.6744897501960817));
+  // The cap clamps the quantile.
+  EXPECT_EQ(ln.WithCap(8192)->Quantile(0.99).value(), 8192);
+  EXPECT_EQ(ln.WithCap(8192)->Quantile(0.5).value(), 2484);
+  // Monotone in p, and matching the samples' empirical quantiles.
+  const Stats s = Draw(ln, 200000, 7);
+  std::vector<int64_t> sorted = s.draws;
+  std::sort(sorted.begin(), sorted.end());
+  int64_t last = 0;
+  for (int i = 0; i < 64; ++i) {
+    const double p = (i + 0.5) / 64;
+    const int64_t q = ln.Quantile(p).value();
+    EXPECT_GE(q, last);
+    last = q;
+    const double sample = static_cast<double>(sorted[static_cast<size_t>(p * sorted.size())]);
+    EXPECT_NEAR(static_cast<double>(q), sample, 0.03 * sample + 2) << p;
+  }
+}
+
+TEST(ContextDistributionTest, QuantileRejectsBadPAndDecodeGrowth) {
+  const ContextDistribution d = ContextDistribution::Fixed(10).value();
+  for (double p : {0.0, 1.0, -0.5, 2.0, std::nan("")}) {
+    EXPECT_THAT(d.Quantile(p), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("p: must be in (0, 1)")));
+  }
+  EXPECT_THAT(d.WithDecodeGrowth(8)->Quantile(0.5),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("output_tokens: Quantile() covers prompt-length laws")));
+}
+
 TEST(ContextDistributionTest, DebugStringNamesTheLaw) {
   EXPECT_EQ(LogNormalOrDie(4096, 1).WithDecodeGrowth(512).value().WithCap(131072)->DebugString(),
             "LogNormal(mean=4096, sigma=1) + decode(512) cap 131072");
