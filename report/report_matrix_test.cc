@@ -6,10 +6,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "perfmodel/graph.h"
+#include "loader/setup.h"
+#include "perfmodel/sla.h"
 #include "report/render.h"
+#include "report/sla_report.h"
 #include "report/step_report.h"
 
 namespace perfmodel {
@@ -93,6 +97,39 @@ TEST(ReportMatrixTest, OverridesAreValidatedAndNameTheField) {
   EXPECT_EQ(d.batch_per_dp, 48);
   EXPECT_EQ(d.context_tokens, 4096);
   EXPECT_EQ(d.host_gap, Duration::Zero());
+}
+
+// //tools:sla --predict_prefill: the predicted row is the measured row of the
+// predicted forward time (same keys, same figures), with direction "simulated".
+TEST(PredictedPrefillTest, IsTheMeasuredRowOfThePredictedForward) {
+  for (const WorkloadOverrides& o :
+       {WorkloadOverrides{}, WorkloadOverrides{.batch_per_dp = 2, .chunk_tokens = 4096}}) {
+    absl::StatusOr<perfmodel::Setup> s =
+        LoadSetup({.deployment = "deployments/seed_prefill.textproto"});
+    ASSERT_TRUE(s.ok()) << s.status();
+    ASSERT_TRUE(ApplyOverrides(o, s->workload).ok());
+    const StepResult r = EstimatePrefill(s->model, s->hardware.spec, s->deployment, s->workload);
+    const render::Record predicted = PredictedPrefillRecord(*s, r);
+    const PrefillShape shape{.dp = 8,
+                             .batch_per_dp = s->workload.batch_per_dp,
+                             .prompt_tokens = s->workload.prompt_tokens};
+    const render::Record measured =
+        PrefillRecord(PrefillFromForward(r.prefill.forward, shape, r.prefill.host_gap),
+                      "measured", "prefill", "");
+    EXPECT_EQ(predicted.name, "prefill");
+    EXPECT_THAT(predicted.title,
+                HasSubstr(absl::StrCat(r.forwards, r.forwards == 1 ? " forward" : " forwards")));
+    ASSERT_EQ(predicted.fields.size(), measured.fields.size());
+    for (size_t i = 1; i < predicted.fields.size(); ++i) {  // [0] is the direction
+      EXPECT_EQ(predicted.fields[i].key, measured.fields[i].key);
+      render::Document a, b;
+      a.Add(render::Record{.fields = {predicted.fields[i]}});
+      b.Add(render::Record{.fields = {measured.fields[i]}});
+      EXPECT_EQ(render::Render(a, render::Format::kCsv), render::Render(b, render::Format::kCsv))
+          << predicted.fields[i].key;
+    }
+    EXPECT_EQ(std::get<std::string>(predicted.fields[0].value.get()), "simulated");
+  }
 }
 
 }  // namespace

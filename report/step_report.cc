@@ -173,4 +173,22 @@ render::Document StepDocument(const Setup& setup, const StepResult& r) {
   return doc;
 }
 
+render::Record PredictedPrefillRecord(const Setup& setup, const StepResult& r) {
+  render::Record row = PrefillRecord(
+      r.prefill, "simulated", "prefill",
+      absl::StrCat("Prefill SLA predicted by the cost model (", setup.paths.deployment, ", ",
+                   setup.paths.workload, "; ", r.forwards,
+                   r.forwards == 1 ? " forward" : " forwards", ", no queueing)"));
+  // PrefillRecord()'s notes are a measured forward's; these are the estimate's
+  // (//tools:report keeps PrefillRecord()'s as they were).
+  for (render::Field& field : row.fields) {
+    if (field.key == "prefill_forward_ms") {
+      field.note = "Σ of the prefill's forwards, simulated";
+    } else if (field.key == "prefill_host_gap_ms") {
+      field.note = "host time before each forward, summed; counts in TTFT";
+    }
+  }
+  return row;
+}
+
 }  // namespace perfmodel

@@ -38,6 +38,13 @@ namespace perfmodel {
 // StepDocument() renders a step result; sections: setup, ops, parts, sla, memory.
 render::Document StepDocument(const Setup& setup, const StepResult& r);
 
+// PredictedPrefillRecord() is the prefill SLA row of `r`, the EstimatePrefill()
+// of `setup`'s prefill workload, as //tools:sla prints a measured prefill row
+// (PrefillRecord(), direction "simulated", record "prefill"): the batch's
+// TTFT without queueing, its forwards and host gaps, and prompt tokens/s per
+// rank and per machine.
+render::Record PredictedPrefillRecord(const Setup& setup, const StepResult& r);
+
 }  // namespace perfmodel
 
 #endif  // REPORT_STEP_REPORT_H_

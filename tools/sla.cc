@@ -12,10 +12,25 @@
 //   "user_output_tps": 80.70, #  "tpot_ms": 12.39, ...} $ bazel run //tools:sla            # the
 //   seed's target and measured rows
 //
+//   $ bazel run //tools:sla -- --predict_prefill  # the seed's P node, predicted
+//   # ttft_ms 439.02, prefill_forward_ms 437.72, machine_prefill_tps 74861
+//   $ bazel run //tools:sla -- --predict_prefill --batch_per_dp=2 --chunk_tokens=4096
+//
+// --predict_prefill prints the prefill row from the cost model instead of a
+// given time: EstimatePrefill() of --model, --hw, --deployment and
+// --workload (default: the seed's P node, deployments/seed_prefill.textproto),
+// with --batch_per_dp, --prompt_tokens, --chunk_tokens, --prefix_cache_hit
+// and --prefill_host_gap_ms (the gap before each forward) overriding the
+// workload's. The row has the measured row's keys (direction "simulated").
+// With a decode rate as well, --dp and --batch_per_dp are the decode row's
+// and the prefill row keeps the workload's batch.
+//
 // Bad, conflicting or missing flags: one line on stderr naming the flag, exit 2
-// (cli/cli.h). Which flags combine is checked here; the values by
-// report/sla_report.h, whose errors name the field (= the flag).
+// (cli/cli.h); a predicted prefill that does not fit in GPU memory, exit 3.
+// Which flags combine is checked here; the values by report/sla_report.h,
+// whose errors name the field (= the flag).
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -27,8 +42,12 @@
 #include "base/status_macros.h"
 #include "cli/cli.h"
 #include "cli/flags.h"
+#include "loader/load.h"
+#include "loader/setup.h"
+#include "perfmodel/graph.h"
 #include "report/render.h"
 #include "report/sla_report.h"
+#include "report/step_report.h"
 
 ABSL_FLAG(std::optional<double>, machine_tps, std::nullopt,
           "decode target: output tokens/s summed over all users of one machine");
@@ -52,6 +71,21 @@ ABSL_FLAG(std::optional<double>, prefill_forward_ms, std::nullopt,
 ABSL_FLAG(std::optional<int64_t>, prompt_tokens, std::nullopt, "prefill: tokens per prompt");
 ABSL_FLAG(std::optional<double>, prefill_host_gap_ms, std::nullopt,
           "prefill: host time before the prefill forward, ms, counted in TTFT (default 0)");
+ABSL_FLAG(bool, predict_prefill, false,
+          "prefill: the row the cost model predicts for --model, --hw, --deployment, --workload "
+          "(default: the seed's P node), instead of --ttft_ms or --prefill_forward_ms");
+ABSL_FLAG(std::string, model, "",
+          "--predict_prefill: model textproto (default: models/deepseek_v3.textproto)");
+ABSL_FLAG(std::string, hw, "",
+          "--predict_prefill: hardware textproto (default: hw/h200_sxm.textproto)");
+ABSL_FLAG(std::string, deployment, "",
+          "--predict_prefill: deployment textproto (default: deployments/seed_prefill.textproto)");
+ABSL_FLAG(std::string, workload, "",
+          "--predict_prefill: workload textproto (default: the deployment's default_workload)");
+ABSL_FLAG(std::optional<int64_t>, chunk_tokens, std::nullopt,
+          "--predict_prefill: new tokens per forward per rank (default: the workload's)");
+ABSL_FLAG(std::optional<double>, prefix_cache_hit, std::nullopt,
+          "--predict_prefill: share of each prompt already cached, in [0, 1)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "output format: text, markdown, csv or json");
 
@@ -60,6 +94,7 @@ namespace {
 
 constexpr absl::string_view kDecodeFlags = "--machine_tps, --user_tps, --tpot_ms or --forward_ms";
 constexpr absl::string_view kPrefillFlags = "--ttft_ms or --prefill_forward_ms";
+constexpr absl::string_view kSeedPrefillDeployment = "deployments/seed_prefill.textproto";
 
 // SeedRoot() is where the seed's data files are: the binary's runfiles when it
 // has them (run from bazel-bin), else the current directory (`bazel run` and
@@ -77,6 +112,39 @@ absl::Status Stray(GivenFlag flag, absl::string_view row, absl::string_view need
       absl::StrCat("--", flag.name, ": applies to ", row, "; give ", needs, " too"));
 }
 
+// PredictPrefill() is the prefill row EstimatePrefill() gives for the
+// --predict_prefill files and overrides.
+absl::StatusOr<render::Record> PredictPrefill(std::optional<int64_t> batch_per_dp,
+                                              std::optional<int64_t> prompt_tokens,
+                                              std::optional<double> host_gap_ms) {
+  SetupPaths paths{.deployment = std::string(kSeedPrefillDeployment),
+                   .workload = absl::GetFlag(FLAGS_workload)};
+  if (const std::string m = absl::GetFlag(FLAGS_model); !m.empty()) paths.model = m;
+  if (const std::string h = absl::GetFlag(FLAGS_hw); !h.empty()) paths.hardware = h;
+  if (const std::string d = absl::GetFlag(FLAGS_deployment); !d.empty()) paths.deployment = d;
+  std::optional<Duration> host_gap;
+  if (host_gap_ms.has_value()) {
+    if (!(*host_gap_ms >= 0.0) || !std::isfinite(*host_gap_ms)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--prefill_host_gap_ms: must be a finite number >= 0, got ", *host_gap_ms));
+    }
+    host_gap = Milliseconds(*host_gap_ms);
+  }
+  PM_ASSIGN_OR_RETURN(Setup setup, LoadSetup(paths));
+  PM_RETURN_IF_ERROR(ApplyOverrides({.batch_per_dp = batch_per_dp,
+                                     .host_gap = host_gap,
+                                     .phase = Phase::kPrefill,
+                                     .prompt_tokens = prompt_tokens,
+                                     .chunk_tokens = absl::GetFlag(FLAGS_chunk_tokens),
+                                     .prefix_cache_hit = absl::GetFlag(FLAGS_prefix_cache_hit)},
+                                    setup.workload));
+  PM_RETURN_IF_ERROR(ValidateWorkloadFor(setup.model, setup.workload, "flags"));
+  const StepResult r =
+      EstimatePrefill(setup.model, setup.hardware.spec, setup.deployment, setup.workload);
+  PM_RETURN_IF_ERROR(CheckMemory(setup, r));
+  return PredictedPrefillRecord(setup, r);
+}
+
 absl::Status Run(const ToolContext& context, ToolOutput& out) {
   const std::optional<double> machine_tps = absl::GetFlag(FLAGS_machine_tps);
   const std::optional<double> user_tps = absl::GetFlag(FLAGS_user_tps);
@@ -90,7 +158,18 @@ absl::Status Run(const ToolContext& context, ToolOutput& out) {
   const std::optional<double> prefill_forward_ms = absl::GetFlag(FLAGS_prefill_forward_ms);
   const std::optional<int64_t> prompt_tokens = absl::GetFlag(FLAGS_prompt_tokens);
   const std::optional<double> prefill_host_gap_ms = absl::GetFlag(FLAGS_prefill_host_gap_ms);
+  const bool predict = absl::GetFlag(FLAGS_predict_prefill);
   const render::Format format = absl::GetFlag(FLAGS_format);
+
+  for (const GivenFlag& f :
+       {GivenFlag{"model", !absl::GetFlag(FLAGS_model).empty()},
+        GivenFlag{"hw", !absl::GetFlag(FLAGS_hw).empty()},
+        GivenFlag{"deployment", !absl::GetFlag(FLAGS_deployment).empty()},
+        GivenFlag{"workload", !absl::GetFlag(FLAGS_workload).empty()},
+        GivenFlag{"chunk_tokens", absl::GetFlag(FLAGS_chunk_tokens).has_value()},
+        GivenFlag{"prefix_cache_hit", absl::GetFlag(FLAGS_prefix_cache_hit).has_value()}}) {
+    PM_RETURN_IF_ERROR(OnlyWith(f, {"predict_prefill", predict}));
+  }
 
   PM_ASSIGN_OR_RETURN(const absl::string_view rate,
                       AtMostOneFlag({{"machine_tps", machine_tps.has_value()},
@@ -99,7 +178,8 @@ absl::Status Run(const ToolContext& context, ToolOutput& out) {
                                      {"forward_ms", forward_ms.has_value()}}));
   PM_ASSIGN_OR_RETURN(const absl::string_view time,
                       AtMostOneFlag({{"ttft_ms", ttft_ms.has_value()},
-                                     {"prefill_forward_ms", prefill_forward_ms.has_value()}}));
+                                     {"prefill_forward_ms", prefill_forward_ms.has_value()},
+                                     {"predict_prefill", predict}}));
   if (rate.empty() && time.empty()) {
     // Shape flags alone compute nothing; no flags at all: the seed's rows.
     for (const GivenFlag& f :
@@ -147,6 +227,26 @@ absl::Status Run(const ToolContext& context, ToolOutput& out) {
                                .accept = accept.value_or(1.0),
                                .host_gap_ms = host_gap_ms.value_or(0.0)};
   }
+  if (predict) {
+    // The deployment gives the prefill's DP ranks. With a decode row too,
+    // --dp and --batch_per_dp are the decode row's, and the prefill keeps the
+    // workload's batch.
+    if (rate.empty() && dp.has_value()) {
+      return absl::InvalidArgumentError(
+          "--dp: not used by --predict_prefill: the deployment gives the DP ranks per machine");
+    }
+    PM_ASSIGN_OR_RETURN(
+        render::Record prefill,
+        PredictPrefill(rate.empty() ? batch_per_dp : std::nullopt, prompt_tokens,
+                       prefill_host_gap_ms));
+    render::Document doc;
+    if (!rate.empty()) {
+      PM_ASSIGN_OR_RETURN(doc, SlaDocument(query));
+    }
+    doc.Add(std::move(prefill));
+    out.Print(render::Render(doc, format));
+    return absl::OkStatus();
+  }
   if (!time.empty()) {
     PM_RETURN_IF_ERROR(RequireFlag({"prompt_tokens", prompt_tokens.has_value()}, time));
     PM_RETURN_IF_ERROR(RequireFlag({"dp", dp.has_value()}, time));
@@ -174,7 +274,10 @@ int main(int argc, char* argv[]) {
        .usage = "SLA math both ways. Decode: one of --machine_tps, --user_tps, --tpot_ms "
                 "(targets) or --forward_ms (measured), with --dp, --batch_per_dp [--accept] "
                 "[--host_gap_ms]. Prefill: --ttft_ms or --prefill_forward_ms, with "
-                "--prompt_tokens, --dp, --batch_per_dp [--prefill_host_gap_ms]. No flags: the "
-                "seed's target and measured rows. --format=text|markdown|csv|json."},
+                "--prompt_tokens, --dp, --batch_per_dp [--prefill_host_gap_ms]; or "
+                "--predict_prefill [--model --hw --deployment --workload --batch_per_dp "
+                "--prompt_tokens --chunk_tokens --prefix_cache_hit --prefill_host_gap_ms] for the "
+                "cost model's row. No flags: the seed's target and measured rows. "
+                "--format=text|markdown|csv|json."},
       perfmodel::Run);
 }

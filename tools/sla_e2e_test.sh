@@ -55,4 +55,22 @@ expect_bad 'sla: --prefill_host_gap_ms: 1000 ms leaves no forward budget within 
   "${prefill[@]}" --prefill_host_gap_ms=1000
 expect_ok 'user_output_tps,tpot_ms' "${seed_target[@]}" --ttft_ms=1000 --prompt_tokens=1024 --format=csv
 
+# --predict_prefill: the cost model's prefill row for the seed's P node, in the
+# measured row's format; --batch_per_dp and the prefill flags override the workload.
+expect_ok 'simulated,439.02,437.72,1.30,4096,8,1,9358,74861' --predict_prefill --format=csv
+expect_ok 'Prefill SLA predicted by the cost model' --predict_prefill
+expect_ok '"batch_per_dp": 2,' --predict_prefill --batch_per_dp=2 --chunk_tokens=4096 --format=json
+expect_ok '"prefill": {' --predict_prefill "${seed_target[@]}" --format=json
+expect_ok 'prefill_host_gap_ms       0.00' --predict_prefill --prefill_host_gap_ms=0
+expect_bad 'sla: --predict_prefill: conflicts with --ttft_ms' --predict_prefill --ttft_ms=1000
+expect_bad 'sla: --dp: not used by --predict_prefill' --predict_prefill --dp=8
+expect_bad 'sla: --model: applies to --predict_prefill only' --model=models/deepseek_v3.textproto
+expect_bad 'sla: --chunk_tokens: applies to --predict_prefill only' "${prefill[@]}" --chunk_tokens=512
+expect_bad 'sla: --prefill_host_gap_ms: must be a finite number >= 0, got -1' \
+  --predict_prefill --prefill_host_gap_ms=-1
+expect_bad 'sla: --batch_per_dp: must be >= 1, got 0' --predict_prefill --batch_per_dp=0
+expect_bad 'sla: --prefix_cache_hit: must be in [0, 1), got 1' --predict_prefill --prefix_cache_hit=1
+expect_bad 'no/such/deployment.textproto' --predict_prefill --deployment=no/such/deployment.textproto
+e2e_expect_exit "$sla" 3 'over by' --predict_prefill --batch_per_dp=40
+
 e2e_finish
