@@ -90,6 +90,14 @@ bool ExpertsPerToken(absl::string_view conditions, int64_t* topk) {
   return false;
 }
 
+// Parts() are the " / "-separated parts of a two-figure cell, stripped
+// ("640 (H800) / 1450 (B200)" -> "640 (H800)", "1450 (B200)").
+std::vector<absl::string_view> Parts(absl::string_view s) {
+  std::vector<absl::string_view> out = absl::StrSplit(s, '/');
+  for (absl::string_view& p : out) p = absl::StripAsciiWhitespace(p);
+  return out;
+}
+
 // HwFile() maps the CSV's hardware column to a hardware description.
 std::string HwFile(absl::string_view hardware) {
   if (absl::StartsWith(hardware, "H800")) return "h800_sxm.textproto";
@@ -119,6 +127,11 @@ class Checker final {
   }
 
   absl::Status Row(const std::vector<std::string>& f, int line, std::vector<KernelCheck>& out);
+
+  // PrefillRow() is FlashMLA's prefill rows: FM-08 (sparse MLA prefill, one
+  // figure per GPU) and FM-09 (dense MHA prefill, forward and backward).
+  absl::Status PrefillRow(const std::vector<std::string>& f, int line, KernelCheck k,
+                          std::vector<KernelCheck>& out);
 
  private:
   absl::Status Bad(int line, absl::string_view what) const {
@@ -252,7 +265,8 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       out.push_back(k);
       return absl::OkStatus();
     }
-    return out_of_scope("sparse (DSA) or prefill attention: no perfmodel op yet");
+    if (id == "FM-08" || id == "FM-09") return PrefillRow(f, line, k, out);
+    return out_of_scope("sparse (DSA) decode attention: issue 15");
   }
 
   if (absl::StartsWith(id, "EP-")) {
@@ -335,6 +349,85 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
     return absl::OkStatus();
   }
   return absl::OkStatus();  // specs and config rows: not kernels
+}
+
+absl::Status Checker::PrefillRow(const std::vector<std::string>& f, int line, KernelCheck k,
+                                 std::vector<KernelCheck>& out) {
+  const std::string& id = f[id_];
+  const std::vector<absl::string_view> values = Parts(f[value_]);
+  std::vector<double> figures;
+  for (absl::string_view v : values) {
+    const std::vector<double> n = Numbers(v);  // "640 (H800)" -> 640, not the 800
+    if (!n.empty()) figures.push_back(n[0]);
+  }
+  if (figures.size() != 2) {
+    return Bad(line, absl::StrCat(id, ": expected two figures 'a / b' in '", f[value_], "'"));
+  }
+  k.unit = "TFLOPS";
+  if (id == "FM-08") {
+    // FlashMLA's sparse prefill (flash_mla_sparse_fwd): absorbed MLA, every
+    // query token attends its own top-k of the latent KV (no causal
+    // triangle), 128 heads against one latent head. FlashMLA's
+    // tests/test_flash_mla_sparse_prefill.py times the V3.2 shape at
+    // s_q = 4096, topk = 2048 over s_kv = 8K..128K and counts
+    // 2 s_q topk h_q (d_qk + d_v) FLOPs; the README's "up to" figure names no
+    // s_kv, so the smallest stands in (its latent, 9.4 MB, stays in L2: the
+    // selected rows are read from HBM once).
+    const std::vector<absl::string_view> gpus = Parts(f[hardware_]);
+    if (gpus.size() != 2) {
+      return Bad(line, absl::StrCat(id, ": expected 'GPU / GPU' in '", f[hardware_], "'"));
+    }
+    const MlaSpec& mla = model_.mla;
+    const int64_t s_q = 4096, topk = 2048, s_kv = 8192, h_q = 128;
+    for (std::size_t i = 0; i < 2; ++i) {
+      k.hardware = HwFile(gpus[i]);
+      PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
+      const OpCost c =
+          PrefillAttention(s_q, h_q, static_cast<double>(s_q * topk),
+                           mla.kv_lora_rank + mla.qk_rope_head_dim, mla.kv_lora_rank,
+                           static_cast<double>(s_kv), MlaKvBytesPerToken(mla, DType::kBf16),
+                           DType::kBf16, *hw);
+      k.id = absl::StrCat(id, " ", gpus[i].substr(0, gpus[i].find(' ')));
+      k.what = absl::StrCat("prefill_attention sparse mla s_q=", s_q, " topk=", topk,
+                            " s_kv=", s_kv, " h_q=", h_q, " d_qk=",
+                            mla.kv_lora_rank + mla.qk_rope_head_dim, " d_v=", mla.kv_lora_rank,
+                            " (s_kv not in the source)");
+      k.in_scope = true;
+      k.published = figures[i];
+      k.predicted = Tflops(c);
+      out.push_back(k);
+    }
+    return absl::OkStatus();
+  }
+  // FM-09: NVIDIA's SM100 dense MHA prefill kernel in FlashMLA
+  // (flash_attn_varlen_func). tests/test_fmha_sm100.py times b = 2 sequences
+  // of 4K and 8K, 128 or 32 heads, head dims 128/128 and 192/128, causal or
+  // not, and counts 2 h (d_qk + d_v) FLOPs per unmasked query-key pair; the
+  // README's "up to" figure names no case, so its largest DeepSeek-shaped one
+  // stands in: 8K tokens, 128 heads of MLA's MHA form (qk 192, v 128), causal.
+  PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
+  const MlaSpec& mla = model_.mla;
+  const int64_t b = 2, s = 8192, h = 128;
+  const int64_t d_qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim, d_v = mla.v_head_dim;
+  const OpCost c = PrefillAttention(
+      b * s, h, static_cast<double>(b) * CausalPairs(static_cast<double>(s), 0.0), d_qk, d_v,
+      static_cast<double>(b * s), static_cast<double>(h * (d_qk + d_v)) * 2.0, DType::kBf16, *hw);
+  k.id = absl::StrCat(id, " fwd");
+  k.what = absl::StrCat("prefill_attention mha b=", b, " s=", s, " h=", h, " d_qk=", d_qk,
+                        " d_v=", d_v, " causal (case not in the source)");
+  k.in_scope = true;
+  k.published = figures[0];
+  k.predicted = Tflops(c);
+  out.push_back(k);
+  k.id = absl::StrCat(id, " bwd");
+  k.what.clear();
+  k.unit.clear();
+  k.in_scope = false;
+  k.published = figures[1];
+  k.predicted = 0.0;
+  k.reason = "the backward pass: training, not inference";
+  out.push_back(k);
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -11,9 +11,11 @@
 //   for (const KernelCheck& r : *rows)
 //     if (r.in_scope) ...  // r.Error() == predicted / published - 1
 //
-// A row is out of scope when perfmodel has no op for it (sparse or prefill
-// attention, hierarchical all-to-all, summaries of other rows); `reason` says
-// why, so the table shows every row.
+// A row is out of scope when perfmodel has no op for it (sparse decode
+// attention, hierarchical all-to-all, training's backward pass, summaries of
+// other rows); `reason` says why, so the table shows every row. A cell of two
+// figures ("640 (H800) / 1450 (B200)", "1460 / 1000" fwd / bwd, EP dispatch /
+// combine) becomes two rows, each id suffixed with its part.
 
 #ifndef MEASURE_KERNEL_CHECK_H_
 #define MEASURE_KERNEL_CHECK_H_
@@ -27,7 +29,8 @@
 namespace perfmodel {
 
 struct KernelCheck final {
-  std::string id;        // CSV row id, with " dispatch"/" combine" for two-figure rows
+  std::string id;        // CSV row id; two-figure rows add their part: " dispatch"/" combine",
+                         // " H800"/" B200" (FM-08), " fwd"/" bwd" (FM-09)
   std::string what;      // the op and shape as perfmodel runs it
   std::string hardware;  // hw/*.textproto used
   std::string unit;      // of published and predicted: "TFLOPS", "GB/s", "us", "ms", "h_q*s_q"

@@ -348,6 +348,11 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
                                 written, hw, kernels);
 }
 
+// CausalPairs() is the query-key pairs of one head when `n` new tokens after
+// `p` cached ones attend causally: each new token sees the cached ones, the
+// new ones before it and itself, n·p + n(n + 1) / 2 (CausalPairs(4, 0) == 10).
+constexpr double CausalPairs(double n, double p) { return n * p + n * (n + 1.0) / 2.0; }
+
 // PrefillAttention() costs causal flash attention over a prefill chunk
 // (FlashAttention-style MHA/GQA, or MLA's absorbed form over the latent):
 // `queries` new tokens on this GPU, `heads` query heads of width d_qk (keys)
@@ -356,8 +361,12 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
 // (every KV head of a layer) once.
 //   FLOPs = 2 * heads * pairs * (d_qk + d_v)
 //   bytes = queries * heads * d_qk * 2 + kv_tokens * kv_bytes_per_token + output (BF16)
-// Compute-bound from a few hundred tokens on; the class's share of the peak
-// is FlashMLA's prefill rows' (FM-08, FM-09).
+// Compute-bound from a few hundred tokens on, at the ATTENTION class's share
+// of the peak; the kernel table's FlashMLA prefill rows check it (FM-08's
+// sparse prefill, `pairs` = queries x top-k; FM-09's dense causal MHA). A
+// causal mask's diagonal tiles are counted by their useful pairs only (at 8K
+// tokens in 128 x 128 tiles, whole diagonal tiles would add 1.6 % to the
+// work; at 512 tokens, 25 %).
 constexpr OpCost PrefillAttention(int64_t queries, int64_t heads, double pairs, int64_t d_qk,
                                   int64_t d_v, double kv_tokens, double kv_bytes_per_token,
                                   DType math, const HardwareSpec& hw, int64_t kernels = 1) {

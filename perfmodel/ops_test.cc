@@ -110,6 +110,35 @@ TEST(AttentionTest, GqaDecodeByHand) {
   EXPECT_EQ(c.bound, Bound::kMemory);
 }
 
+TEST(AttentionTest, PrefillMhaByHand) {
+  // MLA's MHA form over one 4096-token prompt: 128 heads, keys 192, values
+  // 128; K and V of every head read once (128 x 320 BF16 per token).
+  const double pairs = CausalPairs(4096, 0);  // 8,390,656
+  const OpCost c = PrefillAttention(4096, 128, pairs, 192, 128, 4096, 128.0 * 320 * 2,
+                                    DType::kBf16, kGpu);
+  // FLOPs = 2 x heads x pairs x (d_qk + d_v) = 687.3 GFLOP.
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 128 * 8390656 * 320);
+  // Read q (4096 x 128 x 192) and K, V; write out (4096 x 128 x 128), BF16.
+  const double read = 4096.0 * 128 * 192 * 2 + 4096.0 * 128 * 320 * 2;
+  const double written = 4096.0 * 128 * 128 * 2;
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), read + written);
+  // 687 us of compute at 1000 TFLOP/s against 537 us of reads (0.537 GB at
+  // 1 TB/s): compute-bound; the output's 134 us follow the main loop.
+  EXPECT_EQ(c.bound, Bound::kCompute);
+  EXPECT_NEAR(ToMicroseconds(c.kernel_time), 687.36 + 134.22, 0.01);
+}
+
+TEST(AttentionTest, SparsePrefillHasNoTriangle) {
+  // FlashMLA's sparse prefill: each of 4096 queries attends its own 2048
+  // selected latent rows (of 8192), 128 heads of 576 / 512.
+  const OpCost c = PrefillAttention(4096, 128, 4096.0 * 2048, 576, 512, 8192, 576.0 * 2,
+                                    DType::kBf16, kGpu);
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 128 * 4096 * 2048 * 1088);
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes),
+                   4096.0 * 128 * 576 * 2 + 8192.0 * 576 * 2 + 4096.0 * 128 * 512 * 2);
+  EXPECT_EQ(c.bound, Bound::kCompute);
+}
+
 TEST(ElementwiseTest, RmsNormLike) {
   const OpCost c = Elementwise(72.0 * 7168, 4.0, 4.0, 5.0, kGpu, 1, ByteCount(7168 * 2));
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 72.0 * 7168 * 8 + 7168 * 2);

@@ -71,11 +71,6 @@ struct StepShape final {
   }
 };
 
-// CausalPairs() is the query-key pairs of one head when `n` new tokens after
-// `p` cached ones attend causally: each new token sees the cached ones, the
-// new ones before it and itself, n·p + n(n + 1) / 2.
-constexpr double CausalPairs(double n, double p) { return n * p + n * (n + 1.0) / 2.0; }
-
 // Everything a block needs to emit its rows.
 struct StepContext final {
   const ModelSpec& model;

@@ -53,7 +53,7 @@ TEST(CalibrationCsvTest, KernelRowsWithinTolerance) {
   std::printf("%d of %d in-scope kernel rows within 15 %%\n", within, in_scope);
   // All three kernel families are covered.
   EXPECT_GE(families["DG"], 28);
-  EXPECT_GE(families["FM"], 6);
+  EXPECT_GE(families["FM"], 10);  // 7 decode rows, FM-08 on two GPUs, FM-09's forward
   EXPECT_GE(families["EP"], 27);
 }
 
