@@ -37,7 +37,7 @@ TEST(ChoiceFlagsTest, OpKind) {
   RoundTrips(kOpKinds, OpKindName);
   EXPECT_EQ(Error<OpKind>("conv"),
             "unknown op 'conv'; expected one of gemm, grouped_gemm, mla_decode, gqa_decode, "
-            "dispatch, combine, allreduce, allgather");
+            "prefill_attention, dispatch, combine, allreduce, allgather");
 }
 
 TEST(ChoiceFlagsTest, SweepImbalanceAndSearch) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,46 @@ absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int6
   return absl::OkStatus();
 }
 
+// CostPrefillAttention() is PrefillAttention() over `batch` sequences of s_q
+// new tokens after `cached` cached ones: CausalPairs(s_q, cached) pairs per
+// sequence and head when causal, else s_q x (cached + s_q); every sequence's
+// cached + s_q KV entries read once.
+absl::StatusOr<OpCost> CostPrefillAttention(const OpParams& p, const HardwareSpec& hw) {
+  PM_RETURN_IF_ERROR(Required(p.op, {{"s_q", p.s_q.has_value()}, {"heads", p.heads.has_value()}}));
+  const int64_t d_qk = p.d_qk.value_or(p.head_dim), d_v = p.d_v.value_or(d_qk);
+  const int64_t kv_heads = p.kv_heads.value_or(p.heads.value_or(1));
+  PM_RETURN_IF_ERROR(AllPositive({{"batch", p.batch},
+                                  {"s_q", *p.s_q},
+                                  {"heads", *p.heads},
+                                  {"d_qk", d_qk},
+                                  {"d_v", d_v},
+                                  {"kv_heads", kv_heads}}));
+  if (p.cached < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("cached: must be >= 0, got ", p.cached));
+  }
+  if (p.kv_bytes.has_value() && p.kv_heads.has_value()) {
+    return absl::InvalidArgumentError("kv_bytes: conflicts with kv_heads");
+  }
+  if (p.kv_bytes.has_value() &&
+      (!(*p.kv_bytes > Bytes::Zero()) || !std::isfinite(ToBytes(*p.kv_bytes)))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kv_bytes: must be > 0 and finite, got ", ToBytes(*p.kv_bytes), " B"));
+  }
+  if (p.dtype != DType::kBf16 && p.dtype != DType::kFp16 && p.dtype != DType::kFp8) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dtype: prefill_attention runs bf16, fp16 or fp8 math, got ",
+                     std::string(DTypeName(p.dtype))));
+  }
+  const double b = static_cast<double>(p.batch), n = static_cast<double>(*p.s_q),
+               cached = static_cast<double>(p.cached);
+  const double pairs = b * (p.causal ? CausalPairs(n, cached) : n * (cached + n));
+  const double kv_bytes = p.kv_bytes.has_value() ? ToBytes(*p.kv_bytes)
+                                                 : static_cast<double>(kv_heads * (d_qk + d_v)) *
+                                                       BytesPerElement(p.dtype);
+  return PrefillAttention(p.batch * *p.s_q, *p.heads, pairs, d_qk, d_v, b * (cached + n), kv_bytes,
+                          p.dtype, hw);
+}
+
 }  // namespace
 
 absl::string_view OpKindName(OpKind k) {
@@ -40,6 +81,8 @@ absl::string_view OpKindName(OpKind k) {
       return "mla_decode";
     case OpKind::kGqaDecode:
       return "gqa_decode";
+    case OpKind::kPrefillAttention:
+      return "prefill_attention";
     case OpKind::kDispatch:
       return "dispatch";
     case OpKind::kCombine:
@@ -92,6 +135,8 @@ absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw) {
                                 static_cast<double>(queries) * ctx, b * ctx, DType::kBf16,
                                 DType::kBf16, hw);
     }
+    case OpKind::kPrefillAttention:
+      return CostPrefillAttention(p, hw);
     case OpKind::kDispatch:
     case OpKind::kCombine: {
       PM_RETURN_IF_ERROR(Required(p.op, {{"tokens", p.tokens.has_value()}}));

@@ -11,9 +11,16 @@
 //
 // Ops: gemm (m, n, k, batch, dtype), grouped_gemm (groups, m = rows per group,
 // n, k, dtype), mla_decode (batch, q_len, context, heads, kv_lora, rope),
-// gqa_decode (batch, q_len, context, heads, kv_heads, head_dim), dispatch and
-// combine (tokens, topk, hidden, ep, transport, ep_kernels; dispatch: dtype is
-// the payload's), allreduce and allgather (bytes, ranks).
+// gqa_decode (batch, q_len, context, heads, kv_heads, head_dim),
+// prefill_attention (batch, s_q, cached, heads, d_qk, d_v, kv_heads or
+// kv_bytes, causal; dtype is its math's), dispatch and combine (tokens, topk,
+// hidden, ep, transport, ep_kernels; dispatch: dtype is the payload's),
+// allreduce and allgather (bytes, ranks).
+//
+//   // FM-09's shape: 2 prompts of 8K, 128 heads of 192 / 128, causal, BF16.
+//   CostOp({.op = OpKind::kPrefillAttention, .batch = 2, .dtype = DType::kBf16, .heads = 128,
+//           .s_q = 8192, .d_qk = 192, .d_v = 128}, b200);
+//   //   gflop 5498, bound compute, tflops 1412
 
 #ifndef REPORT_OP_REPORT_H_
 #define REPORT_OP_REPORT_H_
@@ -35,21 +42,23 @@
 namespace perfmodel {
 
 // The ops //tools:op costs. OpKindName(): "gemm", "grouped_gemm",
-// "mla_decode", "gqa_decode", "dispatch", "combine", "allreduce",
-// "allgather" (cli/choice_flags.h parses them as a flag).
+// "mla_decode", "gqa_decode", "prefill_attention", "dispatch", "combine",
+// "allreduce", "allgather" (cli/choice_flags.h parses them as a flag).
 enum class OpKind : uint8_t {
   kGemm,
   kGroupedGemm,
   kMlaDecode,
   kGqaDecode,
+  kPrefillAttention,
   kDispatch,
   kCombine,
   kAllReduce,
   kAllGather,
 };
-inline constexpr std::array<OpKind, 8> kOpKinds = {
-    OpKind::kGemm,     OpKind::kGroupedGemm, OpKind::kMlaDecode, OpKind::kGqaDecode,
-    OpKind::kDispatch, OpKind::kCombine,     OpKind::kAllReduce, OpKind::kAllGather};
+inline constexpr std::array<OpKind, 9> kOpKinds = {
+    OpKind::kGemm,      OpKind::kGroupedGemm,      OpKind::kMlaDecode,
+    OpKind::kGqaDecode, OpKind::kPrefillAttention, OpKind::kDispatch,
+    OpKind::kCombine,   OpKind::kAllReduce,        OpKind::kAllGather};
 absl::string_view OpKindName(OpKind k);
 
 // One op's shape. An empty optional is not given: each op requires the
@@ -68,11 +77,21 @@ struct OpParams final {
   EpKernels ep_kernels = EpKernels::kLowLatency;
   std::optional<Bytes> bytes = std::nullopt;  // allreduce/allgather buffer
   int64_t ranks = 1;
+  // prefill_attention: `batch` sequences of s_q new tokens after `cached`
+  // cached ones each; head widths d_qk and d_v (head_dim when not given); the
+  // KV entries read per token: kv_heads (heads when not given) x (d_qk + d_v)
+  // in the math dtype, or kv_bytes (MLA's latent: 1152 B); causal, or every
+  // new token attends every key (FlashMLA's sparse prefill: s_q x top-k pairs).
+  std::optional<int64_t> s_q = std::nullopt;
+  int64_t cached = 0;
+  std::optional<int64_t> d_qk = std::nullopt, d_v = std::nullopt;
+  std::optional<Bytes> kv_bytes = std::nullopt;
+  bool causal = true;
 };
 
 // CostOp() checks the fields `p.op` needs and costs the op on `hw`. Errors
 // (InvalidArgument) name the field: "k: required by gemm", "m: must be >= 1,
-// got 0", "bytes: must be > 0, got 0 MB".
+// got 0", "bytes: must be > 0, got 0 MB", "kv_bytes: conflicts with kv_heads".
 [[nodiscard]] absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw);
 
 // OpDocument() is one record: the op, its FLOPs, bytes, link bytes, bound,

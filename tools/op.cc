@@ -2,9 +2,13 @@
 // perfmodel's prediction.
 //
 //   bazel run //tools:op -- --op=gemm --m=64 --n=2112 --k=7168 --dtype=fp8
-//   --hw=hw/h800_sxm.textproto bazel run //tools:op -- --op=mla_decode --batch=128 --q_len=1
-//   --context=4096 --heads=64
+//       --hw=hw/h800_sxm.textproto
+//   bazel run //tools:op -- --op=mla_decode --batch=128 --q_len=1 --context=4096 --heads=64
 //       --hw=hw/h100_sxm.textproto
+//   bazel run //tools:op -- --op=prefill_attention --batch=2 --s_q=8192 --heads=128
+//       --d_qk=192 --d_v=128 --hw=hw/b200.textproto      # FM-09's shape, causal, BF16
+//   bazel run //tools:op -- --op=prefill_attention --s_q=4096 --cached=4096 --heads=128
+//       --d_qk=576 --d_v=512 --kv_bytes=1152B           # absorbed MLA after a 4K prefix
 //   bazel run //tools:op -- --op=dispatch --tokens=128 --ep=64 --transport=rdma
 //   bazel run //tools:op -- --op=allreduce --bytes=64MiB --ranks=8    # or --bytes_mb=67.1
 //   bazel run //tools:op -- --check_csv
@@ -33,7 +37,8 @@
 #include "report/render.h"
 
 ABSL_FLAG(std::optional<perfmodel::OpKind>, op, std::nullopt,
-          "gemm, grouped_gemm, mla_decode, gqa_decode, dispatch, combine, allreduce, allgather");
+          "gemm, grouped_gemm, mla_decode, gqa_decode, prefill_attention, dispatch, combine, "
+          "allreduce, allgather");
 ABSL_FLAG(std::string, hw, "hw/h800_sxm.textproto", "hardware textproto");
 ABSL_FLAG(std::optional<int64_t>, m, std::nullopt,
           "GEMM rows (tokens); grouped_gemm: rows per group");
@@ -41,13 +46,29 @@ ABSL_FLAG(std::optional<int64_t>, n, std::nullopt, "GEMM output columns");
 ABSL_FLAG(std::optional<int64_t>, k, std::nullopt, "GEMM reduction depth");
 ABSL_FLAG(int64_t, batch, 1, "gemm: batched GEMMs; attention: requests");
 ABSL_FLAG(int64_t, groups, 1, "grouped_gemm: experts");
-ABSL_FLAG(perfmodel::DType, dtype, perfmodel::DType::kFp8,
-          "fp32, bf16, fp16, fp8 or fp4: GEMM weights and activations; dispatch payload");
+ABSL_FLAG(std::optional<perfmodel::DType>, dtype, std::nullopt,
+          "fp32, bf16, fp16, fp8 or fp4: GEMM weights and activations, dispatch payload "
+          "(default fp8); prefill_attention: its math and K/V (default bf16)");
 ABSL_FLAG(int64_t, q_len, 1, "attention: query tokens per request");
 ABSL_FLAG(std::optional<int64_t>, context, std::nullopt, "attention: KV length per request");
 ABSL_FLAG(std::optional<int64_t>, heads, std::nullopt, "attention: query heads");
-ABSL_FLAG(std::optional<int64_t>, kv_heads, std::nullopt, "gqa_decode: KV heads");
-ABSL_FLAG(int64_t, head_dim, 128, "gqa_decode: head dimension");
+ABSL_FLAG(std::optional<int64_t>, kv_heads, std::nullopt,
+          "gqa_decode: KV heads; prefill_attention: KV heads (default --heads)");
+ABSL_FLAG(int64_t, head_dim, 128,
+          "gqa_decode: head dimension; prefill_attention: the default "
+          "of --d_qk");
+ABSL_FLAG(std::optional<int64_t>, s_q, std::nullopt,
+          "prefill_attention: new (query) tokens per sequence (--batch sequences)");
+ABSL_FLAG(int64_t, cached, 0, "prefill_attention: cached tokens before them, per sequence");
+ABSL_FLAG(std::optional<int64_t>, d_qk, std::nullopt,
+          "prefill_attention: query/key head width (default --head_dim)");
+ABSL_FLAG(std::optional<int64_t>, d_v, std::nullopt,
+          "prefill_attention: value head width (default --d_qk)");
+ABSL_FLAG(std::optional<perfmodel::Bytes>, kv_bytes, std::nullopt,
+          "prefill_attention: KV bytes per token, every KV head (e.g. 1152B: MLA's BF16 latent); "
+          "instead of --kv_heads");
+ABSL_FLAG(bool, causal, true,
+          "prefill_attention: causal; false: every new token attends every cached and new key");
 ABSL_FLAG(int64_t, kv_lora, 512, "mla_decode: latent KV width");
 ABSL_FLAG(int64_t, rope, 64, "mla_decode: decoupled RoPE key width");
 ABSL_FLAG(std::optional<int64_t>, tokens, std::nullopt, "dispatch/combine: tokens per rank");
@@ -95,13 +116,18 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
       {"op", op.has_value()},
       absl::StrCat("(one of ", EnumNameList(kOpKinds, OpKindName), "), or give --check_csv")));
   PM_ASSIGN_OR_RETURN(const std::optional<Bytes> bytes, BufferFlag());
+  PM_RETURN_IF_ERROR(AtMostOneFlag({{"kv_heads", absl::GetFlag(FLAGS_kv_heads).has_value()},
+                                    {"kv_bytes", absl::GetFlag(FLAGS_kv_bytes).has_value()}})
+                         .status());
+  const DType dtype = absl::GetFlag(FLAGS_dtype)
+                          .value_or(*op == OpKind::kPrefillAttention ? DType::kBf16 : DType::kFp8);
   const OpParams p{.op = *op,
                    .m = absl::GetFlag(FLAGS_m),
                    .n = absl::GetFlag(FLAGS_n),
                    .k = absl::GetFlag(FLAGS_k),
                    .batch = absl::GetFlag(FLAGS_batch),
                    .groups = absl::GetFlag(FLAGS_groups),
-                   .dtype = absl::GetFlag(FLAGS_dtype),
+                   .dtype = dtype,
                    .q_len = absl::GetFlag(FLAGS_q_len),
                    .context = absl::GetFlag(FLAGS_context),
                    .heads = absl::GetFlag(FLAGS_heads),
@@ -116,7 +142,13 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
                    .transport = absl::GetFlag(FLAGS_transport),
                    .ep_kernels = absl::GetFlag(FLAGS_ep_kernels),
                    .bytes = bytes,
-                   .ranks = absl::GetFlag(FLAGS_ranks)};
+                   .ranks = absl::GetFlag(FLAGS_ranks),
+                   .s_q = absl::GetFlag(FLAGS_s_q),
+                   .cached = absl::GetFlag(FLAGS_cached),
+                   .d_qk = absl::GetFlag(FLAGS_d_qk),
+                   .d_v = absl::GetFlag(FLAGS_d_v),
+                   .kv_bytes = absl::GetFlag(FLAGS_kv_bytes),
+                   .causal = absl::GetFlag(FLAGS_causal)};
   PM_ASSIGN_OR_RETURN(const LoadedHardware hw, LoadHardware(ResolveInput(absl::GetFlag(FLAGS_hw))));
   PM_ASSIGN_OR_RETURN(const OpCost c, CostOp(p, hw.spec));
   out.Print(render::Render(OpDocument(p, c), absl::GetFlag(FLAGS_format)));

@@ -42,6 +42,14 @@ op=$(e2e_find op)
 e2e_expect_ok "$op" 'tflops' --op=gemm --m=64 --n=2112 --k=7168
 e2e_expect_ok "$op" 'within_15pct' --check_csv
 e2e_expect_ok "$op" 'link_gbps' --op=allreduce --bytes=64MiB --ranks=8
+e2e_expect_ok "$op" 'tflops' --op=prefill_attention --batch=2 --s_q=8192 --heads=128 \
+  --d_qk=192 --d_v=128 --hw=hw/b200.textproto
+e2e_expect_ok "$op" 'prefill_attention,' --op=prefill_attention --s_q=4096 --cached=4096 \
+  --heads=128 --d_qk=576 --d_v=512 --kv_bytes=1152B --causal=false --format=csv
+e2e_expect_exit "$op" 2 'op: --s_q: required by prefill_attention' --op=prefill_attention \
+  --heads=128
+e2e_expect_exit "$op" 2 'op: --kv_bytes: conflicts with --kv_heads' --op=prefill_attention \
+  --s_q=16 --heads=128 --kv_heads=1 --kv_bytes=1KiB
 e2e_expect_ok "$op" '"op": "gemm"' --op=gemm --m=64 --n=2112 --k=7168 --dtype=bf16 --format=json
 e2e_expect_exit "$op" 2 "op: --op: unknown op 'conv'; expected one of gemm," --op=conv
 e2e_expect_exit "$op" 2 'op: --k: required by gemm' --op=gemm --m=1 --n=1
