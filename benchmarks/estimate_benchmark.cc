@@ -1,11 +1,13 @@
 // Speed of one DeepSeek-V3 decode-step estimate (the seed's deployment on an
 // H200), through the runtime path (specs loaded from textprotos) and the
 // compile-time paths (specs as constexpr values from generated headers; the
-// graph tabulated at compile time), and of a whole rendered report. The batch
+// graph tabulated at compile time), of one prefill forward of the seed's P
+// node through the runtime path, and of a whole rendered report. The batch
 // size varies per iteration from a runtime array, so nothing folds away.
 //
 //   bazel run -c opt //benchmarks:estimate_benchmark --
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   bazel run -c opt //benchmarks:estimate_benchmark -- --benchmark_filter=Prefill
 
 #include <array>
 #include <cstdio>
@@ -24,12 +26,14 @@
 namespace perfmodel {
 namespace {
 
-// Batch sizes cycled through, read at run time.
-std::array<int64_t, 8> Batches() {
+// Batch sizes cycled through, read at run time: first, first + step, ...
+std::array<int64_t, 8> Batches(int64_t first = 8, int64_t step = 8) {
   std::array<int64_t, 8> b{};
   const char* env = std::getenv("PERFMODEL_BENCH_SEED");  // lets a run perturb the inputs
   const int64_t offset = env != nullptr ? std::atoi(env) : 0;
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 8 + 8 * static_cast<int64_t>(i) + offset;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    b[i] = first + step * static_cast<int64_t>(i) + offset;
+  }
   return b;
 }
 
@@ -56,6 +60,35 @@ void BM_EstimateRuntimePath(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_EstimateRuntimePath);
+
+// The seed's P node (deployments/seed_prefill: DP8 attention, EP8 experts, two
+// micro-batches) on an H200: one prefill forward of 1..8 whole 4K prompts per
+// DP rank (workloads/seed_prefill's range: one prompt per forward is its
+// batch, the sweep tries more), loaded at run time like BM_EstimateRuntimePath.
+void BM_EstimatePrefillRuntimePath(benchmark::State& state) {
+  absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
+  absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment("deployments/seed_prefill.textproto");
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload("workloads/seed_prefill.textproto");
+  if (!m.ok() || !h.ok() || !d.ok() || !w.ok()) {
+    state.SkipWithError("cannot load the seed's textprotos (run from the repo root)");
+    return;
+  }
+  const std::array<int64_t, 8> prompts = Batches(1, 1);
+  WorkloadSpec wl = w->spec;
+  StepResult r;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    wl.batch_per_dp = prompts[i++ & 7];
+    benchmark::DoNotOptimize(wl);
+    EstimateStepInto(*m, h->spec, d->spec, wl,
+                     StepShape::Prefill(wl.batch_per_dp, wl.prompt_tokens, 0, true), r);
+    benchmark::DoNotOptimize(r.forward);
+  }
+  state.counters["estimates_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EstimatePrefillRuntimePath);
 
 void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
   const std::array<int64_t, 8> batches = Batches();

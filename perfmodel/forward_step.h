@@ -183,21 +183,27 @@ struct ForwardStep final {
   }
 
   // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
-  // share of it compute gets), in `mb` micro-batches.
-  static constexpr void EmitParts(const ModelSpec& model, const HardwareSpec& hw,
-                                  const DeploymentSpec& d, const WorkloadSpec& w,
-                                  const StepShape& shape, int64_t mb, StepResult& r) {
+  // share of it compute gets), in `mb` micro-batches. A prefill's Workspace()
+  // comes from the same context and is returned (zero in decode): the
+  // buffers read no hardware, so the share changes nothing.
+  static constexpr Bytes EmitParts(const ModelSpec& model, const HardwareSpec& hw,
+                                   const DeploymentSpec& d, const WorkloadSpec& w,
+                                   const StepShape& shape, int64_t mb, StepResult& r) {
     RoutingPlan routing;
     if (model.moe.routed_experts > 0) routing = PlanRouting(model, d, w.routing);
-    const StepContext c = Context(model, hw, d, w, shape, mb, &routing);
+    SharedRows shared;
+    StepContext c = Context(model, hw, d, w, shape, mb, &routing);
+    c.shared = &shared;
     (Parts::Emit(c, r), ...);
+    return w.phase == Phase::kPrefill ? WorkspaceOf(c) : Bytes::Zero();
   }
 
   // EmitForward() fills `r`'s rows and forward time (reusing its storage: no
-  // per-call initialisation of the row array).
-  static constexpr void EmitForward(const ModelSpec& model, const HardwareSpec& hw,
-                                    const DeploymentSpec& d, const WorkloadSpec& w,
-                                    const StepShape& shape, StepResult& r) {
+  // per-call initialisation of the row array); it returns a prefill
+  // forward's Workspace() (zero in decode).
+  static constexpr Bytes EmitForward(const ModelSpec& model, const HardwareSpec& hw,
+                                     const DeploymentSpec& d, const WorkloadSpec& w,
+                                     const StepShape& shape, StepResult& r) {
     r.row_count = 0;
     r.forward = Duration::Zero();
     r.routing = {};
@@ -206,17 +212,19 @@ struct ForwardStep final {
     const int64_t mb = MicroBatches(d, w, shape);
     // Under two micro-batches one's compute always overlaps the other's
     // all-to-all: it runs on the SMs those kernels leave (ComputeShare()).
+    Bytes workspace;
     if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
       const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
-      EmitParts(model, shared, d, w, shape, mb, r);
+      workspace = EmitParts(model, shared, d, w, shape, mb, r);
     } else {
-      EmitParts(model, hw, d, w, shape, mb, r);
+      workspace = EmitParts(model, hw, d, w, shape, mb, r);
     }
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
     r.tokens_per_rank = shape.batch_per_dp * shape.new_tokens;
     const int64_t per_node = hw.gpus_per_node / d.parallel.attention_tp;
     r.dp_per_machine = d.parallel.attention_dp < per_node ? d.parallel.attention_dp
                                                           : (per_node > 0 ? per_node : 1);
+    return workspace;
   }
 
   // HostGap() is the host's time before a forward of `shape` whose rows are
@@ -232,7 +240,7 @@ struct ForwardStep final {
   static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
                                      const DeploymentSpec& d, const WorkloadSpec& w,
                                      const StepShape& shape, StepResult& r) {
-    EmitForward(model, hw, d, w, shape, r);
+    const Bytes workspace = EmitForward(model, hw, d, w, shape, r);
     r.host_gap = HostGap(d, w, shape, r);
     if (w.phase == Phase::kDecode) {
       r.sla = DecodeFromForward(
@@ -243,7 +251,7 @@ struct ForwardStep final {
           r.forward, PrefillShape{r.dp_per_machine, shape.batch_per_dp, shape.new_tokens},
           r.host_gap);
     }
-    r.memory = MemoryPerGpu(model, hw, d, w, shape);
+    r.memory = MemoryWith(model, d, hw, shape, workspace);
   }
 
   static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
@@ -278,7 +286,7 @@ struct ForwardStep final {
     for (int64_t i = 0; i < plan.distinct; ++i) {
       const StepShape shape = plan.Shape(i);
       StepResult& into = i == 0 ? r : one;
-      EmitForward(model, hw, d, w, shape, into);
+      workspace = Max(workspace, EmitForward(model, hw, d, w, shape, into));
       const int64_t times = plan.Repeat(i);
       host_gap += HostGap(d, w, shape, into) * static_cast<double>(times);
       if (i == 0) {
@@ -286,7 +294,6 @@ struct ForwardStep final {
       } else {
         AddRows(one, times, r);
       }
-      workspace = Max(workspace, Workspace(model, hw, d, w, shape));
     }
     r.forwards = plan.Forwards();
     r.host_gap = host_gap;
@@ -319,11 +326,16 @@ struct ForwardStep final {
     RoutingPlan routing;
     if (m.moe.routed_experts > 0) routing = PlanRouting(m, d, w.routing);
     const int64_t mb = MicroBatches(d, w, shape);
-    const StepContext c = Context(m, hw, d, w, shape, mb, &routing);
+    return WorkspaceOf(Context(m, hw, d, w, shape, mb, &routing));
+  }
+
+  // WorkspaceOf() is Workspace() of the forward whose context is `c`.
+  static constexpr Bytes WorkspaceOf(const StepContext& c) {
     Bytes parts;
     ((parts = Max(parts, Parts::Workspace(c))), ...);
-    const Bytes residual = ByteCount(static_cast<double>(c.Tokens() * m.hidden_size) * 2.0 * 2.0);
-    return (residual + parts) * static_cast<double>(mb);
+    const Bytes residual =
+        ByteCount(static_cast<double>(c.Tokens() * c.model.hidden_size) * 2.0 * 2.0);
+    return (residual + parts) * static_cast<double>(c.micro_batches);
   }
 
   // MemoryPerGpu() is the weights, KV cache and reserve one GPU holds (and a
@@ -332,11 +344,18 @@ struct ForwardStep final {
   static constexpr MemoryUse MemoryPerGpu(const ModelSpec& m, const HardwareSpec& hw,
                                           const DeploymentSpec& d, const WorkloadSpec& w,
                                           const StepShape& shape) {
+    const Bytes workspace =
+        w.phase == Phase::kPrefill ? Workspace(m, hw, d, w, shape) : Bytes::Zero();
+    return MemoryWith(m, d, hw, shape, workspace);
+  }
+
+  // MemoryWith() is MemoryPerGpu() with the forward's workspace known.
+  static constexpr MemoryUse MemoryWith(const ModelSpec& m, const DeploymentSpec& d,
+                                        const HardwareSpec& hw, const StepShape& shape,
+                                        Bytes workspace) {
     const double tokens =
         shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens);
     const Bytes kv = KvBytesPerToken(m, d) * tokens;
-    const Bytes workspace =
-        w.phase == Phase::kPrefill ? Workspace(m, hw, d, w, shape) : Bytes::Zero();
     return MemoryUse{WeightBytes(m, d), kv, d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
   }
 
@@ -428,6 +447,16 @@ constexpr void EstimateDecodeInto(const ModelSpec& model, const HardwareSpec& hw
                                   const StepShape& shape, StepResult& r) {
   WithGraph(model,
             [&]<typename G>(std::type_identity<G>) { G::EstimateInto(model, hw, d, w, shape, r); });
+}
+
+// EstimateStepInto() is one forward of `shape` into `r`, decode or prefill as
+// the workload's phase says (a prefill shape: StepShape::Prefill()); the
+// same call as EstimateDecodeInto(), named for callers of either phase. A
+// prefill workload's whole batch, cut into forwards, is EstimatePrefill().
+constexpr void EstimateStepInto(const ModelSpec& model, const HardwareSpec& hw,
+                                const DeploymentSpec& d, const WorkloadSpec& w,
+                                const StepShape& shape, StepResult& r) {
+  EstimateDecodeInto(model, hw, d, w, shape, r);
 }
 
 // EstimateMemory() is the memory per GPU of a step of `shape`, without

@@ -148,7 +148,17 @@ struct Layers final {
       constexpr bool kSameBlock =
           std::is_same_v<typename Dense::AttentionBlock, typename Moe::AttentionBlock>;
       const bool reuse = kSameBlock && base.hw.correction_count == 0;
-      Moe::Emit(c, r, dense_first, reuse ? dense_attention : RowRange{});
+      const RowRange moe_attention =
+          Moe::Emit(c, r, dense_first, reuse ? dense_attention : RowRange{});
+      if (dense_attention.empty()) dense_attention = moe_attention;
+    }
+    // Without per-part corrections a later part's identical block may copy
+    // these rows (the prefill MTP layer).
+    if (base.shared != nullptr && base.hw.correction_count == 0 && !dense_attention.empty()) {
+      base.shared->attention = dense_attention;
+      base.shared->attention_block = m.LayerCount(LayerKind::kDense) > 0
+                                         ? &Dense::AttentionBlock::Emit
+                                         : &Moe::AttentionBlock::Emit;
     }
   }
 };
@@ -277,10 +287,18 @@ struct Mtp final {
                          [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });
     graph_internal::Emit(c, r, Op::kMtpEhProj,
                          [&] { return graph_internal::QuantGemm(c, EhProjWeight(m)); });
+    // In prefill the layer's attention block sees the main model's tokens and
+    // context: it copies the main model's rows when the same block type costed
+    // them (SharedRows; none under per-part corrections).
+    auto reusable = [&](auto emit) {
+      const SharedRows* s = base.shared;
+      return base.Prefill() && s != nullptr && s->attention_block == emit ? s->attention
+                                                                          : RowRange{};
+    };
     if (m.mtp_layer_kind == LayerKind::kMoe) {
-      Moe::Emit(c, r, false);
+      Moe::Emit(c, r, false, reusable(&Moe::AttentionBlock::Emit));
     } else {
-      Dense::Emit(c, r, false);
+      Dense::Emit(c, r, false, reusable(&Dense::AttentionBlock::Emit));
     }
     LmHeadOps::Emit(c, r);
   }

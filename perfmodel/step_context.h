@@ -71,6 +71,24 @@ struct StepShape final {
   }
 };
 
+struct StepContext;
+
+// A range of rows of a StepResult.
+struct RowRange final {
+  std::size_t first = 0;
+  std::size_t end = 0;
+  constexpr bool empty() const { return end <= first; }
+};
+
+// Rows one part costs and a later part may copy (ForwardStep::EmitParts owns
+// them for one forward): the main model's attention block, and the Emit() of
+// the block type that costed it. A prefill MTP layer sees the same tokens and
+// context as the main model's layers, so its attention block is the same.
+struct SharedRows final {
+  RowRange attention;
+  void (*attention_block)(const StepContext&, StepResult&) = nullptr;
+};
+
 // Everything a block needs to emit its rows.
 struct StepContext final {
   const ModelSpec& model;
@@ -96,16 +114,10 @@ struct StepContext final {
   Part part = Part::kDense;
   int64_t count = 0;
   const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (ForwardStep::EmitParts)
+  SharedRows* shared = nullptr;          // rows to copy, when the forward keeps them
 
   constexpr int64_t Tokens() const { return requests * queries_per_request; }
   constexpr bool Prefill() const { return phase == Phase::kPrefill; }
-};
-
-// A range of rows of a StepResult.
-struct RowRange final {
-  std::size_t first = 0;
-  std::size_t end = 0;
-  constexpr bool empty() const { return end <= first; }
 };
 
 namespace graph_internal {

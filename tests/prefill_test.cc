@@ -205,6 +205,81 @@ TEST(PrefillWorkload, OverridesSwitchPhase) {
               HasSubstr("prefix_cache_hit: is a prefill field"));
 }
 
+// MtpAttentionAfresh() is the MTP layer's attention block costed in its own
+// context: MlaAttention::Emit() for a prefill forward of `shape` on `hw`.
+StepResult MtpAttentionAfresh(const HardwareSpec& hw, const StepShape& shape) {
+  const DeploymentSpec& d = kSeedPrefill;
+  const WorkloadSpec& w = kSeedPrefillWorkload;
+  const RoutingPlan routing = PlanRouting(kDeepSeekV3, d, w.routing);
+  const int64_t mb = DeepSeekForward::MicroBatches(d, w, shape);
+  const HardwareSpec share = mb == 2 && d.comm_sms > 0 ? ComputeShare(hw, d.comm_sms) : hw;
+  StepContext c = DeepSeekForward::Context(kDeepSeekV3, share, d, w, shape, mb, &routing);
+  c.part = Part::kMtp;
+  c.count = 1;
+  StepResult block;
+  MlaAttention::Emit(c, block);
+  return block;
+}
+
+// ExpectMtpAttentionIs() holds the MTP part's attention rows of `r` (after
+// its norms, projection and attn_norm) equal to `block`'s, bit for bit.
+void ExpectMtpAttentionIs(const StepResult& r, const StepResult& block) {
+  std::size_t at = 0;
+  while (at < r.row_count && !(r.rows[at].part == Part::kMtp && r.rows[at].op == "attn_norm")) {
+    ++at;
+  }
+  ASSERT_GE(block.row_count, 5u);
+  ASSERT_LT(at + block.row_count, r.row_count);
+  for (std::size_t i = 0; i < block.row_count; ++i) {
+    const OpRow& got = r.rows[at + 1 + i];
+    const OpRow& want = block.rows[i];
+    SCOPED_TRACE(std::string(want.op));
+    EXPECT_EQ(got.op, want.op);
+    EXPECT_EQ(got.part, Part::kMtp);
+    EXPECT_EQ(got.count, 1);
+    EXPECT_EQ(got.cost.flops, want.cost.flops);
+    EXPECT_EQ(got.cost.bytes, want.cost.bytes);
+    EXPECT_EQ(got.cost.link_bytes, want.cost.link_bytes);
+    EXPECT_EQ(got.cost.kernel_time, want.cost.kernel_time);
+    EXPECT_EQ(got.cost.latency, want.cost.latency);
+    EXPECT_EQ(got.cost.overhead, want.cost.overhead);
+    EXPECT_EQ(got.cost.kernels, want.cost.kernels);
+    EXPECT_EQ(got.cost.bound, want.cost.bound);
+    EXPECT_EQ(got.visible, want.visible);
+    EXPECT_EQ(got.wait, want.wait);
+  }
+}
+
+TEST(SeedPrefill, MtpAttentionCopiedIsTheBlockCostedAfresh) {
+  // The MTP layer copies the main model's attention rows in prefill (same
+  // tokens and context): they must be what costing its own block gives. A
+  // whole prompt, a chunk after a prefix (two micro-batches), and a short
+  // chunk over a long prefix (the absorbed form).
+  ASSERT_GT(kSeedPrefillWorkload.mtp_draft_tokens, 0);
+  for (const StepShape& shape :
+       {StepShape::Prefill(1, 4096, 0, true), StepShape::Prefill(2, 1024, 3072, true),
+        StepShape::Prefill(1, 64, 16384, false)}) {
+    SCOPED_TRACE(shape.new_tokens);
+    StepResult r;
+    EstimateStepInto(kDeepSeekV3, kH200Sxm, kSeedPrefill, kSeedPrefillWorkload, shape, r);
+    ExpectMtpAttentionIs(r, MtpAttentionAfresh(kH200Sxm, shape));
+  }
+}
+
+TEST(SeedPrefill, APerPartCorrectionCostsTheMtpBlockItself) {
+  // Twice the attention time in the MTP part only: its block is costed in
+  // its own part, not copied from the main model's.
+  HardwareSpec hw = kH200Sxm;
+  hw.corrections[0] = {Name("attention"), Name("mtp"), 2.0};
+  hw.correction_count = 1;
+  const StepShape shape = StepShape::Prefill(1, 4096, 0, true);
+  StepResult r;
+  EstimateStepInto(kDeepSeekV3, hw, kSeedPrefill, kSeedPrefillWorkload, shape, r);
+  ExpectMtpAttentionIs(r, MtpAttentionAfresh(hw, shape));
+  EXPECT_EQ(r.Find("attention", Part::kMtp)->cost.kernel_time,
+            r.Find("attention", Part::kMoe)->cost.kernel_time * 2.0);
+}
+
 TEST(SeedPrefill, AChunkThatDoesNotFitSaysSo) {
   // 64 prompts of 32K in one forward: the workspace alone exceeds HBM.
   const StepResult r = Prefill(64, 32768);
