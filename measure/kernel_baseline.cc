@@ -57,6 +57,7 @@ const char* KernelKindName(KernelKind k) {
     case KernelKind::kGemm: return "gemm";
     case KernelKind::kGroupedGemm: return "grouped_gemm";
     case KernelKind::kAttention: return "attention";
+    case KernelKind::kPrefillAttention: return "prefill_attention";
     case KernelKind::kMemory: return "memory";
     case KernelKind::kPeak: return "peak";
     case KernelKind::kElementwise: return "elementwise";
@@ -79,6 +80,10 @@ absl::StatusOr<KernelName> ParseKernelName(absl::string_view name) {
     out.kind = KernelKind::kGemm;
     keys = {"M", "N", "K"};
     suffix = family.substr(5);
+  } else if (absl::StartsWith(family, "prefill_attention_")) {
+    out.kind = KernelKind::kPrefillAttention;
+    keys = {"batch", "heads", "tokens", "head_dim", "v_head_dim"};
+    suffix = family.substr(18);
   } else if (absl::StartsWith(family, "attention_")) {
     out.kind = KernelKind::kAttention;
     keys = {"batch", "heads", "q_tokens", "context", "head_dim", "v_head_dim"};
@@ -102,7 +107,8 @@ absl::StatusOr<KernelName> ParseKernelName(absl::string_view name) {
   } else {
     return NameError(name, absl::StrCat("unknown kernel family \"", family,
                                         "\"; expected gemm_<dtype>, grouped_gemm_<dtype>, "
-                                        "attention_<dtype>, memory_<op>, peak_<dtype>, "
+                                        "attention_<dtype>, prefill_attention_<dtype>, "
+                                        "memory_<op>, peak_<dtype>, "
                                         "elementwise_<op> or launch_<op>"));
   }
   if (out.kind == KernelKind::kMemory) {
@@ -176,6 +182,13 @@ absl::StatusOr<KernelName> ParseKernelName(absl::string_view name) {
       s.head_dim = get("head_dim");
       s.v_head_dim = get("v_head_dim");
       break;
+    case KernelKind::kPrefillAttention:
+      s.batch = get("batch");
+      s.heads = get("heads");
+      s.tokens = get("tokens");
+      s.head_dim = get("head_dim");
+      s.v_head_dim = get("v_head_dim");
+      break;
     case KernelKind::kMemory:
       s.bytes = ByteCount(static_cast<double>(get("bytes")));
       break;
@@ -203,6 +216,9 @@ Flops KernelFlops(const KernelName& k) {
     case KernelKind::kAttention:
       return FlopCount(2.0 * s.batch * s.q_tokens * s.heads * s.context *
                        (s.head_dim + s.v_head_dim));
+    case KernelKind::kPrefillAttention:
+      return FlopCount(2.0 * s.batch * s.heads * (s.tokens * (s.tokens + 1) / 2.0) *
+                       (s.head_dim + s.v_head_dim));
     case KernelKind::kMemory:
       return Flops::Zero();
     case KernelKind::kPeak:
@@ -228,6 +244,9 @@ Bytes KernelBytes(const KernelName& k) {
       return ByteCount(s.batch * (in * (s.context * s.head_dim + rows * s.head_dim) +
                                   out * rows * s.v_head_dim));
     }
+    case KernelKind::kPrefillAttention:
+      return ByteCount(static_cast<double>(s.batch * s.tokens * s.heads) *
+                       (in * (2 * s.head_dim + s.v_head_dim) + out * s.v_head_dim));
     case KernelKind::kMemory:
       return s.bytes;
     case KernelKind::kPeak:

@@ -14,6 +14,9 @@
 //                        absorbed-MLA decode: q_tokens x heads query rows per
 //                        request share one latent KV row per context token;
 //                        values are the first v_head_dim key columns
+//   prefill_attention_<dtype> batch heads tokens head_dim v_head_dim
+//                        causal self-attention (MHA: a K and V per head) over
+//                        `batch` fresh prompts of `tokens` each
 //   memory_<op>          bytes    (op: read, triad, copy; bytes moved per iteration)
 //   peak_<dtype>         flop     (FLOP per iteration)
 //   elementwise_<op>     tokens width   one fused kernel over tokens x width
@@ -50,19 +53,29 @@
 
 namespace perfmodel::bench {
 
-enum class KernelKind { kGemm, kGroupedGemm, kAttention, kMemory, kPeak, kElementwise, kLaunch };
+enum class KernelKind {
+  kGemm,
+  kGroupedGemm,
+  kAttention,
+  kPrefillAttention,
+  kMemory,
+  kPeak,
+  kElementwise,
+  kLaunch
+};
 
 // KernelKindName() is the family prefix: "gemm", "grouped_gemm", "attention",
-// "memory", "peak", "elementwise" or "launch".
+// "prefill_attention", "memory", "peak", "elementwise" or "launch".
 const char* KernelKindName(KernelKind k);
 
 // The shape keys; those a kind does not use stay 0.
 struct KernelShape {
   int64_t m = 0, n = 0, k = 0, groups = 0;  // gemm, grouped_gemm
   int64_t batch = 0, heads = 0, q_tokens = 0, context = 0, head_dim = 0, v_head_dim = 0;
+  // prefill_attention: batch, heads, head_dim, v_head_dim above and `tokens` below
   Bytes bytes;  // memory
   Flops flop;   // peak
-  int64_t tokens = 0, width = 0;  // elementwise
+  int64_t tokens = 0, width = 0;  // elementwise (tokens: also prefill_attention)
   int64_t kernels = 0;            // launch
 };
 
@@ -117,7 +130,10 @@ struct KernelBaselines {
 // KernelFlops() is the FLOP one call does:
 //   gemm 2MNK; grouped_gemm 2 groups M N K;
 //   attention 2 batch q_tokens heads context (head_dim + v_head_dim)
-//     (exp, max and rescaling are not counted); memory 0; peak the name's flop;
+//     (exp, max and rescaling are not counted);
+//   prefill_attention 2 batch heads tokens (tokens + 1) / 2 (head_dim + v_head_dim)
+//     (the causal pairs, diagonal included: FlashMLA's count);
+//   memory 0; peak the name's flop;
 //   elementwise and launch 0 (not counted: memory-bound).
 Flops KernelFlops(const KernelName& k);
 
@@ -126,6 +142,8 @@ Flops KernelFlops(const KernelName& k);
 //   gemm in (MK + KN) + out MN; grouped_gemm: groups x that;
 //   attention batch (in context head_dim + in q_tokens heads head_dim
 //     + out q_tokens heads v_head_dim)  (the latent KV is read once);
+//   prefill_attention batch tokens heads (in (2 head_dim + v_head_dim)
+//     + out v_head_dim)  (q, k, v read once, the output written);
 //   memory: the name's bytes; peak 0;
 //   elementwise tokens width (read + written) + width row_bytes; launch 0.
 Bytes KernelBytes(const KernelName& k);

@@ -67,6 +67,26 @@ TEST(ParseKernelNameTest, Attention) {
   EXPECT_EQ(KernelBytes(*k), ByteCount(2 * 4.0 * (4096 * 576 + 48 * 576 + 48 * 512)));
 }
 
+TEST(ParseKernelNameTest, PrefillAttention) {
+  absl::StatusOr<KernelName> k = ParseKernelName(
+      "prefill_attention_bf16/batch:2/heads:128/tokens:4096/head_dim:192/v_head_dim:128");
+  ASSERT_THAT(k, IsOk());
+  EXPECT_EQ(k->kind, KernelKind::kPrefillAttention);
+  EXPECT_EQ(std::string(KernelKindName(k->kind)), "prefill_attention");
+  const KernelShape& s = k->shape;
+  EXPECT_EQ(s.batch, 2);
+  EXPECT_EQ(s.heads, 128);
+  EXPECT_EQ(s.tokens, 4096);
+  EXPECT_EQ(s.head_dim, 192);
+  EXPECT_EQ(s.v_head_dim, 128);
+  // Causal: 4096 x 4097 / 2 pairs per head and prompt.
+  EXPECT_EQ(KernelFlops(*k), FlopCount(2.0 * 2 * 128 * (4096.0 * 4097 / 2) * (192 + 128)));
+  // q and k (192), v (128) in, the output (128) out, per head and token.
+  EXPECT_EQ(KernelBytes(*k), ByteCount(2.0 * 4096 * 128 * (2 * (192 + 192 + 128) + 2 * 128)));
+  EXPECT_THAT(ParseKernelName("prefill_attention_bf16/batch:1/heads:8/tokens:64/head_dim:64"),
+              StatusIs(kInvalid, HasSubstr("missing key v_head_dim")));
+}
+
 TEST(ParseKernelNameTest, ElementwiseAndLaunch) {
   absl::StatusOr<KernelName> e = ParseKernelName("elementwise_add_rms_norm/tokens:64/width:7168");
   ASSERT_THAT(e, IsOk());
@@ -190,10 +210,15 @@ TEST(KernelBaselinesTest, GpuScriptLayout) {
   EXPECT_EQ(b->clock, TimeKind::kReal);
   EXPECT_EQ(b->kernels.size(), file->series.size());
   int fp8 = 0, grouped = 0, attention = 0, copy = 0, elementwise = 0, launch = 0;
+  int prefill_gemm = 0, contiguous = 0, prefill_attention = 0;
   for (const KernelMeasurement& k : b->kernels) {
     fp8 += k.kernel.dtype == DType::kFp8;
     grouped += k.kernel.kind == KernelKind::kGroupedGemm;
     attention += k.kernel.kind == KernelKind::kAttention && k.kernel.shape.heads == 128;
+    prefill_gemm += k.kernel.kind == KernelKind::kGemm && k.kernel.shape.m >= 4096;
+    contiguous += k.kernel.kind == KernelKind::kGroupedGemm && k.kernel.shape.m >= 128 &&
+                  (k.kernel.shape.groups == 32 || k.kernel.shape.m >= 4096);
+    prefill_attention += k.kernel.kind == KernelKind::kPrefillAttention;
     copy += k.kernel.kind == KernelKind::kMemory && k.kernel.op == "copy";
     elementwise += k.kernel.kind == KernelKind::kElementwise;
     launch += k.kernel.kind == KernelKind::kLaunch;
@@ -204,6 +229,11 @@ TEST(KernelBaselinesTest, GpuScriptLayout) {
   EXPECT_EQ(copy, 1);
   EXPECT_EQ(elementwise, 40);  // 4 ops x 10 token counts
   EXPECT_EQ(launch, 1);
+  // Prefill: 2 dtypes x M 4096, 8192, 16384 x 6 projections; 2 dtypes x 3
+  // contiguous (groups, M) x 2 expert shapes; 3 prompt lengths x 3 head widths.
+  EXPECT_EQ(prefill_gemm, 36);
+  EXPECT_EQ(contiguous, 12);
+  EXPECT_EQ(prefill_attention, 9);
   ExpectCountersMatchRules(*file, *b);
 }
 

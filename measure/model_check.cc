@@ -25,6 +25,15 @@ absl::StatusOr<OpCost> PredictKernel(absl::string_view name, const HardwareSpec&
                                 static_cast<double>(s.batch * s.context), mla, d,
                                 d == DType::kFp32 ? DType::kFp32 : DType::kBf16, hw);
     }
+    case KernelKind::kPrefillAttention: {
+      // Causal over fresh prompts: every K and V head read once per prompt.
+      const double prompts = static_cast<double>(s.batch);
+      return PrefillAttention(
+          s.batch * s.tokens, s.heads, prompts * CausalPairs(static_cast<double>(s.tokens), 0.0),
+          s.head_dim, s.v_head_dim, prompts * static_cast<double>(s.tokens),
+          static_cast<double>(s.heads * (s.head_dim + s.v_head_dim)) * BytesPerElement(d),
+          d == DType::kFp32 ? DType::kFp32 : DType::kBf16, hw);
+    }
     case KernelKind::kMemory: {
       const double bytes = ToBytes(s.bytes);
       if (k.op == "read") return Elementwise(bytes / 4, 4, 0, 0, hw);

@@ -13,7 +13,8 @@
 //
 // The op for each kind: gemm -> Gemm(), grouped_gemm -> GroupedGemm(),
 // attention -> MlaDecodeAttention() (one shared latent KV row per context
-// token; keys head_dim wide, values the first v_head_dim columns), memory ->
+// token; keys head_dim wide, values the first v_head_dim columns),
+// prefill_attention -> PrefillAttention() (causal over fresh prompts), memory ->
 // Elementwise() (read: all bytes read; copy: half read, half written; triad:
 // two thirds read, one third written), elementwise -> Elementwise() with the
 // op's ElementwiseRule. Peak rows set the peak and launch rows bound the

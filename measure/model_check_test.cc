@@ -56,6 +56,25 @@ TEST(ModelCheckTest, ElementwiseCountingRulesAreTheModelsBytes) {
   }
 }
 
+TEST(ModelCheckTest, PrefillAttentionCountingRulesAreTheModels) {
+  // The GPU script's prefill attention counters and PrefillAttention() agree
+  // on FLOPs (causal pairs, diagonal included) and bytes (q, k, v, out).
+  HardwareSpec hw;
+  hw.hbm_bandwidth = TerabytesPerSecond(1);
+  hw.bf16_dense = TeraflopsPerSecond(1);
+  for (const char* name :
+       {"prefill_attention_bf16/batch:1/heads:128/tokens:4096/head_dim:192/v_head_dim:128",
+        "prefill_attention_bf16/batch:2/heads:8/tokens:1000/head_dim:128/v_head_dim:128"}) {
+    absl::StatusOr<KernelName> k = ParseKernelName(name);
+    ASSERT_TRUE(k.ok()) << k.status();
+    absl::StatusOr<OpCost> c = PredictKernel(name, hw);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_DOUBLE_EQ(ToFlops(c->flops), ToFlops(KernelFlops(*k))) << name;
+    EXPECT_DOUBLE_EQ(ToBytes(c->bytes), ToBytes(KernelBytes(*k))) << name;
+    EXPECT_EQ(c->op_class, OpClass::kAttention) << name;
+  }
+}
+
 TEST(ModelCheckTest, MissingFilesAreErrors) {
   EXPECT_FALSE(CheckKernels("baselines/cpu/none.json", "hw/host_cpu.textproto").ok());
   EXPECT_FALSE(CheckKernels("baselines/cpu/cpu_kernels.json", "hw/none.textproto").ok());

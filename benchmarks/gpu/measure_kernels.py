@@ -2,8 +2,8 @@
 # File: benchmarks/gpu/measure_kernels.py
 # -----------------------------------------------------------------------------
 #
-# The GPU side of the kernel suite: times DeepSeek-V3 decode kernels on one
-# NVIDIA GPU (H100/H200) with PyTorch, and writes the result in Google
+# The GPU side of the kernel suite: times DeepSeek-V3 decode and prefill kernels on
+# one NVIDIA GPU (H100/H200) with PyTorch, and writes the result in Google
 # Benchmark's JSON layout with the same benchmark names as the CPU suite, so
 # that measure/kernel_baseline.h, tools/bench_compare and the cost model's
 # model-vs-measurement check read it unchanged.
@@ -12,10 +12,14 @@
 #   # ~1 minute on an H100; prints one line per benchmark to stderr
 #   python3 benchmarks/gpu/measure_kernels.py --dry_run --out=/tmp/layout.json
 #   # no torch needed: the same rows with placeholder times (layout check)
+#   python3 benchmarks/gpu/measure_kernels.py --prefill --out=/tmp/prefill.json
+#   # only the prefill-shaped rows (GEMMs at M >= 4096, contiguous grouped GEMMs,
+#   # prefill attention): ~1 minute, sized for one 15-minute GPU session
 #
 # Rows (names: see measure/kernel_baseline.h):
-#   gemm_bf16/M:m/N:n/K:k     torch.matmul, M in {64, 128} (decode) and 4096
-#                             (prefill), (N, K) the six DeepSeek-V3 projections
+#   gemm_bf16/M:m/N:n/K:k     torch.matmul, M in {64, 128} (decode) and 4096,
+#                             8192, 16384 (prefill: one to four 4K prompts per
+#                             rank), (N, K) the six DeepSeek-V3 projections
 #   gemm_fp8/M:m/N:n/K:k      torch._scaled_mm (e4m3 inputs, per-tensor scales,
 #                             bf16 output); rows are written as skipped (with
 #                             the exception) where it is unavailable
@@ -25,11 +29,30 @@
 #                             up+gate (4096 x 7168) and down (7168 x 2048)
 #   grouped_gemm_fp8/...      the same through torch._scaled_grouped_mm (e4m3,
 #                             row-wise scales, bf16 out); skipped where missing
+#   grouped_gemm_<dtype>/groups:g/M:m/... with (g, m) in PREFILL_GROUPED
+#                             prefill's contiguous layout: the g experts' rows
+#                             one 2-D tensor with offsets (torch._grouped_mm,
+#                             torch._scaled_grouped_mm with offs): 32 experts of
+#                             128 or 512 rows (the seed's P node, EP8, one or four
+#                             4K prompts per rank) and DeepGEMM's contiguous
+#                             DG-C shape (8 x 4096); the same FLOP and bytes as
+#                             the batched layout
 #   attention_bf16/batch:64/heads:128/q_tokens:q/context:L/head_dim:576/v_head_dim:512
 #                             absorbed-MLA decode as plain bmm -> softmax ->
 #                             bmm (scores materialised in HBM; NOT FlashMLA),
 #                             q in 1..3 (MTP), L in 4K/6K/8K; keys are the 576
 #                             latent+rope columns, values their first 512
+#   prefill_attention_bf16/batch:1/heads:128/tokens:t/head_dim:d/v_head_dim:dv
+#                             causal self-attention over one fresh prompt of t in
+#                             4K/8K/16K tokens, 128 heads, through
+#                             torch.nn.functional.scaled_dot_product_attention
+#                             with the first fused backend that runs (cuDNN,
+#                             flash, memory-efficient; never the math one, which
+#                             would hold the scores; context.prefill_attention_
+#                             backends says which ran): d/dv = 128/128, DeepSeek's
+#                             MHA form 192/128 (where a backend takes a narrower
+#                             v) and 192/192 (v padded to 192: its FLOP counted,
+#                             the model run at 192/192 to compare)
 #   memory_copy/bytes:2147483648  dst.copy_(src) of 1 GiB of float32: bytes read + written
 #   memory_read/bytes:2147483648  torch.sum over 2 GiB of float32: bytes read
 #   elementwise_<op>/tokens:t/width:w
@@ -67,9 +90,14 @@ import time
 PROJECTIONS = [(2112, 7168), (24576, 1536), (32768, 512), (7168, 16384), (4096, 7168),
                (7168, 2048)]
 DECODE_M = [64, 128]
-PREFILL_M = 4096
+PREFILL_M = [4096, 8192, 16384]
 EXPERTS = 8
 EXPERT_SHAPES = [(4096, 7168), (7168, 2048)]  # (N, K): up+gate, down
+# Prefill's contiguous grouped GEMMs: (experts, rows per expert).
+PREFILL_GROUPED = [(32, 128), (32, 512), (8, 4096)]
+PREFILL_HEADS = 128
+PREFILL_TOKENS = [4096, 8192, 16384]
+PREFILL_HEAD_DIMS = [(128, 128), (192, 128), (192, 192)]  # (qk, v)
 ATTENTION_BATCH = 64
 ATTENTION_HEADS = 128
 ATTENTION_Q_TOKENS = [1, 2, 3]
@@ -106,6 +134,11 @@ def attention_name(dtype, b, h, q, ctx):
             f"/head_dim:{HEAD_DIM}/v_head_dim:{V_HEAD_DIM}")
 
 
+def prefill_attention_name(dtype, b, h, t, d, dv):
+    return (f"prefill_attention_{dtype}/batch:{b}/heads:{h}/tokens:{t}/head_dim:{d}"
+            f"/v_head_dim:{dv}")
+
+
 def elementwise_name(op, t, w):
     return f"elementwise_{op}/tokens:{t}/width:{w}"
 
@@ -135,6 +168,21 @@ def attention_work(dtype, b, h, q, ctx):
     return flop, nbytes
 
 
+def prefill_attention_work(dtype, b, h, t, d, dv):
+    """Causal: t (t + 1) / 2 query-key pairs per head (the diagonal included)."""
+    flop = 2.0 * b * h * (t * (t + 1) / 2.0) * (d + dv)
+    nbytes = b * t * h * (BYTES[dtype] * (2 * d + dv) + out_bytes(dtype) * dv)
+    return flop, nbytes
+
+
+def is_prefill(row):
+    """The rows --prefill keeps: GEMMs at prefill M, contiguous grouped GEMMs, prefill
+    attention."""
+    _, _, _, key, args = row
+    return ((key.startswith("gemm_") and args[0] in PREFILL_M) or
+            key.startswith("grouped_contig_") or key.startswith("prefill_attention_"))
+
+
 def plan():
     """Every row: (name, flop, bytes, builder key, args), in output order (the cheap
     elementwise rows first: they set the hardware's elementwise factors)."""
@@ -145,7 +193,7 @@ def plan():
             rows.append((elementwise_name(op, t, ELEMENTWISE[op][0]), flop, nbytes,
                          "elementwise_" + op, (t, ELEMENTWISE[op][0])))
     for dtype in ("bf16", "fp8"):
-        for m in DECODE_M + [PREFILL_M]:
+        for m in DECODE_M + PREFILL_M:
             for n, k in PROJECTIONS:
                 flop, nbytes = gemm_work(dtype, m, n, k)
                 rows.append((gemm_name(dtype, m, n, k), flop, nbytes, "gemm_" + dtype, (m, n, k)))
@@ -155,11 +203,21 @@ def plan():
                 flop, nbytes = gemm_work(dtype, m, n, k, EXPERTS)
                 rows.append((grouped_name(dtype, EXPERTS, m, n, k), flop, nbytes,
                              "grouped_" + dtype, (EXPERTS, m, n, k)))
+        for g, m in PREFILL_GROUPED:
+            for n, k in EXPERT_SHAPES:
+                flop, nbytes = gemm_work(dtype, m, n, k, g)
+                rows.append((grouped_name(dtype, g, m, n, k), flop, nbytes,
+                             "grouped_contig_" + dtype, (g, m, n, k)))
     for q in ATTENTION_Q_TOKENS:
         for ctx in ATTENTION_CONTEXT:
             flop, nbytes = attention_work("bf16", ATTENTION_BATCH, ATTENTION_HEADS, q, ctx)
             rows.append((attention_name("bf16", ATTENTION_BATCH, ATTENTION_HEADS, q, ctx), flop,
                          nbytes, "attention_bf16", (ATTENTION_BATCH, ATTENTION_HEADS, q, ctx)))
+    for t in PREFILL_TOKENS:
+        for d, dv in PREFILL_HEAD_DIMS:
+            flop, nbytes = prefill_attention_work("bf16", 1, PREFILL_HEADS, t, d, dv)
+            rows.append((prefill_attention_name("bf16", 1, PREFILL_HEADS, t, d, dv), flop, nbytes,
+                         "prefill_attention_bf16", (1, PREFILL_HEADS, t, d, dv)))
     rows.append((f"memory_copy/bytes:{2 * COPY_BYTES}", 0.0, 2 * COPY_BYTES, "copy",
                  (COPY_BYTES,)))
     rows.append((f"memory_read/bytes:{2 * COPY_BYTES}", 0.0, 2 * COPY_BYTES, "read",
@@ -221,6 +279,31 @@ def build(torch, key, args, l2_bytes):
         sb = torch.ones(g, n, device=dev, dtype=torch.float32)
         return lambda i: torch._scaled_grouped_mm(a, ws[i % len(ws)], sa, sb,
                                                   out_dtype=torch.bfloat16)
+    if key == "grouped_contig_bf16":
+        g, m, n, k = args
+        if not hasattr(torch, "_grouped_mm"):
+            raise RuntimeError("torch._grouped_mm unavailable in this PyTorch")
+        a = torch.randn(g * m, k, device=dev, dtype=torch.bfloat16)
+        ws = rotating(lambda: torch.randn(g, n, k, device=dev, dtype=torch.bfloat16)
+                      .transpose(-2, -1), 2 * g * k * n, l2_bytes)
+        offs = torch.arange(m, g * m + 1, m, device=dev, dtype=torch.int32)
+        return lambda i: torch._grouped_mm(a, ws[i % len(ws)], offs=offs,
+                                           out_dtype=torch.bfloat16)
+    if key == "grouped_contig_fp8":
+        g, m, n, k = args
+        if not hasattr(torch, "_scaled_grouped_mm"):
+            raise RuntimeError("torch._scaled_grouped_mm unavailable in this PyTorch")
+        f8 = torch.float8_e4m3fn
+        a = torch.randn(g * m, k, device=dev).to(f8)
+        ws = rotating(lambda: torch.randn(g, n, k, device=dev).to(f8).transpose(-2, -1),
+                      g * k * n, l2_bytes)
+        sa = torch.ones(g * m, device=dev, dtype=torch.float32)
+        sb = torch.ones(g, n, device=dev, dtype=torch.float32)
+        offs = torch.arange(m, g * m + 1, m, device=dev, dtype=torch.int32)
+        return lambda i: torch._scaled_grouped_mm(a, ws[i % len(ws)], sa, sb, offs=offs,
+                                                  out_dtype=torch.bfloat16)
+    if key == "prefill_attention_bf16":
+        return build_sdpa(torch, args)
     if key == "attention_bf16":
         b, h, q, ctx = args
         rows = q * h
@@ -247,6 +330,53 @@ def build(torch, key, args, l2_bytes):
     if key == "launch_empty" or key.startswith("elementwise_"):
         return build_triton(torch, key, args, l2_bytes)
     raise ValueError(key)
+
+
+# Which SDPA backend each prefill_attention row ran on (for the JSON context).
+SDPA_BACKENDS = {}
+
+
+def build_sdpa(torch, args):
+    """Causal SDPA over (batch, heads, tokens, dim) BF16 tensors on the first fused
+    backend that accepts the shape; the math backend is never allowed."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    b, h, t, d, dv = args
+    dev, bf16 = "cuda", torch.bfloat16
+    q = torch.randn(b, h, t, d, device=dev, dtype=bf16)
+    k = torch.randn(b, h, t, d, device=dev, dtype=bf16)
+    v = torch.randn(b, h, t, dv, device=dev, dtype=bf16)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    errors = []
+    for backend in (SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION,
+                    SDPBackend.EFFICIENT_ATTENTION):
+        try:
+            with sdpa_kernel([backend]):
+                out = sdpa(q, k, v, is_causal=True)
+            torch.cuda.synchronize()
+            if out.shape != (b, h, t, dv) or not torch.isfinite(out).all().item():
+                raise RuntimeError(f"bad output {tuple(out.shape)}")
+            # Causal: the first 512 queries see only the first 512 keys, so a float32
+            # reference over that corner (8 heads) checks the kernel at full size.
+            c, hh = min(t, 512), min(h, 8)
+            with sdpa_kernel([SDPBackend.MATH]):
+                ref = sdpa(q[:, :hh, :c].float(), k[:, :hh, :c].float(), v[:, :hh, :c].float(),
+                           is_causal=True)
+            err = ((out[:, :hh, :c].float() - ref).norm() / ref.norm()).item()
+            if not err < 0.02:
+                raise RuntimeError(f"relative error {err:.3g} vs a float32 reference")
+        except Exception as e:  # this backend does not take the shape: try the next
+            errors.append(f"{backend.name}: {type(e).__name__}: {e}".splitlines()[0])
+            continue
+        del out
+        name = prefill_attention_name("bf16", b, h, t, d, dv)
+        SDPA_BACKENDS[name] = backend.name
+
+        def run(_, backend=backend):
+            with sdpa_kernel([backend]):
+                return sdpa(q, k, v, is_causal=True)
+
+        return run
+    raise RuntimeError("no fused SDPA backend takes this shape: " + "; ".join(errors))
 
 
 _TRITON = {}
@@ -531,8 +661,14 @@ def context(extra):
         "timing": (f"CUDA events around {REPETITIONS} repetitions of n calls (CUDA graph when "
                    "capture works); per-call time; weights rotate past 4x L2"),
         "attention_impl": "bmm -> fp32 softmax -> bmm, bf16, scores in HBM (not FlashMLA)",
+        "prefill_attention_impl": ("torch.nn.functional.scaled_dot_product_attention, "
+                                   "is_causal=True, bf16, the first of cuDNN / flash / "
+                                   "memory-efficient that runs (prefill_attention_backends); "
+                                   "not FlashMLA"),
         "grouped_gemm_impl": ("bf16: torch.bmm; fp8: torch._scaled_grouped_mm (row-wise "
-                              "scales); equal M per expert"),
+                              "scales); equal M per expert; prefill rows (PREFILL_GROUPED) "
+                              "in the contiguous layout: torch._grouped_mm / "
+                              "torch._scaled_grouped_mm over 2-D rows with offsets"),
         "elementwise_impl": ("one fused Triton kernel per op (see measure_kernels.py), checked "
                              "against float32 before timing"),
         "python": platform.python_version(),
@@ -547,10 +683,18 @@ def main(argv):
     parser.add_argument("--dry_run", action="store_true",
                         help="no GPU: write every row with placeholder times (layout check)")
     parser.add_argument("--filter", default="", help="only rows whose name contains one of these (comma-separated)")
+    parser.add_argument("--prefill", action="store_true",
+                        help="only the prefill-shaped rows (GEMMs at M >= 4096, contiguous "
+                             "grouped GEMMs, prefill attention)")
     args = parser.parse_args(argv)
 
     wanted = args.filter.split(",")
     rows = [r for r in plan() if any(f in r[0] for f in wanted)]
+    if args.prefill:
+        rows = [r for r in rows if is_prefill(r)]
+    if not rows:
+        print("measure_kernels: no rows match --filter / --prefill", file=sys.stderr)
+        return 2
     out = []
     if args.dry_run:
         extra = {"dry_run": "true: placeholder times, not measurements"}
@@ -610,6 +754,9 @@ def main(argv):
                   file=sys.stderr)
             out += aggregate_rows(i, name, times_us, flop, nbytes)
         extra["timing_methods"] = ",".join(sorted(methods))
+        if SDPA_BACKENDS:
+            extra["prefill_attention_backends"] = ",".join(
+                f"{name}:{backend}" for name, backend in SDPA_BACKENDS.items())
         extra["seconds"] = f"{time.monotonic() - began:.1f}"
     doc = {"context": context(extra), "benchmarks": out}
     with open(args.out, "w") as f:
