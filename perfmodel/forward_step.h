@@ -179,6 +179,8 @@ struct ForwardStep final {
       c.attention_pairs = (CausalPairs(a, p) + CausalPairs(rest, p + a)) / 2.0 * seqs;
       c.attention_kv_tokens = (p + (a + static_cast<double>(n)) / 2.0) * seqs;
     }
+    // Prefill ranks are not told apart: none waits for another.
+    c.balanced_sum_context = c.attention_sum_context;
     c.head_tokens = shape.samples ? b : 0;
   }
 

@@ -66,6 +66,15 @@ TEST(SeedPrefill, RuntimeEqualsCompileTime) {
   EXPECT_EQ(r.prefill.ttft, kSeedPrefillStep.prefill.ttft);
 }
 
+StepResult Prefill(int64_t batch, int64_t prompt, int64_t chunk = 0, double hit = 0.0) {
+  WorkloadSpec w = kSeedPrefillWorkload;
+  w.batch_per_dp = batch;
+  w.prompt_tokens = prompt;
+  w.chunk_tokens = chunk;
+  w.prefix_cache_hit = hit;
+  return EstimatePrefill(kDeepSeekV3, kH200Sxm, kSeedPrefill, w);
+}
+
 TEST(SeedPrefill, OpsByHand) {
   const StepResult& r = kSeedPrefillStep;
   const double n = 4096;  // one 4K prompt per rank, split in two micro-batches of 2048
@@ -86,6 +95,9 @@ TEST(SeedPrefill, OpsByHand) {
   const PartRouting& moe = r.routing[static_cast<std::size_t>(Part::kMoe)];
   EXPECT_EQ(moe.tokens, 8 * 2048);
   EXPECT_EQ(r.Find("dispatch", Part::kMoe)->cost.op_class, OpClass::kScaleUp);
+  // The ranks' prompts are alike: no dispatch waits for a slower rank.
+  EXPECT_EQ(r.Find("dispatch", Part::kMoe)->wait, Duration::Zero());
+  EXPECT_EQ(Prefill(3, 4096, 0, 0.25).Find("dispatch", Part::kMoe)->wait, Duration::Zero());
   // The KV cache holds the prompt: 61 main layers + 1 MTP layer of 576 BF16.
   EXPECT_DOUBLE_EQ(ToBytes(r.memory.kv_cache), n * (61 + 1) * 576 * 2);
   EXPECT_GT(r.memory.activations, Bytes::Zero());
@@ -94,14 +106,6 @@ TEST(SeedPrefill, OpsByHand) {
   EXPECT_DOUBLE_EQ(ToTokensPerSecond(r.prefill.machine_prefill_tps), 8 * n / ToSeconds(r.forward));
 }
 
-StepResult Prefill(int64_t batch, int64_t prompt, int64_t chunk = 0, double hit = 0.0) {
-  WorkloadSpec w = kSeedPrefillWorkload;
-  w.batch_per_dp = batch;
-  w.prompt_tokens = prompt;
-  w.chunk_tokens = chunk;
-  w.prefix_cache_hit = hit;
-  return EstimatePrefill(kDeepSeekV3, kH200Sxm, kSeedPrefill, w);
-}
 
 TEST(SeedPrefill, MonotoneInPromptBatchAndChunk) {
   Duration last;
