@@ -66,6 +66,40 @@ TEST(ReportMatrixTest, EveryModelOnEveryGpu) {
   EXPECT_GE(fits, 18) << fits << " of " << total << " fit";
 }
 
+// The prefill report (--phase=prefill) over the same matrix: DeepSeek-V3 with
+// the seed's P node, the others with their decode deployment's workload turned
+// into prompts. Every combination that fits renders a causal prefill.
+TEST(ReportMatrixTest, EveryModelOnEveryGpuInPrefill) {
+  int fits = 0;
+  for (auto [model, deployment] : ModelsAndDeployments()) {
+    if (deployment == "deployments/seed_decode.textproto") {
+      deployment = "deployments/seed_prefill.textproto";
+    }
+    for (const std::string& hw : Hardware()) {
+      SCOPED_TRACE(model + " on " + hw + " (prefill)");
+      absl::StatusOr<perfmodel::Setup> s =
+          LoadSetup({.model = model, .hardware = hw, .deployment = deployment});
+      ASSERT_TRUE(s.ok()) << s.status();
+      ASSERT_TRUE(ApplyOverrides({.batch_per_dp = 1, .phase = Phase::kPrefill}, s->workload).ok());
+      const StepResult r = EstimateStep(s->model, s->hardware.spec, s->deployment, s->workload);
+      EXPECT_EQ(r.phase, Phase::kPrefill);
+      EXPECT_EQ(r.prefill.ttft, r.forward + r.host_gap);
+      EXPECT_GT(r.forward, Duration::Zero());
+      EXPECT_GT(r.memory.activations, Bytes::Zero());
+      if (!CheckMemory(*s, r).ok()) continue;
+      ++fits;
+      const render::Document doc = StepDocument(*s, r);
+      EXPECT_TRUE(render::CheckDocument(doc).ok());
+      EXPECT_THAT(render::Render(doc, render::Format::kJson), HasSubstr("\"ttft_ms\""));
+      // Attention over the prompt: compute-bound, every model.
+      const Part part = s->model.HasLayerKind(LayerKind::kMoe) ? Part::kMoe : Part::kDense;
+      ASSERT_NE(r.Find("attention", part), nullptr);
+      EXPECT_EQ(r.Find("attention", part)->cost.bound, Bound::kCompute);
+    }
+  }
+  EXPECT_GE(fits, 12);
+}
+
 TEST(ReportMatrixTest, TooLargeForTheGpuSaysByHowMuch) {
   absl::StatusOr<perfmodel::Setup> s = LoadSetup({.model = "models/llama3_1_70b.textproto",
                                        .hardware = "hw/h100_sxm.textproto",
