@@ -33,6 +33,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "perfmodel/constexpr_math.h"
 #include "perfmodel/units.h"
 #include "perfmodel/order_statistics.h"
 
@@ -287,11 +288,11 @@ class ContextDistribution final {
         }
         // Conditioned on X >= 1: the quantile p of the normal's mass above 1.
         const double below = context_internal::NormalCdf((1.0 - a_) / b_);
-        x = Round(a_ + b_ * InverseNormal(below + p * (1.0 - below)));
+        x = Round(a_ + b_ * cmath::NormalQuantile(below + p * (1.0 - below)));
         break;
       }
       case Kind::kLogNormal:
-        x = Round(std::exp(a_ + b_ * InverseNormal(p)));
+        x = Round(std::exp(a_ + b_ * cmath::NormalQuantile(p)));
         break;
       case Kind::kEmpirical:
         x = empirical_->values[rank(empirical_->values.size())];
@@ -382,19 +383,6 @@ class ContextDistribution final {
           absl::StrCat("mean: must be in [1, ", kMaxContextTokens, "] tokens, got ", m));
     }
     return absl::OkStatus();
-  }
-
-  // InverseNormal() is z with P(Z <= z) = q, 0 < q < 1, by bisection on the
-  // side of the median that keeps precision (the upper tail through erfc).
-  static double InverseNormal(double q) {
-    double lo = -40.0, hi = 40.0;
-    for (int i = 0; i < 200 && hi - lo > 1e-15 * std::max(1.0, std::abs(lo)); ++i) {
-      const double mid = 0.5 * (lo + hi);
-      const bool below = q <= 0.5 ? context_internal::NormalCdf(mid) < q
-                                  : context_internal::NormalUpper(mid) > 1.0 - q;
-      (below ? lo : hi) = mid;
-    }
-    return 0.5 * (lo + hi);
   }
 
   // Round() rounds a continuous draw to whole tokens inside [1, cap_].
