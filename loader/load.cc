@@ -24,20 +24,6 @@
 namespace perfmodel {
 namespace {
 
-// Collects the parser's errors as "origin:line:col: message" (1-based).
-
-template <typename Message>
-absl::StatusOr<Message> ParseText(absl::string_view text, absl::string_view origin) {
-  Message msg;
-  TextprotoErrors errors(origin);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &msg)) {
-    return absl::InvalidArgumentError(errors.Joined());
-  }
-  return msg;
-}
-
 // Field checks: each returns InvalidArgument "origin: field: reason".
 class Fields final {
  public:
@@ -552,18 +538,18 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path) {
 }
 
 absl::StatusOr<ModelSpec> ParseModel(absl::string_view text, absl::string_view origin) {
-  PM_ASSIGN_OR_RETURN(const pb::Model p, ParseText<pb::Model>(text, origin));
+  PM_ASSIGN_OR_RETURN(const pb::Model p, ParseTextproto<pb::Model>(text, origin));
   return ToModel(p, origin);
 }
 
 absl::StatusOr<LoadedHardware> ParseHardware(absl::string_view text, absl::string_view origin) {
-  PM_ASSIGN_OR_RETURN(const pb::Hardware p, ParseText<pb::Hardware>(text, origin));
+  PM_ASSIGN_OR_RETURN(const pb::Hardware p, ParseTextproto<pb::Hardware>(text, origin));
   return ToHardware(p, origin);
 }
 
 absl::StatusOr<LoadedDeployment> ParseDeployment(absl::string_view text,
                                                  absl::string_view origin) {
-  absl::StatusOr<pb::Deployment> p = ParseText<pb::Deployment>(text, origin);
+  absl::StatusOr<pb::Deployment> p = ParseTextproto<pb::Deployment>(text, origin);
   if (!p.ok()) {
     // A deployment written before workloads had their own files: the parser
     // names a field the Deployment schema lacks but the Workload one has.
@@ -584,12 +570,12 @@ absl::StatusOr<LoadedDeployment> ParseDeployment(absl::string_view text,
 }
 
 absl::StatusOr<LoadedWorkload> ParseWorkload(absl::string_view text, absl::string_view origin) {
-  PM_ASSIGN_OR_RETURN(const pb::Workload p, ParseText<pb::Workload>(text, origin));
+  PM_ASSIGN_OR_RETURN(const pb::Workload p, ParseTextproto<pb::Workload>(text, origin));
   return ToWorkload(p, origin);
 }
 
 absl::StatusOr<pb::SlaTargets> ParseSlaTargets(absl::string_view text, absl::string_view origin) {
-  absl::StatusOr<pb::SlaTargets> p = ParseText<pb::SlaTargets>(text, origin);
+  absl::StatusOr<pb::SlaTargets> p = ParseTextproto<pb::SlaTargets>(text, origin);
   if (!p.ok()) return p.status();
   const Fields f(origin);
   switch (p->decode_rate_case()) {
@@ -613,7 +599,7 @@ absl::StatusOr<pb::SlaTargets> ParseSlaTargets(absl::string_view text, absl::str
 }
 
 absl::StatusOr<pb::Baseline> ParseBaseline(absl::string_view text, absl::string_view origin) {
-  absl::StatusOr<pb::Baseline> p = ParseText<pb::Baseline>(text, origin);
+  absl::StatusOr<pb::Baseline> p = ParseTextproto<pb::Baseline>(text, origin);
   if (!p.ok()) return p.status();
   const Fields f(origin);
   PM_RETURN_IF_ERROR(f.Text("name", p->has_name(), p->name()));

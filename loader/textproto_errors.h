@@ -16,10 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
 
 namespace perfmodel {
 
@@ -40,6 +43,20 @@ class TextprotoErrors final : public google::protobuf::io::ErrorCollector {
   std::string origin_;
   std::vector<std::string> errors_;
 };
+
+// ParseTextproto() parses `text` as a `Message`; errors are InvalidArgument,
+// every parser message joined, each "origin:line:col: message".
+template <typename Message>
+absl::StatusOr<Message> ParseTextproto(absl::string_view text, absl::string_view origin) {
+  Message msg;
+  TextprotoErrors errors(origin);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &msg)) {
+    return absl::InvalidArgumentError(errors.Joined());
+  }
+  return msg;
+}
 
 }  // namespace perfmodel
 

@@ -167,6 +167,13 @@ void RenderPanel(std::string& out, const Figure& f, const Panel& p, const Axis& 
          " stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
   }
   for (const Series& s : p.series) {
+    if (s.scatter) {
+      for (const auto& [px, py] : s.points) {
+        if (!Usable(px, py, f.x_log2)) continue;
+        Circle(out, x.Map(px), y.Map(py), 2.5, s.css_class, s.color, "");
+      }
+      continue;
+    }
     std::string pts;
     for (const auto& [px, py] : s.points) {
       if (!Usable(px, py, f.x_log2)) continue;

@@ -20,7 +20,8 @@
 //   std::string svg = svg::Render(f);  // "<?xml version=\"1.0\" ...<svg xmlns=..."
 //
 // Elements carry the given CSS classes, so a test (or a stylesheet) can find
-// them: each series is one <polyline class=css_class>, each reference line a
+// them: each series is one <polyline class=css_class> (a scatter series one
+// <circle class=css_class> per point), each reference line a
 // <line class=css_class>, each marker a <circle class=css_class>; axis labels
 // are <text class="axis-label">, tick labels <text class="tick-label">, the
 // title <text class="title"> (and <text class="subtitle">). Non-finite points are skipped. Text is
@@ -42,6 +43,9 @@ struct Series final {
   std::string css_class = {};  // class of its <polyline>
   std::string color = {};      // any SVG colour, e.g. "#1f77b4"
   std::vector<std::pair<double, double>> points = {};  // (x, y), in x order
+  // Drawn as one small <circle class=css_class> per point instead of a line
+  // (points then need no order).
+  bool scatter = false;
 };
 
 // A horizontal line across the panel at y.

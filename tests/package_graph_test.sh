@@ -16,10 +16,10 @@ declare -A rank=(
   [measure]=2
   [report]=3
   [profile]=4 [workload]=4
-  [cli]=5
+  [cli]=5 [search]=5
   [tools]=6 [benchmarks]=6 [tests]=6
 )
-packages="base cli loader measure perfmodel perfmodel/testing profile report workload tools benchmarks tests"
+packages="base cli loader measure perfmodel perfmodel/testing profile report search workload tools benchmarks tests"
 
 package_of() {  # the package of a repo path
   case "$1" in

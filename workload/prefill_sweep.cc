@@ -74,11 +74,6 @@ Value Tps(TokensPerSecond r) { return Value::Number(ToTokensPerSecond(r), 0); }
 Value Rps(Frequency f) { return Value::Number(ToHertz(f), kRateDecimals); }
 Value Gb(Bytes b) { return Value::Number(ToGigabytes(b), kGbDecimals); }
 
-// KvTransfer() is one prompt's KV cache sent from a P GPU to a D GPU.
-Duration KvTransfer(const HardwareSpec& hw, Bytes per_token, double tokens) {
-  return hw.scale_out_latency + per_token * tokens / hw.scale_out_bandwidth;
-}
-
 LoadPoint AtRate(const PrefillLoad& load, const PrefillSweepConfig& config, int64_t dp,
                  Frequency machine_rate, std::string mark) {
   LoadPoint p;
@@ -165,6 +160,10 @@ const PrefillPoint* FindBatch(const std::vector<PrefillPoint>& rows, int64_t bat
 }
 
 }  // namespace
+
+Duration KvTransfer(const HardwareSpec& hw, Bytes per_token, double tokens) {
+  return hw.scale_out_latency + per_token * tokens / hw.scale_out_bandwidth;
+}
 
 absl::string_view PrefillBindingLimitName(BindingLimit b) {
   switch (b) {
