@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -328,12 +329,15 @@ class Misses final {
 // The decode side of one layout at drafts d (and, aggregated, chunk c).
 class DecodeEvaluator final {
  public:
+  // `scratch` is the StepResult every estimate writes (its storage reused
+  // across layouts: a StepResult is large to clear).
   DecodeEvaluator(const SearchSpace& space, const Layout& layout, int64_t drafts, double accepted,
-                  SearchResult& r)
+                  SearchResult& r, StepResult& scratch)
       : space_(space),
         hw_(space.gpus[static_cast<std::size_t>(layout.gpu)].hardware.spec),
         d_(layout.deployment),
-        r_(r) {
+        r_(r),
+        result_(scratch) {
     w_ = space.decode.workload;
     w_.phase = Phase::kDecode;
     w_.mtp_draft_tokens = drafts;
@@ -367,9 +371,15 @@ class DecodeEvaluator final {
 
   // Memory() is the memory per GPU at batch b, every request at its longest.
   MemoryUse Memory(int64_t b) {
+    for (const auto& [batch, m] : memory_) {
+      if (batch == b) return m;
+    }
     w_.batch_per_dp = b;
     const double sum = longest_ * static_cast<double>(b);
-    return EstimateMemory(space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum));
+    const MemoryUse m =
+        EstimateMemory(space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum));
+    memory_.emplace_back(b, m);
+    return m;
   }
 
   // PromptPrefill() is one mean prompt's whole prefill on this layout at chunk
@@ -401,7 +411,8 @@ class DecodeEvaluator final {
   double context_ = 0.0;
   double longest_ = 0.0;
   std::vector<std::pair<int64_t, Duration>> steps_;
-  StepResult result_;
+  std::vector<std::pair<int64_t, MemoryUse>> memory_;
+  StepResult& result_;
 };
 
 // The batches a layout reports: 1, 2, 4, ... below `max`, and `max`.
@@ -521,6 +532,7 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
                     std::vector<Candidate>& points,
                     std::optional<absl::FunctionRef<void(double)>> progress) {
   const std::vector<Layout> layouts = Layouts(space, space.decode, "decode", r);
+  auto scratch = std::make_unique<StepResult>();
   const bool aggregated = std::find(space.modes.begin(), space.modes.end(),
                                     ServingMode::kAggregated) != space.modes.end();
   const bool disaggregated = std::find(space.modes.begin(), space.modes.end(),
@@ -541,7 +553,7 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
     const double gpus = static_cast<double>(d.gpus);
     for (const int64_t drafts : space.decode.mtp_draft_tokens) {
       const double a = space.acceptance.ExpectedTokens(drafts);
-      DecodeEvaluator ev(space, layout, drafts, a, r);
+      DecodeEvaluator ev(space, layout, drafts, a, r, *scratch);
       if (absl::Status s = ValidateWorkloadFor(space.model, ev.workload(), "decode"); !s.ok()) {
         ++r.pruned[absl::StrCat("decode:invalid:", FieldOf(s))];
         continue;
@@ -809,25 +821,30 @@ absl::StatusOr<SearchResult> RunSearch(const SearchSpace& space,
     }
     return absl::ResourceExhaustedError(why);
   }
+  // Points are sorted by index: a Candidate is large to move.
+  std::vector<std::size_t> order(points.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // The front: no other point has both more tokens/s per GPU and per user.
-  std::vector<Candidate> by_user = points;
-  std::sort(by_user.begin(), by_user.end(), [](const Candidate& a, const Candidate& b) {
+  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
+    const Candidate& a = points[i];
+    const Candidate& b = points[j];
     if (a.user_tps != b.user_tps) return a.user_tps > b.user_tps;
     return a.tokens_per_gpu > b.tokens_per_gpu;
   });
   TokensPerSecond best_gpu = TokensPerSec(-1.0);
-  for (const Candidate& c : by_user) {
-    if (c.tokens_per_gpu > best_gpu) {
-      r.pareto.push_back(c);
-      best_gpu = c.tokens_per_gpu;
+  for (const std::size_t i : order) {
+    if (points[i].tokens_per_gpu > best_gpu) {
+      r.pareto.push_back(points[i]);
+      best_gpu = points[i].tokens_per_gpu;
     }
   }
   std::reverse(r.pareto.begin(), r.pareto.end());
   // The top: each (layout, drafts, chunk, mode)'s best point, best first.
-  std::vector<Candidate> best = points;
-  std::sort(best.begin(), best.end(), Better);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t i, std::size_t j) { return Better(points[i], points[j]); });
   absl::flat_hash_map<std::string, bool> seen;
-  for (const Candidate& c : best) {
+  for (const std::size_t i : order) {
+    const Candidate& c = points[i];
     const std::string k = absl::StrCat(
         ServingModeName(c.mode), c.gpu, S(c.decode.name.view()),
         c.decode.parallel.redundant_experts,
@@ -1079,10 +1096,11 @@ absl::StatusOr<render::Document> ExplainDeployment(const SearchSpace& space, con
         origin, ": mtp_draft_tokens: ", drafts, " drafts, but the search's acceptance model has ",
         space.acceptance.positions, " positions"));
   }
-  SearchResult scratch;
+  SearchResult counts;
   const Layout layout{0, deployment};
   const double a = space.acceptance.ExpectedTokens(drafts);
-  DecodeEvaluator ev(space, layout, drafts, a, scratch);
+  auto scratch = std::make_unique<StepResult>();
+  DecodeEvaluator ev(space, layout, drafts, a, counts, *scratch);
   PM_RETURN_IF_ERROR(ValidateWorkloadFor(space.model, ev.workload(), origin));
   const int64_t b = workload.batch_per_dp;
   const Duration step = ev.Step(b);
