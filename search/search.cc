@@ -956,8 +956,7 @@ render::Document SearchDocument(const SearchSpace& space, const SearchResult& r)
       .Add("acceptance", space.acceptance_source)
       .Add("layouts", r.layouts, "decode and prefill layouts enumerated")
       .Add("estimates", r.estimates, "step and prefill estimates run")
-      .Add("configurations", r.configurations, "(layout, drafts, batch) points evaluated")
-      .Add("wall_ms", Value::Number(ToMilliseconds(r.wall), 1));
+      .Add("configurations", r.configurations, "(layout, drafts, batch) points evaluated");
   doc.Add(q);
   render::Table pruned{.name = "pruned", .title = "Pruned", .columns = {"reason", "count"}};
   for (const auto& [reason, n] : r.pruned) pruned.rows.push_back({reason, n});

@@ -272,8 +272,8 @@ struct SearchResult final {
 std::string LayoutName(const SearchSpace& space, const Candidate& c);
 
 // SearchDocument() renders a result: record "search" (the question and the
-// counts), table "pruned", table "top", table "pareto", table "prefill" (the
-// best P layouts), record "pd_sizing".
+// counts; not the wall time, which is the benchmark's to measure), table "pruned", table "top",
+// table "pareto", table "prefill" (the best P layouts), record "pd_sizing".
 render::Document SearchDocument(const SearchSpace& space, const SearchResult& r);
 
 // ParetoCsv() / ParetoJson() are the front alone (table "pareto").
