@@ -1152,9 +1152,10 @@ absl::StatusOr<render::Document> ExplainDeployment(const SearchSpace& space, con
   if (front.has_value()) {
     rec.Add("front_tokens_per_gpu", Tps(front->tokens_per_gpu),
             absl::StrCat("the front at >= this per-user speed: ", LayoutName(space, *front)))
-        .Add("share_of_front",
-             Value::Number(ToTokensPerSecond(per_gpu) / ToTokensPerSecond(front->tokens_per_gpu),
-                           3));
+        .Add(
+            "share_of_front",
+            Value::Number(ToTokensPerSecond(per_gpu) / ToTokensPerSecond(front->tokens_per_gpu), 3),
+            "its tokens/s per GPU over the front's; > 1: beyond the searched space's front");
   } else {
     rec.Add("front_tokens_per_gpu", Value(), "no front point is this fast per user");
   }
