@@ -13,13 +13,13 @@ cd "${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-perfmodel}" 2>/dev/null || true
 declare -A rank=(
   [base]=0 [perfmodel]=0 [proto]=0
   [perfmodel/testing]=1 [loader]=1 [models]=1 [hw]=1 [deployments]=1 [workloads]=1
-  [measure]=2
+  [measure]=2 [hf]=2
   [report]=3
   [profile]=4 [workload]=4
   [cli]=5 [search]=5
   [tools]=6 [benchmarks]=6 [tests]=6
 )
-packages="base cli loader measure perfmodel perfmodel/testing profile report search workload tools benchmarks tests"
+packages="base cli hf loader measure perfmodel perfmodel/testing profile report search workload tools benchmarks tests"
 
 package_of() {  # the package of a repo path
   case "$1" in
