@@ -1,0 +1,131 @@
+// Every hf/testdata config.json, imported (hf/import.h), loaded by the model
+// loader and costed for one decode step on H200 and B200 with a deployment
+// that suits its family: attention TP8 for dense models, attention DP8 with
+// experts EP8 for GQA MoE models, the seed's DP64 / EP64 layout for the MLA
+// models. Each either renders its report or says by how much it does not fit;
+// which fit is pinned below, so a change to the importer or the memory model
+// that moves a model in or out of a GPU shows up here.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hf/import.h"
+#include "loader/load.h"
+#include "loader/setup.h"
+#include "perfmodel/graph.h"
+#include "report/render.h"
+#include "report/step_report.h"
+
+namespace perfmodel {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Case final {
+  std::string family;      // hf/testdata/<family>/config.json
+  std::string deployment;  // deployments/<...>.textproto
+  std::string workload;    // workloads/<...>.textproto
+  bool fits_h200;
+  bool fits_b200;
+};
+
+const std::vector<Case>& Cases() {
+  static const auto* v = new std::vector<Case>{
+      {"deepseek_v3", "seed_decode", "seed_decode", true, true},
+      {"deepseek_v3_2", "seed_decode", "seed_decode", true, true},
+      {"kimi_k2", "seed_decode", "qwen3_235b_dp8_ep8", true, true},
+      {"qwen3_32b", "llama3_1_70b_tp8", "llama3_1_70b_tp8", true, true},
+      {"llama3_1_70b", "llama3_1_70b_tp8", "llama3_1_70b_tp8", true, true},
+      {"qwen3_235b_a22b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
+      {"mixtral_8x7b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
+      {"gpt_oss_120b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
+      // BF16 (the abridged GLM-4.7 copy has no quantization_config): 175 GB per H200.
+      {"glm4_7", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", false, true},
+      {"llama4_scout", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
+      // BF16 Maverick (400B) with DP-replicated attention and dense layers: 159 GB per H200.
+      {"llama4_maverick", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", false, true},
+  };
+  return *v;
+}
+
+absl::StatusOr<Setup> ImportedSetup(const Case& c, const std::string& hw) {
+  Setup s;
+  s.paths = {.model = absl::StrCat("hf/testdata/", c.family, "/config.json"),
+             .hardware = absl::StrCat("hw/", hw, ".textproto"),
+             .deployment = absl::StrCat("deployments/", c.deployment, ".textproto"),
+             .workload = absl::StrCat("workloads/", c.workload, ".textproto")};
+  absl::StatusOr<hf::ImportResult> imported = hf::ImportConfigFile(s.paths.model);
+  if (!imported.ok()) return imported.status();
+  // The model as the tool writes it, through the loader.
+  absl::StatusOr<ModelSpec> model =
+      ParseModel(hf::ModelTextproto(*imported, s.paths.model), s.paths.model);
+  if (!model.ok()) return model.status();
+  s.model = *model;
+  absl::StatusOr<LoadedHardware> h = LoadHardware(s.paths.hardware);
+  if (!h.ok()) return h.status();
+  s.hardware = *h;
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment(s.paths.deployment);
+  if (!d.ok()) return d.status();
+  s.deployment = d->spec;
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload(s.paths.workload);
+  if (!w.ok()) return w.status();
+  s.workload = w->spec;
+  if (absl::Status st =
+          ValidateDeploymentFor(s.model, s.hardware.spec, s.deployment, s.paths.deployment);
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = ValidateWorkloadFor(s.model, s.workload, s.paths.workload); !st.ok()) {
+    return st;
+  }
+  return s;
+}
+
+TEST(HfImportTest, EveryFixtureImportsAndReportsOnH200AndB200) {
+  for (const Case& c : Cases()) {
+    for (const std::string hw : {"h200_sxm", "b200"}) {
+      SCOPED_TRACE(c.family + " on " + hw);
+      absl::StatusOr<perfmodel::Setup> s = ImportedSetup(c, hw);
+      ASSERT_TRUE(s.ok()) << s.status();
+      const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
+      EXPECT_GT(r.forward, Duration::Zero());
+      const absl::Status mem = CheckMemory(*s, r);
+      const bool want_fit = hw == "b200" ? c.fits_b200 : c.fits_h200;
+      EXPECT_EQ(mem.ok(), want_fit) << mem;
+      if (!mem.ok()) {
+        EXPECT_EQ(mem.code(), absl::StatusCode::kResourceExhausted);
+        EXPECT_THAT(std::string(mem.message()), HasSubstr("over by"));
+        continue;
+      }
+      const render::Document doc = StepDocument(*s, r);
+      EXPECT_TRUE(render::CheckDocument(doc).ok());
+      EXPECT_THAT(render::Render(doc, render::Format::kJson), HasSubstr("\"tpot_ms\""));
+      EXPECT_THAT(render::Render(doc, render::Format::kText), HasSubstr("attention"));
+    }
+  }
+}
+
+// The imported DeepSeek-V3 costs the seed's decode step exactly as the repo's
+// hand-written model does (the two specs are equal, so every row is).
+TEST(HfImportTest, ImportedDeepSeekV3CostsTheSeedStepLikeTheRepoModel) {
+  absl::StatusOr<hf::ImportResult> imported =
+      hf::ImportConfigFile("hf/testdata/deepseek_v3/config.json", {.name = "DeepSeek-V3"});
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  absl::StatusOr<ModelSpec> model = ParseModel(hf::ModelTextproto(*imported, "x"), "x");
+  ASSERT_TRUE(model.ok()) << model.status();
+  absl::StatusOr<perfmodel::Setup> repo = LoadSetup({});
+  ASSERT_TRUE(repo.ok()) << repo.status();
+  ASSERT_EQ(*model, repo->model);
+  const StepResult a =
+      EstimateDecode(repo->model, repo->hardware.spec, repo->deployment, repo->workload);
+  const StepResult b =
+      EstimateDecode(*model, repo->hardware.spec, repo->deployment, repo->workload);
+  EXPECT_EQ(a.forward, b.forward);
+  EXPECT_EQ(a.sla.tpot, b.sla.tpot);
+}
+
+}  // namespace
+}  // namespace perfmodel
