@@ -127,5 +127,33 @@ TEST(HfImportTest, ImportedDeepSeekV3CostsTheSeedStepLikeTheRepoModel) {
   EXPECT_EQ(a.sla.tpot, b.sla.tpot);
 }
 
+// The importer writes an interleaved pattern (Llama 4 Maverick: dense, MoE,
+// dense, ... 48 runs) as one run per kind, first layer's kind first. That is
+// exact for the graph: it costs layers by kind and count, and only the first
+// layer's kind can change a row (its input norm has no residual to add), so
+// the importer keeps it first. Held here: eight alternating runs cost what the
+// two runs cost, row by row, and hold the same weights and KV cache.
+TEST(HfImportTest, InterleavedRunsCostLikeOneRunPerKind) {
+  absl::StatusOr<perfmodel::Setup> s = ImportedSetup(
+      {"llama4_maverick", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", false, true}, "b200");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->model.layer_group_count, 2u);
+  ModelSpec alternating = s->model;
+  alternating.layer_group_count = 8;
+  for (std::size_t i = 0; i < 8; ++i) {
+    alternating.layer_groups[i] = {i % 2 == 0 ? LayerKind::kDense : LayerKind::kMoe, 6};
+  }
+  const StepResult a = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
+  const StepResult b = EstimateDecode(alternating, s->hardware.spec, s->deployment, s->workload);
+  ASSERT_EQ(a.row_count, b.row_count);
+  for (std::size_t i = 0; i < a.row_count; ++i) {
+    EXPECT_EQ(a.rows[i].count, b.rows[i].count) << i;
+    EXPECT_EQ(a.rows[i].visible, b.rows[i].visible) << i;
+  }
+  EXPECT_EQ(a.forward, b.forward);
+  EXPECT_EQ(a.memory.weights, b.memory.weights);
+  EXPECT_EQ(a.memory.kv_cache, b.memory.kv_cache);
+}
+
 }  // namespace
 }  // namespace perfmodel
