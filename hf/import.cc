@@ -479,7 +479,8 @@ absl::StatusOr<std::optional<pb::DType>> FloatBits(const Config& c, absl::string
   return q->Error("num_bits", absl::StrCat("must be 8 or 4 (float), got ", bits));
 }
 
-absl::Status ReadDtypes(const Config& root, const Config& text, Draft& d) {
+absl::Status ReadDtypes(const Config& root, const Config& text, const ImportOptions& options,
+                        Draft& d) {
   // The checkpoint's dtype: torch_dtype (or, from transformers 4.56, dtype),
   // in text_config first.
   pb::DType base = pb::BF16;
@@ -576,7 +577,9 @@ absl::Status ReadDtypes(const Config& root, const Config& text, Draft& d) {
                                    "compressed-tensors; perfmodel has no integer weight dtype)"));
     }
   }
-  if (!kv_from_config) {
+  if (options.kv_cache_dtype.has_value()) {
+    kv = *options.kv_cache_dtype;
+  } else if (!kv_from_config) {
     d.Assume("kv_cache_dtype",
              absl::StrCat(pb::DType_Name(kv),
                           ": the model's dtype (a serving engine's --kv-cache-dtype auto); the "
@@ -726,7 +729,7 @@ absl::StatusOr<ImportResult> Import(const Config& root, absl::string_view origin
   }
   PM_RETURN_IF_ERROR(ReadLayers(entry->family, c, layers, d));
   if (!d.model.has_mtp_modules()) d.model.set_mtp_modules(0);
-  PM_RETURN_IF_ERROR(ReadDtypes(root, c, d));
+  PM_RETURN_IF_ERROR(ReadDtypes(root, c, options, d));
   PM_ASSIGN_OR_RETURN(const std::optional<int64_t> context, c.OptInt("max_position_embeddings"));
   if (context.has_value()) {
     if (*context <= 0) {

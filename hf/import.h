@@ -37,6 +37,7 @@
 #ifndef HF_IMPORT_H_
 #define HF_IMPORT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ struct ImportOptions final {
   // The model's name. Empty: the config's `_name_or_path` (its last path
   // component), else its top-level `model_type`, else the architecture.
   std::string name = {};
+  // The KV cache's dtype, which a config does not say (a serving engine's
+  // flag). Unset: the model's dtype, listed as an assumption.
+  std::optional<pb::DType> kv_cache_dtype = std::nullopt;
 };
 
 // One assumption or warning: the config key (or model field) it is about, and

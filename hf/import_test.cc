@@ -62,6 +62,13 @@ TEST(ImportTest, DeepSeekV3EqualsTheRepoModel) {
   EXPECT_TRUE(r.warnings.empty()) << Keys(r.warnings);
 }
 
+TEST(ImportTest, AGivenKvCacheDtypeIsNotAnAssumption) {
+  const ImportResult r = ImportFixture("deepseek_v3", {.kv_cache_dtype = pb::FP8});
+  EXPECT_EQ(r.model.kv_cache_dtype(), pb::FP8);
+  EXPECT_EQ(r.model.attention_dtype(), pb::BF16);
+  EXPECT_THAT(Keys(r.assumptions), Not(HasSubstr("kv_cache_dtype;")));
+}
+
 TEST(ImportTest, TheTextprotoNamesItsAssumptionsAndWarnings) {
   const ImportResult r = ImportFixture("gpt_oss_120b");
   const std::string text = ModelTextproto(r, "hf/testdata/gpt_oss_120b/config.json");

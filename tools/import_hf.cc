@@ -19,11 +19,13 @@
 // and key, exit 2, and --out is left as it was (cli/cli.h).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/paths.h"
@@ -32,11 +34,14 @@
 #include "cli/flags.h"
 #include "hf/import.h"
 #include "loader/load.h"
+#include "perfmodel/spec.h"
 #include "report/render.h"
 
 ABSL_FLAG(std::string, config, "", "the Hugging Face config.json to import (required)");
 ABSL_FLAG(std::string, out, "", "the model textproto to write, e.g. models/x.textproto (required)");
 ABSL_FLAG(std::string, name, "", "the model's name (default: --out's file name without extension)");
+ABSL_FLAG(std::optional<perfmodel::DType>, kv_cache_dtype, std::nullopt,
+          "the KV cache's dtype, e.g. fp8 (default: the model's dtype, an assumption)");
 ABSL_FLAG(bool, fail_on_warning, false,
           "exit 1 when the config has keys perfmodel does not model (the file is still written)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
@@ -87,7 +92,17 @@ absl::Status Run(const ToolContext&, ToolOutput& output) {
   PM_ASSIGN_OR_RETURN(const std::string text, ReadFile(ResolveInput(config)));
   std::string name = absl::GetFlag(FLAGS_name);
   if (name.empty()) name = std::filesystem::path(out).stem().string();
-  PM_ASSIGN_OR_RETURN(const hf::ImportResult r, hf::ImportConfig(text, config, {.name = name}));
+  hf::ImportOptions options{.name = name};
+  if (const std::optional<DType> kv = absl::GetFlag(FLAGS_kv_cache_dtype)) {
+    pb::DType p;
+    const std::string kv_name(DTypeName(*kv));
+    if (!pb::DType_Parse(absl::AsciiStrToUpper(kv_name), &p)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kv_cache_dtype: ", kv_name, " has no model-schema dtype"));
+    }
+    options.kv_cache_dtype = p;
+  }
+  PM_ASSIGN_OR_RETURN(const hf::ImportResult r, hf::ImportConfig(text, config, options));
   const std::string out_path = ResolveOutput(out);
   std::string textproto = hf::ModelTextproto(r, config);
   // What we write must load as a model (ImportConfig() checked it; the
@@ -108,6 +123,7 @@ int main(int argc, char* argv[]) {
       {.name = "import_hf",
        .usage = "Writes a model textproto from a Hugging Face config.json.\n"
                 "  bazel run //tools:import_hf -- --config=config.json --out=models/x.textproto "
-                "[--name=NAME] [--fail_on_warning] [--format=text|markdown|csv|json]"},
+                "[--name=NAME] [--kv_cache_dtype=fp8] [--fail_on_warning] "
+                "[--format=text|markdown|csv|json]"},
       perfmodel::Run);
 }

@@ -28,6 +28,14 @@ for f in "$data"/*/config.json; do
   e2e_expect_ok "$import" 'Imported model' --config="$f" --out="$tmp/$family.textproto"
 done
 
+# --kv_cache_dtype replaces the KV-cache assumption.
+e2e_expect_ok "$import" 'Imported model' --config=$data/qwen3_32b/config.json \
+  --out="$tmp/q.textproto" --kv_cache_dtype=fp8
+grep -q '^kv_cache_dtype: FP8' "$tmp/q.textproto" || e2e_fail "--kv_cache_dtype=fp8 not written"
+grep -q 'assumed: kv_cache_dtype' "$tmp/q.textproto" && e2e_fail "--kv_cache_dtype still assumed"
+e2e_expect_exit "$import" 2 "import_hf: --kv_cache_dtype: unknown dtype 'fp9'" \
+  --config=$data/qwen3_32b/config.json --out="$tmp/q.textproto" --kv_cache_dtype=fp9
+
 # --fail_on_warning: exit 1, output complete, file written.
 rm -f "$tmp/v32.textproto"
 "$import" --config=$data/deepseek_v3_2/config.json --out="$tmp/v32.textproto" --fail_on_warning \
