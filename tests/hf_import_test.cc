@@ -155,5 +155,20 @@ TEST(HfImportTest, InterleavedRunsCostLikeOneRunPerKind) {
   EXPECT_EQ(a.memory.kv_cache, b.memory.kv_cache);
 }
 
+// MoE without shared experts (Qwen3, Mixtral, gpt-oss) emits no shared-expert
+// rows and holds no shared weights; Llama 4 and the DeepSeek layout do.
+TEST(HfImportTest, SharedExpertRowsOnlyWhereTheConfigHasThem) {
+  for (const Case& c : Cases()) {
+    SCOPED_TRACE(c.family);
+    absl::StatusOr<perfmodel::Setup> s = ImportedSetup(c, "b200");
+    ASSERT_TRUE(s.ok()) << s.status();
+    if (!s->model.HasLayerKind(LayerKind::kMoe)) continue;
+    const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
+    ASSERT_NE(r.Find("router", Part::kMoe), nullptr);
+    EXPECT_EQ(r.Find("shared_up_gate", Part::kMoe) != nullptr, s->model.moe.shared_experts > 0);
+    EXPECT_EQ(r.Find("shared_down", Part::kMoe) != nullptr, s->model.moe.shared_experts > 0);
+  }
+}
+
 }  // namespace
 }  // namespace perfmodel
