@@ -177,7 +177,12 @@ template <typename CostFn>
   std::construct_at(&row.cost, cost());
   if (c.micro_batches != 1) RepeatInPlace(row.cost, c.micro_batches);
   if (c.hw.correction_count > 0) {
-    row.cost.kernel_time *= c.hw.TimeFactor(row.op, PartName(c.part));
+    // A correction scales the op's whole kernel time, its link latency (a
+    // part of it) too: else a factor below 1 leaves the latency above the
+    // kernel time and the row's Wire() negative.
+    const double f = c.hw.TimeFactor(row.op, PartName(c.part));
+    row.cost.kernel_time *= f;
+    row.cost.latency *= f;
   }
   row.visible = row.cost.time();
 }
