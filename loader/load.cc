@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,19 @@
 namespace perfmodel {
 namespace {
 
+// Why nothing real is beyond a limit (load.h's limits::), in the errors.
+constexpr char kNoModelIsThatWide[] = "no model is that wide";
+constexpr char kNoModelHasSoManyHeads[] = "no model has so many heads";
+constexpr char kNoHeadIsThatWide[] = "no attention head is that wide";
+constexpr char kNoModelHasSoManyLayers[] = "no model has so many layers";
+constexpr char kNoModelHasSoManyExperts[] = "no model has so many experts";
+constexpr char kNoContextIsThatLong[] = "no model serves a context that long";
+constexpr char kNoGpuIsThatFast[] = "no GPU is that fast";
+constexpr char kNoGpuIsThatLarge[] = "no GPU has that much memory";
+constexpr char kNoLinkIsThatFast[] = "no link is that fast";
+constexpr char kNoLatencyIsThatLong[] = "longer than a second";
+constexpr char kNoReplicaIsThatLarge[] = "no model replica spans that many GPUs";
+
 // Field checks: each returns InvalidArgument "origin: field: reason".
 class Fields final {
  public:
@@ -35,17 +49,47 @@ class Fields final {
   absl::Status Missing(absl::string_view field) const {
     return Error(field, "required field is missing");
   }
+  // Positive() and NonNegative() also reject an infinite double.
   template <typename T>
   absl::Status Positive(absl::string_view field, bool has, T value) const {
     if (!has) return Missing(field);
     if (!(value > 0)) return Error(field, absl::StrCat("must be > 0, got ", value));
-    return absl::OkStatus();
+    return Finite(field, value);
   }
   template <typename T>
   absl::Status NonNegative(absl::string_view field, bool has, T value) const {
     if (!has) return Missing(field);
     if (!(value >= 0)) return Error(field, absl::StrCat("must be >= 0, got ", value));
+    return Finite(field, value);
+  }
+  template <typename T>
+  absl::Status Finite(absl::string_view field, T value) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (!std::isfinite(value)) return Error(field, absl::StrCat("must be finite, got ", value));
+    }
     return absl::OkStatus();
+  }
+  // AtMost() rejects a value above a physical limit (load.h's limits::);
+  // `what` says why nothing real is above it ("no model is that wide").
+  template <typename T>
+  absl::Status AtMost(absl::string_view field, T value, T most, absl::string_view what) const {
+    if (!(value <= most)) {
+      return Error(field, absl::StrCat("must be <= ", most, " (", what, "), got ", value));
+    }
+    return absl::OkStatus();
+  }
+  // PositiveAtMost() is Positive() and AtMost().
+  template <typename T>
+  absl::Status PositiveAtMost(absl::string_view field, bool has, T value, T most,
+                              absl::string_view what) const {
+    PM_RETURN_IF_ERROR(Positive(field, has, value));
+    return AtMost(field, value, most, what);
+  }
+  template <typename T>
+  absl::Status NonNegativeAtMost(absl::string_view field, bool has, T value, T most,
+                                 absl::string_view what) const {
+    PM_RETURN_IF_ERROR(NonNegative(field, has, value));
+    return AtMost(field, value, most, what);
   }
   absl::Status Fraction(absl::string_view field, bool has, double value) const {
     if (!has) return Missing(field);
@@ -96,8 +140,10 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
     return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
   }
   m.name = Name(p.name());
-  PM_RETURN_IF_ERROR(f.Positive("hidden_size", p.has_hidden_size(), p.hidden_size()));
-  PM_RETURN_IF_ERROR(f.Positive("vocab_size", p.has_vocab_size(), p.vocab_size()));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("hidden_size", p.has_hidden_size(), p.hidden_size(),
+                                      limits::kMaxWidth, kNoModelIsThatWide));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("vocab_size", p.has_vocab_size(), p.vocab_size(),
+                                      limits::kMaxVocab, "no model has a vocabulary that large"));
   m.hidden_size = p.hidden_size();
   m.vocab_size = p.vocab_size();
 
@@ -105,14 +151,21 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
     case pb::Model::kMla: {
       const pb::Mla& a = p.mla();
       m.attention_kind = AttentionKind::kMla;
-      PM_RETURN_IF_ERROR(f.Positive("mla.heads", a.has_heads(), a.heads()));
-      PM_RETURN_IF_ERROR(f.NonNegative("mla.q_lora_rank", a.has_q_lora_rank(), a.q_lora_rank()));
-      PM_RETURN_IF_ERROR(f.Positive("mla.kv_lora_rank", a.has_kv_lora_rank(), a.kv_lora_rank()));
-      PM_RETURN_IF_ERROR(
-          f.Positive("mla.qk_nope_head_dim", a.has_qk_nope_head_dim(), a.qk_nope_head_dim()));
-      PM_RETURN_IF_ERROR(
-          f.Positive("mla.qk_rope_head_dim", a.has_qk_rope_head_dim(), a.qk_rope_head_dim()));
-      PM_RETURN_IF_ERROR(f.Positive("mla.v_head_dim", a.has_v_head_dim(), a.v_head_dim()));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.heads", a.has_heads(), a.heads(), limits::kMaxHeads,
+                                          kNoModelHasSoManyHeads));
+      PM_RETURN_IF_ERROR(f.NonNegativeAtMost("mla.q_lora_rank", a.has_q_lora_rank(),
+                                             a.q_lora_rank(), limits::kMaxWidth,
+                                             kNoModelIsThatWide));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.kv_lora_rank", a.has_kv_lora_rank(),
+                                          a.kv_lora_rank(), limits::kMaxWidth, kNoModelIsThatWide));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.qk_nope_head_dim", a.has_qk_nope_head_dim(),
+                                          a.qk_nope_head_dim(), limits::kMaxHeadDim,
+                                          kNoHeadIsThatWide));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.qk_rope_head_dim", a.has_qk_rope_head_dim(),
+                                          a.qk_rope_head_dim(), limits::kMaxHeadDim,
+                                          kNoHeadIsThatWide));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.v_head_dim", a.has_v_head_dim(), a.v_head_dim(),
+                                          limits::kMaxHeadDim, kNoHeadIsThatWide));
       m.mla = MlaSpec{a.heads(), a.q_lora_rank(), a.kv_lora_rank(), a.qk_nope_head_dim(),
                       a.qk_rope_head_dim(), a.v_head_dim()};
       break;
@@ -120,9 +173,12 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
     case pb::Model::kGqa: {
       const pb::Gqa& a = p.gqa();
       m.attention_kind = AttentionKind::kGqa;
-      PM_RETURN_IF_ERROR(f.Positive("gqa.heads", a.has_heads(), a.heads()));
-      PM_RETURN_IF_ERROR(f.Positive("gqa.kv_heads", a.has_kv_heads(), a.kv_heads()));
-      PM_RETURN_IF_ERROR(f.Positive("gqa.head_dim", a.has_head_dim(), a.head_dim()));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("gqa.heads", a.has_heads(), a.heads(), limits::kMaxHeads,
+                                          kNoModelHasSoManyHeads));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("gqa.kv_heads", a.has_kv_heads(), a.kv_heads(),
+                                          limits::kMaxHeads, kNoModelHasSoManyHeads));
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("gqa.head_dim", a.has_head_dim(), a.head_dim(),
+                                          limits::kMaxHeadDim, kNoHeadIsThatWide));
       if (a.heads() % a.kv_heads() != 0) {
         return f.Error("gqa.kv_heads", absl::StrCat("must divide heads (", a.heads(), "), got ",
                                                     a.kv_heads()));
@@ -144,12 +200,20 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
     const std::string at = absl::StrCat("layer_groups[", i, "]");
     PM_ASSIGN_OR_RETURN(const LayerKind kind,
                         ToLayerKind(f, absl::StrCat(at, ".kind"), g.has_kind(), g.kind()));
-    PM_RETURN_IF_ERROR(f.Positive(absl::StrCat(at, ".count"), g.has_count(), g.count()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost(absl::StrCat(at, ".count"), g.has_count(), g.count(),
+                                        limits::kMaxLayers, kNoModelHasSoManyLayers));
     m.layer_groups[i] = LayerGroup{kind, g.count()};
   }
   m.layer_group_count = static_cast<std::size_t>(p.layer_groups_size());
+  // Each group is within the limit, so their sum (at most 8 of them) fits.
+  if (m.TotalLayers() > limits::kMaxLayers) {
+    return f.Error("layer_groups",
+                   absl::StrCat("must hold <= ", limits::kMaxLayers, " layers (",
+                                kNoModelHasSoManyLayers, "), got ", m.TotalLayers()));
+  }
 
-  PM_RETURN_IF_ERROR(f.NonNegative("mtp_modules", true, p.mtp_modules()));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("mtp_modules", true, p.mtp_modules(),
+                                         limits::kMaxMtpModules, kNoModelHasSoManyLayers));
   m.mtp_modules = p.mtp_modules();
   if (m.mtp_modules > 0) {
     PM_ASSIGN_OR_RETURN(
@@ -163,21 +227,26 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
                          (m.mtp_modules > 0 && m.mtp_layer_kind == LayerKind::kMoe);
   if (needs_dense) {
     if (!p.has_dense_mlp()) return f.Error("dense_mlp", "required: the model has dense layers");
-    PM_RETURN_IF_ERROR(f.Positive("dense_mlp.intermediate_size",
-                                  p.dense_mlp().has_intermediate_size(),
-                                  p.dense_mlp().intermediate_size()));
+    PM_RETURN_IF_ERROR(
+        f.PositiveAtMost("dense_mlp.intermediate_size", p.dense_mlp().has_intermediate_size(),
+                         p.dense_mlp().intermediate_size(), limits::kMaxWidth, kNoModelIsThatWide));
     m.dense_intermediate_size = p.dense_mlp().intermediate_size();
   }
   if (needs_moe) {
     if (!p.has_moe()) return f.Error("moe", "required: the model has MoE layers");
     const pb::Moe& e = p.moe();
-    PM_RETURN_IF_ERROR(f.Positive("moe.routed_experts", e.has_routed_experts(), e.routed_experts()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("moe.routed_experts", e.has_routed_experts(),
+                                        e.routed_experts(), limits::kMaxExperts,
+                                        kNoModelHasSoManyExperts));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("moe.experts_per_token", e.has_experts_per_token(),
+                                        e.experts_per_token(), limits::kMaxExpertsPerToken,
+                                        kNoModelHasSoManyExperts));
+    PM_RETURN_IF_ERROR(f.NonNegativeAtMost("moe.shared_experts", e.has_shared_experts(),
+                                           e.shared_experts(), limits::kMaxExpertsPerToken,
+                                           kNoModelHasSoManyExperts));
     PM_RETURN_IF_ERROR(
-        f.Positive("moe.experts_per_token", e.has_experts_per_token(), e.experts_per_token()));
-    PM_RETURN_IF_ERROR(
-        f.NonNegative("moe.shared_experts", e.has_shared_experts(), e.shared_experts()));
-    PM_RETURN_IF_ERROR(f.Positive("moe.expert_intermediate_size", e.has_expert_intermediate_size(),
-                                  e.expert_intermediate_size()));
+        f.PositiveAtMost("moe.expert_intermediate_size", e.has_expert_intermediate_size(),
+                         e.expert_intermediate_size(), limits::kMaxWidth, kNoModelIsThatWide));
     if (e.experts_per_token() > e.routed_experts()) {
       return f.Error("moe.experts_per_token",
                      absl::StrCat("must be <= routed_experts (", e.routed_experts(), "), got ",
@@ -210,7 +279,8 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
   PM_RETURN_IF_ERROR(
       FillDType(f, "head_dtype", p.has_head_dtype(), p.head_dtype(), &m.head_dtype));
   if (p.has_max_context_tokens()) {
-    PM_RETURN_IF_ERROR(f.Positive("max_context_tokens", true, p.max_context_tokens()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("max_context_tokens", true, p.max_context_tokens(),
+                                        limits::kMaxContextTokens, kNoContextIsThatLong));
     m.max_context_tokens = p.max_context_tokens();
   }
   return m;
@@ -225,27 +295,39 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
   }
   h.name = Name(p.name());
-  PM_RETURN_IF_ERROR(
-      f.Positive("bf16_dense_tflops", p.has_bf16_dense_tflops(), p.bf16_dense_tflops()));
-  PM_RETURN_IF_ERROR(
-      f.NonNegative("fp8_dense_tflops", true, p.fp8_dense_tflops()));
-  PM_RETURN_IF_ERROR(f.NonNegative("fp4_dense_tflops", true, p.fp4_dense_tflops()));
-  PM_RETURN_IF_ERROR(f.Positive("fp32_tflops", p.has_fp32_tflops(), p.fp32_tflops()));
-  PM_RETURN_IF_ERROR(f.Positive("hbm_capacity_gb", p.has_hbm_capacity_gb(), p.hbm_capacity_gb()));
-  PM_RETURN_IF_ERROR(
-      f.Positive("hbm_bandwidth_tbps", p.has_hbm_bandwidth_tbps(), p.hbm_bandwidth_tbps()));
-  PM_RETURN_IF_ERROR(f.Positive("scale_up_bandwidth_gbps", p.has_scale_up_bandwidth_gbps(),
-                                p.scale_up_bandwidth_gbps()));
-  PM_RETURN_IF_ERROR(f.NonNegative("scale_up_latency_us", p.has_scale_up_latency_us(),
-                                   p.scale_up_latency_us()));
-  PM_RETURN_IF_ERROR(f.Positive("scale_out_bandwidth_gbps", p.has_scale_out_bandwidth_gbps(),
-                                p.scale_out_bandwidth_gbps()));
-  PM_RETURN_IF_ERROR(f.NonNegative("scale_out_latency_us", p.has_scale_out_latency_us(),
-                                   p.scale_out_latency_us()));
-  PM_RETURN_IF_ERROR(f.Positive("gpus_per_node", p.has_gpus_per_node(), p.gpus_per_node()));
-  PM_RETURN_IF_ERROR(f.Positive("sm_count", p.has_sm_count(), p.sm_count()));
-  PM_RETURN_IF_ERROR(f.NonNegative("kernel_launch_overhead_us", p.has_kernel_launch_overhead_us(),
-                                   p.kernel_launch_overhead_us()));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("bf16_dense_tflops", p.has_bf16_dense_tflops(),
+                                      p.bf16_dense_tflops(), limits::kMaxTflops, kNoGpuIsThatFast));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("fp8_dense_tflops", true, p.fp8_dense_tflops(),
+                                         limits::kMaxTflops, kNoGpuIsThatFast));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("fp4_dense_tflops", true, p.fp4_dense_tflops(),
+                                         limits::kMaxTflops, kNoGpuIsThatFast));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("fp32_tflops", p.has_fp32_tflops(), p.fp32_tflops(),
+                                      limits::kMaxTflops, kNoGpuIsThatFast));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("hbm_capacity_gb", p.has_hbm_capacity_gb(),
+                                      p.hbm_capacity_gb(), limits::kMaxCapacityGb,
+                                      kNoGpuIsThatLarge));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("hbm_bandwidth_tbps", p.has_hbm_bandwidth_tbps(),
+                                      p.hbm_bandwidth_tbps(), limits::kMaxHbmTbps,
+                                      "1 PB/s: no memory is that fast"));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("scale_up_bandwidth_gbps", p.has_scale_up_bandwidth_gbps(),
+                                      p.scale_up_bandwidth_gbps(), limits::kMaxLinkGbps,
+                                      kNoLinkIsThatFast));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("scale_up_latency_us", p.has_scale_up_latency_us(),
+                                         p.scale_up_latency_us(), limits::kMaxLatencyUs,
+                                         kNoLatencyIsThatLong));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("scale_out_bandwidth_gbps", p.has_scale_out_bandwidth_gbps(),
+                                      p.scale_out_bandwidth_gbps(), limits::kMaxLinkGbps,
+                                      kNoLinkIsThatFast));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("scale_out_latency_us", p.has_scale_out_latency_us(),
+                                         p.scale_out_latency_us(), limits::kMaxLatencyUs,
+                                         kNoLatencyIsThatLong));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("gpus_per_node", p.has_gpus_per_node(), p.gpus_per_node(),
+                                      limits::kMaxGpus, "no scale-up domain is that large"));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("sm_count", p.has_sm_count(), p.sm_count(), limits::kMaxSms,
+                                      "no GPU has so many SMs"));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost(
+      "kernel_launch_overhead_us", p.has_kernel_launch_overhead_us(), p.kernel_launch_overhead_us(),
+      limits::kMaxLatencyUs, kNoLatencyIsThatLong));
   h.bf16_dense = TeraflopsPerSecond(p.bf16_dense_tflops());
   h.fp8_dense = TeraflopsPerSecond(p.fp8_dense_tflops());
   h.fp4_dense = TeraflopsPerSecond(p.fp4_dense_tflops());
@@ -324,20 +406,31 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     }
     PM_RETURN_IF_ERROR(
         f.Positive(absl::StrCat(at, ".time_factor"), c.has_time_factor(), c.time_factor()));
+    if (!(c.time_factor() >= limits::kMinTimeFactor && c.time_factor() <= limits::kMaxTimeFactor)) {
+      return f.Error(
+          absl::StrCat(at, ".time_factor"),
+          absl::StrCat("must be in [", limits::kMinTimeFactor, ", ", limits::kMaxTimeFactor,
+                       "] (a correction beyond 1000x is a wrong model, not a "
+                       "correction), got ",
+                       c.time_factor()));
+    }
     PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".source"), c.has_source(), c.source()));
     h.corrections[i] = OpCorrection{Name(c.op()), Name(c.part()), c.time_factor()};
   }
   h.correction_count = static_cast<std::size_t>(p.op_correction_size());
   if (p.has_gemm_tile_rows_small()) {
-    PM_RETURN_IF_ERROR(f.Positive("gemm_tile_rows_small", true, p.gemm_tile_rows_small()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_rows_small", true, p.gemm_tile_rows_small(),
+                                        limits::kMaxGemmTile, "no GEMM tile is that large"));
     h.gemm_tile_rows_small = p.gemm_tile_rows_small();
   }
   if (p.has_gemm_tile_rows()) {
-    PM_RETURN_IF_ERROR(f.Positive("gemm_tile_rows", true, p.gemm_tile_rows()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_rows", true, p.gemm_tile_rows(),
+                                        limits::kMaxGemmTile, "no GEMM tile is that large"));
     h.gemm_tile_rows = p.gemm_tile_rows();
   }
   if (p.has_gemm_tile_cols()) {
-    PM_RETURN_IF_ERROR(f.Positive("gemm_tile_cols", true, p.gemm_tile_cols()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_cols", true, p.gemm_tile_cols(),
+                                        limits::kMaxGemmTile, "no GEMM tile is that large"));
     h.gemm_tile_cols = p.gemm_tile_cols();
   }
   out.source = p.source();
@@ -353,7 +446,8 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
     return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
   }
   d.name = Name(p.name());
-  PM_RETURN_IF_ERROR(f.Positive("gpus", p.has_gpus(), p.gpus()));
+  PM_RETURN_IF_ERROR(
+      f.PositiveAtMost("gpus", p.has_gpus(), p.gpus(), limits::kMaxGpus, kNoReplicaIsThatLarge));
   d.gpus = p.gpus();
   if (!p.has_parallelism()) return f.Missing("parallelism");
   const pb::Parallelism& q = p.parallelism();
@@ -364,8 +458,17 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
   PM_RETURN_IF_ERROR(f.Positive("parallelism.dense_tp", q.has_dense_tp(), q.dense_tp()));
   PM_RETURN_IF_ERROR(f.Positive("parallelism.moe_ep", q.has_moe_ep(), q.moe_ep()));
   PM_RETURN_IF_ERROR(f.Positive("parallelism.moe_tp", q.has_moe_tp(), q.moe_tp()));
-  PM_RETURN_IF_ERROR(
-      f.NonNegative("parallelism.redundant_experts", true, q.redundant_experts()));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("parallelism.redundant_experts", true,
+                                         q.redundant_experts(), limits::kMaxExperts,
+                                         kNoModelHasSoManyExperts));
+  // Each degree is at most the GPUs, so the products below fit in int64.
+  for (const auto& [field, value] :
+       {std::pair{"parallelism.attention_dp", q.attention_dp()},
+        std::pair{"parallelism.attention_tp", q.attention_tp()},
+        std::pair{"parallelism.dense_tp", q.dense_tp()},
+        std::pair{"parallelism.moe_ep", q.moe_ep()}, std::pair{"parallelism.moe_tp", q.moe_tp()}}) {
+    PM_RETURN_IF_ERROR(f.AtMost(field, value, p.gpus(), "the deployment's gpus"));
+  }
   if (q.attention_dp() * q.attention_tp() != p.gpus()) {
     return f.Error("parallelism.attention_dp",
                    absl::StrCat("attention_dp (", q.attention_dp(), ") x attention_tp (",
@@ -389,7 +492,8 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
     case pb::RECV_HOOK: d.overlap = Overlap::kRecvHook; break;
     default: return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
   }
-  PM_RETURN_IF_ERROR(f.NonNegative("memory_reserve_gb", true, p.memory_reserve_gb()));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("memory_reserve_gb", true, p.memory_reserve_gb(),
+                                         limits::kMaxCapacityGb, kNoGpuIsThatLarge));
   d.memory_reserve_per_gpu = Gigabytes(p.memory_reserve_gb());
   if (p.has_kv_cache_dtype()) {
     DType t;
@@ -401,7 +505,8 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
     PM_RETURN_IF_ERROR(FillDType(f, "attention_dtype", true, p.attention_dtype(), &t));
     d.attention_dtype = t;
   }
-  PM_RETURN_IF_ERROR(f.NonNegative("comm_sms", true, p.comm_sms()));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("comm_sms", true, p.comm_sms(), limits::kMaxSms,
+                                         "no GPU has so many SMs"));
   d.comm_sms = p.comm_sms();
   if (p.has_host()) {
     const pb::Host& h = p.host();
@@ -411,6 +516,7 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
       if (!(value >= 0.0) || !std::isfinite(value)) {
         return f.Error(field, absl::StrCat("must be a finite duration >= 0, got ", value));
       }
+      PM_RETURN_IF_ERROR(f.AtMost(field, value, limits::kMaxLatencyUs, kNoLatencyIsThatLong));
     }
     d.host.per_step = Microseconds(h.step_us());
     d.host.per_request = Microseconds(h.request_us());
@@ -425,6 +531,24 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
   return out;
 }
 
+}  // namespace
+
+absl::Status CheckTokensPerForward(const WorkloadSpec& w, absl::string_view origin) {
+  // Both factors are within their limits (2^20 x 2^27 at most): the products fit.
+  const bool prefill = w.phase == Phase::kPrefill;
+  const int64_t tokens = w.batch_per_dp * (prefill ? w.prompt_tokens : w.TokensPerRequestPerStep());
+  if (tokens <= limits::kMaxTokensPerForward) return absl::OkStatus();
+  const std::string at = origin.empty() ? "" : absl::StrCat(origin, ": ");
+  return absl::InvalidArgumentError(
+      absl::StrCat(at, "batch_per_dp: ", w.batch_per_dp, prefill ? " prompts of " : " requests x ",
+                   prefill ? w.prompt_tokens : w.TokensPerRequestPerStep(),
+                   prefill ? " tokens" : " query tokens (1 + drafts)", " is ", tokens,
+                   " tokens per DP rank, above ", limits::kMaxTokensPerForward,
+                   " (no GPU holds so many tokens' activations and KV cache)"));
+}
+
+namespace {
+
 absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_view origin) {
   const Fields f(origin);
   LoadedWorkload out;
@@ -434,9 +558,12 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
     return f.Error("name", absl::StrCat("longer than ", Name::kCapacity - 1, " characters"));
   }
   d.name = Name(p.name());
-  PM_RETURN_IF_ERROR(f.Positive("batch_per_dp", p.has_batch_per_dp(), p.batch_per_dp()));
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("batch_per_dp", p.has_batch_per_dp(), p.batch_per_dp(),
+                                      limits::kMaxBatchPerDp,
+                                      "no GPU serves so many requests at once"));
   d.batch_per_dp = p.batch_per_dp();
-  PM_RETURN_IF_ERROR(f.NonNegative("mtp_draft_tokens", true, p.mtp_draft_tokens()));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("mtp_draft_tokens", true, p.mtp_draft_tokens(),
+                                         limits::kMaxDraftTokens, "no MTP drafts so far ahead"));
   d.mtp_draft_tokens = p.mtp_draft_tokens();
   const double accepted = p.has_accepted_tokens_per_step() ? p.accepted_tokens_per_step() : 1.0;
   if (!(accepted >= 1.0)) {
@@ -460,7 +587,9 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
       return f.Error("phase", absl::StrCat("unknown value ", p.phase()));
   }
   if (d.phase == Phase::kDecode) {
-    PM_RETURN_IF_ERROR(f.Positive("context_tokens", p.has_context_tokens(), p.context_tokens()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("context_tokens", p.has_context_tokens(),
+                                        p.context_tokens(), limits::kMaxContextTokens,
+                                        kNoContextIsThatLong));
     d.context_tokens = p.context_tokens();
     for (const auto& [field, has] : {std::pair{"prompt_tokens", p.has_prompt_tokens()},
                                      std::pair{"chunk_tokens", p.has_chunk_tokens()},
@@ -468,12 +597,15 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
       if (has) return f.Error(field, "is a prefill field: set phase: PREFILL");
     }
   } else {
-    PM_RETURN_IF_ERROR(f.Positive("prompt_tokens", p.has_prompt_tokens(), p.prompt_tokens()));
+    PM_RETURN_IF_ERROR(f.PositiveAtMost("prompt_tokens", p.has_prompt_tokens(), p.prompt_tokens(),
+                                        limits::kMaxContextTokens, kNoContextIsThatLong));
     d.prompt_tokens = p.prompt_tokens();
     if (p.has_chunk_tokens() && p.chunk_tokens() < 1) {
       return f.Error("chunk_tokens",
                      absl::StrCat("must be >= 1 (or unset: unchunked), got ", p.chunk_tokens()));
     }
+    PM_RETURN_IF_ERROR(f.AtMost("chunk_tokens", p.chunk_tokens(), limits::kMaxTokensPerForward,
+                                "no forward holds so many tokens per rank"));
     d.chunk_tokens = p.chunk_tokens();
     const double hit = p.prefix_cache_hit();
     if (!(hit >= 0.0 && hit < 1.0)) {
@@ -484,8 +616,10 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
       return f.Error("context_tokens", "is a decode field; a prefill workload has prompt_tokens");
     }
   }
-  PM_RETURN_IF_ERROR(f.NonNegative("host_gap_ms", true, p.host_gap_ms()));
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("host_gap_ms", true, p.host_gap_ms(),
+                                         limits::kMaxHostGapMs, "1000 s between forwards"));
   d.host_gap = Milliseconds(p.host_gap_ms());
+  PM_RETURN_IF_ERROR(CheckTokensPerForward(d, origin));
   if (p.has_expert_imbalance()) {
     if (!(p.expert_imbalance() >= 1.0) || !std::isfinite(p.expert_imbalance())) {
       return f.Error("expert_imbalance",

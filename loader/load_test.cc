@@ -3,10 +3,15 @@
 
 #include "loader/load.h"
 
+#include <cmath>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "loader/setup.h"
+#include "perfmodel/graph.h"
 #include "perfmodel/testing/matchers.h"
 
 namespace perfmodel {
@@ -213,6 +218,222 @@ TEST(LoadTest, BaselineOpsValidated) {
                             "count: 58 }",
                             "b.textproto"),
               StatusIs(kInvalid, HasSubstr("ops[0].time_us: must be >= 0")));
+}
+
+// --- Physical limits (load.h limits::) ----------------------------------------
+
+// One edit of a repo file and the error it must give.
+struct LimitCase final {
+  const char* file;
+  const char* from;
+  const char* to;
+  const char* message;
+};
+
+absl::Status ParseEdited(const LimitCase& c) {
+  const std::string text = Edit(Text(c.file), c.from, c.to);
+  const std::string file = c.file;
+  if (file.rfind("models/", 0) == 0) return ParseModel(text, c.file).status();
+  if (file.rfind("hw/", 0) == 0) return ParseHardware(text, c.file).status();
+  if (file.rfind("deployments/", 0) == 0) return ParseDeployment(text, c.file).status();
+  return ParseWorkload(text, c.file).status();
+}
+
+TEST(LimitsTest, ValuesNoModelOrGpuHasAreRejectedNamingFileAndField) {
+  const char kPrefill[] = "workloads/seed_prefill.textproto";
+  for (const LimitCase& c : std::vector<LimitCase>{
+           {kModel, "hidden_size: 7168", "hidden_size: 4294967296",
+            "models/deepseek_v3.textproto: hidden_size: must be <= 1048576 (no model is that "
+            "wide), got 4294967296"},
+           {kModel, "vocab_size: 129280", "vocab_size: 100000000",
+            "vocab_size: must be <= 16777216"},
+           {kModel, "heads: 128", "heads: 1000000",
+            "mla.heads: must be <= 4096 (no model has so many heads), got 1000000"},
+           {kModel, "qk_rope_head_dim: 64", "qk_rope_head_dim: 65536",
+            "mla.qk_rope_head_dim: must be <= 4096 (no attention head is that wide)"},
+           {kModel, "q_lora_rank: 1536", "q_lora_rank: 9223372036854775807",
+            "mla.q_lora_rank: must be <= 1048576"},
+           {kModel, "count: 58", "count: 1000000000000",
+            "layer_groups[1].count: must be <= 16384 (no model has so many layers), got "
+            "1000000000000"},
+           {kModel, "count: 58", "count: 16383",
+            "layer_groups: must hold <= 16384 layers (no model has so many layers), got 16386"},
+           {kModel, "routed_experts: 256", "routed_experts: 1048576",
+            "moe.routed_experts: must be <= 65536 (no model has so many experts)"},
+           {kModel, "expert_intermediate_size: 2048", "expert_intermediate_size: 2097152",
+            "moe.expert_intermediate_size: must be <= 1048576"},
+           {kModel, "max_context_tokens: 163840", "max_context_tokens: 1000000000",
+            "max_context_tokens: must be <= 134217728 (no model serves a context that long)"},
+           {kHw, "hbm_bandwidth_tbps: 3.35", "hbm_bandwidth_tbps: 2000",
+            "hw/h800_sxm.textproto: hbm_bandwidth_tbps: must be <= 1000 (1 PB/s: no memory is "
+            "that fast), got 2000"},
+           {kHw, "hbm_bandwidth_tbps: 3.35", "hbm_bandwidth_tbps: inf",
+            "hbm_bandwidth_tbps: must be finite, got inf"},
+           {kHw, "bf16_dense_tflops: 989", "bf16_dense_tflops: 1e9",
+            "bf16_dense_tflops: must be <= 1e+06 (no GPU is that fast), got 1e+09"},
+           {kHw, "fp8_dense_tflops: 1979", "fp8_dense_tflops: 1e300",
+            "fp8_dense_tflops: must be <= 1e+06 (no GPU is that fast), got 1e+300"},
+           {kHw, "hbm_capacity_gb: 80", "hbm_capacity_gb: 1e12",
+            "hbm_capacity_gb: must be <= 1e+06 (no GPU has that much memory)"},
+           {kHw, "scale_out_bandwidth_gbps: 50", "scale_out_bandwidth_gbps: 1e7",
+            "scale_out_bandwidth_gbps: must be <= 1e+06 (no link is that fast)"},
+           {kHw, "scale_up_latency_us: 3", "scale_up_latency_us: 1e7",
+            "scale_up_latency_us: must be <= 1e+06 (longer than a second)"},
+           {kHw, "sm_count: 132", "sm_count: 100000000", "sm_count: must be <= 65536"},
+           {kHw, "gpus_per_node: 8", "gpus_per_node: 100000", "gpus_per_node: must be <= 4096"},
+           {kDeployment, "gpus: 64", "gpus: 4611686018427387904",
+            "deployments/seed_decode.textproto: gpus: must be <= 4096 (no model replica spans "
+            "that many GPUs)"},
+           // attention_dp x attention_tp would overflow int64 before it is compared.
+           {kDeployment, "attention_dp: 64", "attention_dp: 9223372036854775807",
+            "parallelism.attention_dp: must be <= 64 (the deployment's gpus), got "
+            "9223372036854775807"},
+           {kDeployment, "memory_reserve_gb: 8", "memory_reserve_gb: inf",
+            "memory_reserve_gb: must be finite"},
+           {kWorkload, "batch_per_dp: 24", "batch_per_dp: 4294967296",
+            "workloads/seed_decode.textproto: batch_per_dp: must be <= 1048576 (no GPU serves so "
+            "many requests at once)"},
+           {kWorkload, "context_tokens: 4096", "context_tokens: 1000000000000",
+            "context_tokens: must be <= 134217728"},
+           {kWorkload, "mtp_draft_tokens: 2", "mtp_draft_tokens: 100000",
+            "mtp_draft_tokens: must be <= 1024"},
+           {kWorkload, "host_gap_ms: 1.3", "host_gap_ms: inf", "host_gap_ms: must be finite"},
+           {kPrefill, "batch_per_dp: 1", "batch_per_dp: 8192",
+            "workloads/seed_prefill.textproto: batch_per_dp: 8192 prompts of 4096 tokens is "
+            "33554432 tokens per DP rank, above 16777216"},
+       }) {
+    SCOPED_TRACE(absl::StrCat(c.file, ": ", c.to));
+    EXPECT_THAT(ParseEdited(c), StatusIs(kInvalid, HasSubstr(c.message)));
+  }
+}
+
+TEST(LimitsTest, TheLimitsThemselvesLoad) {
+  // Every count at its limit is accepted (the limits are inclusive).
+  std::string m = Edit(Text(kModel), "hidden_size: 7168", "hidden_size: 1048576");
+  m = Edit(m, "heads: 128", "heads: 4096");
+  EXPECT_THAT(ParseModel(m, kModel), IsOk());
+  EXPECT_THAT(
+      ParseHardware(Edit(Text(kHw), "hbm_bandwidth_tbps: 3.35", "hbm_bandwidth_tbps: 1000"), kHw),
+      IsOk());
+  // 4096 requests x 4096 query tokens is exactly the per-rank limit.
+  std::string w = Edit(Text(kWorkload), "batch_per_dp: 24", "batch_per_dp: 16384");
+  w = Edit(w, "mtp_draft_tokens: 2", "mtp_draft_tokens: 1023");
+  EXPECT_THAT(ParseWorkload(w, kWorkload), IsOk());
+}
+
+TEST(LimitsTest, TokensPerRankPerForwardBounded) {
+  // 2^20 requests x (1 + 16 drafts) query tokens: each field within its
+  // limit, the product above 2^24.
+  std::string w = Edit(Text(kWorkload), "batch_per_dp: 24", "batch_per_dp: 1048576");
+  w = Edit(w, "mtp_draft_tokens: 2", "mtp_draft_tokens: 16");
+  EXPECT_THAT(ParseWorkload(w, kWorkload),
+              StatusIs(kInvalid,
+                       "workloads/seed_decode.textproto: batch_per_dp: 1048576 "
+                       "requests x 17 query tokens (1 + drafts) is 17825792 tokens "
+                       "per DP rank, above 16777216 (no GPU holds so many tokens' "
+                       "activations and KV cache)"));
+}
+
+TEST(LimitsTest, OverridesKeepTheSameLimits) {
+  absl::StatusOr<LoadedWorkload> loaded = LoadWorkload(kWorkload);
+  ASSERT_THAT(loaded, IsOk());
+  WorkloadSpec w = loaded->spec;
+  EXPECT_THAT(ApplyOverrides({.batch_per_dp = int64_t{1} << 40}, w),
+              StatusIs(kInvalid,
+                       "batch_per_dp: must be <= 1048576 (no GPU serves so many "
+                       "requests at once), got 1099511627776"));
+  EXPECT_THAT(ApplyOverrides({.context_tokens = int64_t{1} << 40}, w),
+              StatusIs(kInvalid, HasSubstr("context_tokens: must be <= 134217728")));
+  EXPECT_THAT(ApplyOverrides({.host_gap = Milliseconds(1e7)}, w),
+              StatusIs(kInvalid, HasSubstr("host_gap: must be <= 1e+06 ms")));
+  // Within each limit, too many tokens per rank together; nothing applied.
+  EXPECT_THAT(
+      ApplyOverrides({.batch_per_dp = 8192, .phase = Phase::kPrefill, .prompt_tokens = 4096}, w),
+      StatusIs(kInvalid, HasSubstr("batch_per_dp: 8192 prompts of 4096 tokens is 33554432")));
+  EXPECT_EQ(w, loaded->spec);
+  EXPECT_THAT(
+      ApplyOverrides({.batch_per_dp = 4096, .phase = Phase::kPrefill, .prompt_tokens = 4096}, w),
+      IsOk());
+  EXPECT_EQ(w.batch_per_dp, 4096);
+}
+
+TEST(LimitsTest, TimeFactorsWithinAThousandfold) {
+  auto correction = [](const std::string& factor) {
+    return "op_correction { op: \"o_proj\" time_factor: " + factor + " source: \"t\" }\n";
+  };
+  EXPECT_THAT(ParseHardware(Text(kHw) + correction("0.001"), kHw), IsOk());
+  EXPECT_THAT(ParseHardware(Text(kHw) + correction("1e-9"), kHw),
+              StatusIs(kInvalid, HasSubstr("op_correction[0].time_factor: must be in [0.001, "
+                                           "1000]")));
+  EXPECT_THAT(ParseHardware(Text(kHw) + correction("inf"), kHw),
+              StatusIs(kInvalid, HasSubstr("op_correction[0].time_factor: must be finite")));
+}
+
+TEST(LimitsTest, HostTimesBounded) {
+  EXPECT_THAT(
+      ParseDeployment(Text(kDeployment) + "host { step_us: 1e9 }\n", kDeployment),
+      StatusIs(kInvalid,
+               HasSubstr("host.step_us: must be <= 1e+06 (longer than a second), got 1e+09")));
+}
+
+// At the limits the estimate's integer counts still fit: a DeepSeek-V3-shaped
+// model as wide as allowed, on as many GPUs as allowed, fed as many tokens per
+// rank as allowed, costs finite, non-negative times and sizes.
+TEST(LimitsTest, AnEstimateAtTheLimitsStaysFinite) {
+  absl::StatusOr<ModelSpec> m = LoadModel(kModel);
+  absl::StatusOr<LoadedHardware> h = LoadHardware(kHw);
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment(kDeployment);
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload(kWorkload);
+  ASSERT_TRUE(m.ok() && h.ok() && d.ok() && w.ok());
+  m->hidden_size = limits::kMaxWidth;
+  m->dense_intermediate_size = limits::kMaxWidth;
+  m->moe.expert_intermediate_size = limits::kMaxWidth;
+  m->moe.routed_experts = limits::kMaxExperts;
+  m->moe.experts_per_token = limits::kMaxExpertsPerToken;
+  m->moe.shared_experts = limits::kMaxExpertsPerToken;
+  m->moe.groups = m->moe.groups_per_token = 1;
+  m->mla.heads = limits::kMaxHeads;
+  m->mla.q_lora_rank = m->mla.kv_lora_rank = limits::kMaxWidth;
+  m->mla.qk_nope_head_dim = m->mla.qk_rope_head_dim = m->mla.v_head_dim = limits::kMaxHeadDim;
+  m->vocab_size = limits::kMaxVocab;
+  d->spec.gpus = limits::kMaxGpus;
+  d->spec.parallel = Parallelism{.attention_dp = limits::kMaxGpus,
+                                 .attention_tp = 1,
+                                 .dense_tp = limits::kMaxGpus,
+                                 .moe_ep = limits::kMaxGpus,
+                                 .moe_tp = 1};
+  h->spec.gemm_tile_rows_small = h->spec.gemm_tile_rows = h->spec.gemm_tile_cols = 1;
+  ASSERT_THAT(ValidateDeploymentFor(*m, h->spec, d->spec, kDeployment), IsOk());
+  w->spec.batch_per_dp = limits::kMaxTokensPerForward / 4;
+  w->spec.mtp_draft_tokens = 3;
+  w->spec.accepted_tokens_per_step = 1.0;
+  w->spec.context_tokens = limits::kMaxContextTokens;
+  ASSERT_THAT(CheckTokensPerForward(w->spec, kWorkload), IsOk());
+  for (const Phase phase : kPhases) {
+    WorkloadSpec at = w->spec;
+    if (phase == Phase::kPrefill) {
+      at.phase = Phase::kPrefill;
+      at.batch_per_dp = limits::kMaxTokensPerForward / 4096;
+      at.prompt_tokens = 4096;
+      at.mtp_draft_tokens = 0;
+      ASSERT_THAT(CheckTokensPerForward(at, kWorkload), IsOk());
+    }
+    const StepResult r = EstimateStep(*m, h->spec, d->spec, at);
+    SCOPED_TRACE(PhaseName(phase));
+    ASSERT_GT(r.row_count, 0u);
+    for (std::size_t i = 0; i < r.row_count; ++i) {
+      const OpRow& row = r.rows[i];
+      SCOPED_TRACE(row.op);
+      EXPECT_TRUE(std::isfinite(ToFlops(row.cost.flops)) && ToFlops(row.cost.flops) >= 0);
+      EXPECT_TRUE(std::isfinite(ToBytes(row.cost.bytes)) && ToBytes(row.cost.bytes) >= 0);
+      EXPECT_TRUE(std::isfinite(ToSeconds(row.cost.kernel_time)) &&
+                  ToSeconds(row.cost.kernel_time) >= 0);
+      EXPECT_TRUE(std::isfinite(ToSeconds(row.visible)) && ToSeconds(row.visible) >= 0);
+    }
+    EXPECT_GT(r.tokens_per_rank, 0);
+    EXPECT_TRUE(std::isfinite(ToSeconds(r.forward)) && r.forward > Duration::Zero());
+    EXPECT_TRUE(std::isfinite(ToBytes(r.memory.Total())) && r.memory.Total() > Bytes::Zero());
+  }
 }
 
 }  // namespace

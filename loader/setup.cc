@@ -1,6 +1,8 @@
 #include "loader/setup.h"
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -35,7 +37,20 @@ absl::StatusOr<Setup> LoadSetup(const SetupPaths& paths) {
   return s;
 }
 
-absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w) {
+namespace {
+
+// AtMost() is InvalidArgument "field: must be <= most (what), got v" when an
+// override is above the loader's limit (loader/load.h limits::).
+absl::Status AtMost(absl::string_view field, const std::optional<int64_t>& v, int64_t most,
+                    absl::string_view what) {
+  if (!v.has_value() || *v <= most) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": must be <= ", most, " (", what, "), got ", *v));
+}
+
+}  // namespace
+
+absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& out) {
   if (o.batch_per_dp.has_value() && *o.batch_per_dp < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("batch_per_dp: must be >= 1, got ", *o.batch_per_dp));
@@ -50,8 +65,21 @@ absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w) {
       return absl::InvalidArgumentError(
           absl::StrCat("host_gap: must be a finite duration >= 0, got ", ms, " ms"));
     }
+    if (ms > limits::kMaxHostGapMs) {
+      return absl::InvalidArgumentError(absl::StrCat("host_gap: must be <= ", limits::kMaxHostGapMs,
+                                                     " ms (1000 s between forwards), got ", ms,
+                                                     " ms"));
+    }
   }
-  const Phase phase = o.phase.value_or(w.phase);
+  PM_RETURN_IF_ERROR(AtMost("batch_per_dp", o.batch_per_dp, limits::kMaxBatchPerDp,
+                            "no GPU serves so many requests at once"));
+  PM_RETURN_IF_ERROR(AtMost("context_tokens", o.context_tokens, limits::kMaxContextTokens,
+                            "no model serves a context that long"));
+  PM_RETURN_IF_ERROR(AtMost("prompt_tokens", o.prompt_tokens, limits::kMaxContextTokens,
+                            "no model serves a context that long"));
+  PM_RETURN_IF_ERROR(AtMost("chunk_tokens", o.chunk_tokens, limits::kMaxTokensPerForward,
+                            "no forward holds so many tokens per rank"));
+  const Phase phase = o.phase.value_or(out.phase);
   if (o.prompt_tokens.has_value() && *o.prompt_tokens < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("prompt_tokens: must be >= 1, got ", *o.prompt_tokens));
@@ -75,10 +103,13 @@ absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w) {
             absl::StrCat(field, ": is a prefill field: set phase to prefill"));
       }
     }
-  } else if (o.context_tokens.has_value() && w.phase == Phase::kPrefill) {
+  } else if (o.context_tokens.has_value() && out.phase == Phase::kPrefill) {
     return absl::InvalidArgumentError(
         "context_tokens: is a decode field; a prefill workload has prompt_tokens");
   }
+  // The fields are set on a copy: nothing changes when the result feeds a
+  // rank too many tokens.
+  WorkloadSpec w = out;
   if (o.batch_per_dp.has_value()) w.batch_per_dp = *o.batch_per_dp;
   if (o.context_tokens.has_value()) w.context_tokens = *o.context_tokens;
   if (o.host_gap.has_value()) w.host_gap = *o.host_gap;
@@ -97,6 +128,8 @@ absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w) {
   if (o.prompt_tokens.has_value()) w.prompt_tokens = *o.prompt_tokens;
   if (o.chunk_tokens.has_value()) w.chunk_tokens = *o.chunk_tokens;
   if (o.prefix_cache_hit.has_value()) w.prefix_cache_hit = *o.prefix_cache_hit;
+  PM_RETURN_IF_ERROR(CheckTokensPerForward(w, ""));
+  out = w;
   return absl::OkStatus();
 }
 

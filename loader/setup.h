@@ -67,7 +67,9 @@ struct WorkloadOverrides final {
 // is out of range. Errors (InvalidArgument) name the field: "batch_per_dp:
 // must be >= 1, got -3", "context_tokens: must be >= 1, got 0", "host_gap:
 // must be a finite duration >= 0, got -5 ms", "chunk_tokens: is a prefill
-// field: set phase to prefill".
+// field: set phase to prefill"; values above the loader's limits (load.h
+// limits::) and a result feeding a DP rank more than
+// limits::kMaxTokensPerForward tokens are rejected too.
 [[nodiscard]] absl::Status ApplyOverrides(const WorkloadOverrides& o, WorkloadSpec& w);
 
 }  // namespace perfmodel

@@ -214,6 +214,13 @@ absl::StatusOr<PrefillSweepConfig> MakePrefillSweepConfig(const PrefillSweepOpti
                                                    " is above the model's max_context_tokens (",
                                                    most, ")"));
   }
+  // The largest batch's tokens per rank stay within the loader's limit
+  // (loader/load.h limits::), which keeps the estimate's counts in int64.
+  if (o.batch_max * setup.workload.prompt_tokens > limits::kMaxTokensPerForward) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch_max: ", o.batch_max, " prompts x ", setup.workload.prompt_tokens,
+        " tokens is above ", limits::kMaxTokensPerForward, " tokens per DP rank per forward"));
+  }
   absl::StatusOr<TtftTarget> target = TargetFromOptions(o);
   if (!target.ok()) return target.status();
 

@@ -414,6 +414,9 @@ TEST(BadInputTest, ErrorsNameTheField) {
   fails({.batch_max = kMaxBatchPerRank + 1}, "batch_max: must be <= ");
   fails({.batch_step = 0}, "batch_step: must be >= 1, got 0");
   fails({.batch_max = 1 << 20, .batch_step = 1}, "batch_step: 1 gives");
+  // 8192 prompts of the seed's 4096 tokens: 2^25 tokens on a rank at once.
+  fails({.batch_max = 8192},
+        "batch_max: 8192 prompts x 4096 tokens is above 16777216 tokens per DP rank per forward");
   fails({.ttft_ms = 0}, "ttft_ms: must be a positive finite number, got 0");
   fails({.ttft_ms = -5}, "ttft_ms: must be a positive finite number, got -5");
   fails({.ttft_ms = INFINITY}, "ttft_ms: must be a positive finite number");

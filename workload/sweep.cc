@@ -143,6 +143,13 @@ absl::StatusOr<SweepConfig> MakeSweepConfig(const SweepOptions& o, const Setup& 
         "batch_step: ", step, " gives ", (o.batch_max - o.batch_min) / step + 1,
         " rows from batch_min to batch_max; at most ", kMaxSweepRows));
   }
+  // The largest batch's tokens per rank stay within the loader's limit
+  // (loader/load.h limits::), which keeps the estimate's counts in int64.
+  if (o.batch_max * setup.workload.TokensPerRequestPerStep() > limits::kMaxTokensPerForward) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch_max: ", o.batch_max, " requests x ", setup.workload.TokensPerRequestPerStep(),
+        " tokens is above ", limits::kMaxTokensPerForward, " tokens per DP rank per forward"));
+  }
 
   const StepResult at_file =
       EstimateDecode(setup.model, setup.hardware.spec, setup.deployment, setup.workload);

@@ -612,6 +612,19 @@ TEST(BadInputTest, ErrorsNameTheField) {
                                        "ranks, the deployment has 2048")));
 }
 
+// The largest batch's query tokens per rank stay within the loader's limit
+// (loader/load.h limits::kMaxTokensPerForward): 2^20 requests x 17 query
+// tokens (16 drafts) would be 2^24 x 1.06.
+TEST(BadInputTest, BatchMaxKeepsTokensPerRankWithinTheLimit) {
+  perfmodel::Setup setup = Load(kSeed);
+  setup.workload.mtp_draft_tokens = 16;
+  EXPECT_THAT(MakeSweepConfig({.batch_max = 1 << 20, .batch_step = 1 << 16}, setup),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "batch_max: 1048576 requests x 17 tokens is above 16777216 tokens per DP "
+                       "rank per forward"));
+  EXPECT_THAT(MakeSweepConfig({.batch_max = 1 << 19, .batch_step = 1 << 16}, setup), IsOk());
+}
+
 // --- The seed's questions (printed; see the report). --------------------------
 
 TEST(SeedQuestions, Print) {
