@@ -61,10 +61,15 @@ TEST(GemmTest, RooflineByHand) {
   // -> 2.10 us after the main loop. 64 tiles on 100 SMs: 0.64 utilisation.
   const OpCost c = Gemm({.m = 1024, .n = 1024, .k = 1024}, GemmTypes::Bf16(), kGpu);
   const double compute_us = 2.0 * 1024 * 1024 * 1024 / 1000e12 / 0.64 * 1e6;
-  EXPECT_NEAR(compute_us, 3.355, 1e-3);
   EXPECT_NEAR(ToMicroseconds(c.kernel_time), 4.194304 + 2.097152, 1e-9);
   EXPECT_EQ(c.bound, Bound::kMemory);
   EXPECT_EQ(c.overhead, Duration::Zero());
+  // With HBM 10x faster the tiles' 3.355 us of compute bind, then the writes.
+  HardwareSpec fast = kGpu;
+  fast.hbm_bandwidth = TerabytesPerSecond(10);
+  const OpCost f = Gemm({.m = 1024, .n = 1024, .k = 1024}, GemmTypes::Bf16(), fast);
+  EXPECT_EQ(f.bound, Bound::kCompute);
+  EXPECT_NEAR(ToMicroseconds(f.kernel_time), compute_us + 0.2097152, 1e-9);
 }
 
 TEST(GemmTest, BatchedAbsorbedBmm) {
@@ -72,6 +77,19 @@ TEST(GemmTest, BatchedAbsorbedBmm) {
   const OpCost c = Gemm({.m = 72, .n = 512, .k = 128, .batch = 128}, GemmTypes::Bf16(), kGpu);
   EXPECT_DOUBLE_EQ(ToFlops(c.flops), 2.0 * 72 * 512 * 128 * 128);
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 128.0 * (128 * 512 * 2 + 72 * 128 * 2 + 72 * 512 * 2));
+  // 19.1 MB of weights and queries read at 1 TB/s bind (the tiles' compute is
+  // 2.3 us): reads, then the 9.4 MB written.
+  EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 1e12, 1e-18);
+  // With HBM 100x faster the tiles bind: per head 2 x 4 tiles of 64 x 128 (72
+  // rows pad to 128), 1024 in all on 100 SMs: 11 waves of 100 tiles over
+  // depth 128, then the writes.
+  HardwareSpec fast = kGpu;
+  fast.hbm_bandwidth = TerabytesPerSecond(100);
+  const OpCost f = Gemm({.m = 72, .n = 512, .k = 128, .batch = 128}, GemmTypes::Bf16(), fast);
+  const double occupied = 2.0 * 128 * (64 * 128) * (100 * 11);
+  EXPECT_EQ(f.bound, Bound::kCompute);
+  EXPECT_NEAR(ToSeconds(f.kernel_time), occupied / 1000e12 + 128.0 * 72 * 512 * 2 / 100e12, 1e-18);
 }
 
 TEST(GroupedGemmTest, RoutedExpertsUpGate) {
@@ -82,6 +100,27 @@ TEST(GroupedGemmTest, RoutedExpertsUpGate) {
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes),
                    4.0 * 7168 * 4096 * kFp8W + 576.0 * 7168 * kFp8Act + 576.0 * 4096 * 2);
   EXPECT_EQ(c.op_class, OpClass::kGroupedGemm);
+  // 121.7 MB read at 1 TB/s binds (the tiles' compute is 70.5 us).
+  EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 1e12, 1e-18);
+  // With HBM 100x faster the tiles bind: each expert's 144 rows take two
+  // 128-row tiles by 32 columns, 4 x 64 = 256 tiles on 100 SMs: 3 waves over
+  // depth 7168 at the FP8 peak, then the 4.7 MB written.
+  HardwareSpec fast = kGpu;
+  fast.hbm_bandwidth = TerabytesPerSecond(100);
+  const OpCost f = GroupedGemm(144, 4, 4096, 7168, GemmTypes::Fp8(), fast);
+  const double occupied = 2.0 * 7168 * (128 * 128) * (100 * 3);
+  EXPECT_EQ(f.bound, Bound::kCompute);
+  EXPECT_NEAR(ToSeconds(f.kernel_time), occupied / 1000e12 + 576.0 * 4096 * 2 / 100e12, 1e-18);
+  // An expected 3.5 active experts round their tiles up: 224 tiles, still 3
+  // waves, the same time; 4.7 experts take 301 tiles, 4 waves.
+  const OpCost fewer = GroupedGemm(144 * 4 / 3.5, 3.5, 4096, 7168, GemmTypes::Fp8(), fast);
+  EXPECT_EQ(fewer.bound, Bound::kCompute);
+  EXPECT_NEAR(ToSeconds(fewer.kernel_time), ToSeconds(f.kernel_time), 1e-15);
+  const OpCost more = GroupedGemm(144, 4.7, 4096, 7168, GemmTypes::Fp8(), fast);
+  EXPECT_NEAR(ToSeconds(more.kernel_time),
+              2.0 * 7168 * (128 * 128) * (100 * 4) / 1000e12 + 144 * 4.7 * 4096 * 2 / 100e12,
+              1e-18);
 }
 
 TEST(AttentionTest, MlaDecodeByHand) {
@@ -99,6 +138,23 @@ TEST(AttentionTest, MlaDecodeByHand) {
   // 1000 FLOP/B: memory-bound here (an H800's balance is ~220: compute-bound).
   EXPECT_NEAR(ToFlops(c.flops) / ToBytes(c.bytes), 616.2, 0.1);
   EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 1e12, 1e-18);
+  // On a GPU with a quarter of the peak (balance 250 FLOP/B) the FLOPs bind:
+  // 328 us of compute (the 124 MB read take 124 us under it), then the
+  // output's writes.
+  HardwareSpec slow = kGpu;
+  slow.bf16_dense = TeraflopsPerSecond(250);
+  const OpCost s =
+      MlaDecodeAttention(72, 128, sum_context, cached, mla, DType::kBf16, DType::kBf16, slow);
+  EXPECT_EQ(s.bound, Bound::kCompute);
+  EXPECT_NEAR(ToSeconds(s.kernel_time), ToFlops(c.flops) / 250e12 + 72.0 * 128 * 512 * 2 / 1e12,
+              1e-18);
+  // FP8 math runs at the FP8 peak times the attention class's FP8 share.
+  slow.fp8_dense = TeraflopsPerSecond(500);
+  slow.efficiency[static_cast<std::size_t>(OpClass::kAttention)].compute_fp8 = 0.5;
+  const OpCost fp8 =
+      MlaDecodeAttention(72, 128, sum_context, cached, mla, DType::kBf16, DType::kFp8, slow);
+  EXPECT_NEAR(ToSeconds(fp8.kernel_time), ToSeconds(s.kernel_time), 1e-18);
 }
 
 TEST(AttentionTest, GqaDecodeByHand) {
@@ -108,6 +164,12 @@ TEST(AttentionTest, GqaDecodeByHand) {
   EXPECT_DOUBLE_EQ(ToFlops(c.flops), 4.0 * 8 * 32 * 8192 * 128);
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 32.0 * 8192 * 2 * 128 * 2 + 32.0 * 8 * 128 * 2 * 2);
   EXPECT_EQ(c.bound, Bound::kMemory);
+  // 134 MB of K and V at 1 TB/s (0.9 memory efficiency on this copy).
+  HardwareSpec h = kGpu;
+  h.efficiency[static_cast<std::size_t>(OpClass::kAttention)].memory = 0.9;
+  const OpCost e =
+      GqaDecodeAttention(32, 8, 1, 128, 32.0 * 8192, 32.0 * 8192, DType::kBf16, DType::kBf16, h);
+  EXPECT_NEAR(ToSeconds(e.kernel_time), ToBytes(c.bytes) / 0.9e12, 1e-18);
 }
 
 TEST(AttentionTest, PrefillMhaByHand) {
@@ -137,12 +199,85 @@ TEST(AttentionTest, SparsePrefillHasNoTriangle) {
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes),
                    4096.0 * 128 * 576 * 2 + 8192.0 * 576 * 2 + 4096.0 * 128 * 512 * 2);
   EXPECT_EQ(c.bound, Bound::kCompute);
+  // 2.34 ms of compute (2.34 TFLOP at 1000 TFLOP/s; the 0.61 GB read take
+  // 0.61 ms under it), then the output's 0.54 ms.
+  EXPECT_NEAR(ToSeconds(c.kernel_time),
+              2.0 * 128 * 4096 * 2048 * 1088 / 1000e12 + 4096.0 * 128 * 512 * 2 / 1e12, 1e-15);
 }
 
 TEST(ElementwiseTest, RmsNormLike) {
   const OpCost c = Elementwise(72.0 * 7168, 4.0, 4.0, 5.0, kGpu, 1, ByteCount(7168 * 2));
   EXPECT_DOUBLE_EQ(ToBytes(c.bytes), 72.0 * 7168 * 8 + 7168 * 2);
   EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 1e12, 1e-18);
+}
+
+// The fused elementwise kernels of the step (RMSNorm, SiLU-and-mul,
+// activation quantisation): bytes moved per element from their dtypes, time
+// = bytes / (HBM x the ELEMENTWISE memory share), memory-bound at any size.
+HardwareSpec ElementwiseGpu() {
+  HardwareSpec h = kGpu;
+  h.efficiency[static_cast<std::size_t>(OpClass::kElementwise)] = {.compute = 0.5, .memory = 0.8};
+  return h;
+}
+
+TEST(ElementwiseTest, RmsNorm) {
+  const HardwareSpec h = ElementwiseGpu();
+  // 72 tokens x 7168, BF16 in and out, the BF16 weight read once.
+  const OpCost c = RmsNorm(72, 7168, false, h);
+  const double elements = 72.0 * 7168;
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), elements * 2 + 7168 * 2 + elements * 2);
+  EXPECT_EQ(c.op_class, OpClass::kElementwise);
+  EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 0.8e12, 1e-18);
+  // Fused with the residual add: the residual read and written too.
+  const OpCost fused = RmsNorm(72, 7168, true, h);
+  EXPECT_DOUBLE_EQ(ToBytes(fused.bytes), elements * 4 + 7168 * 2 + elements * 4);
+  EXPECT_NEAR(ToSeconds(fused.kernel_time), ToBytes(fused.bytes) / 0.8e12, 1e-18);
+  // A few FP32 FLOPs per element: x^2, the sum, the scale, the weight (5);
+  // compute-bound only on a GPU without FP32 throughput (1 GFLOP/s here),
+  // where the reads hide behind them and the writes follow.
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 5.0 * elements);
+  HardwareSpec no_fp32 = h;
+  no_fp32.fp32 = TeraflopsPerSecond(1e-3);
+  const OpCost slow = RmsNorm(72, 7168, false, no_fp32);
+  EXPECT_EQ(slow.bound, Bound::kCompute);
+  EXPECT_NEAR(ToSeconds(slow.kernel_time), 5.0 * elements / (1e9 * 0.5) + elements * 2 / 0.8e12,
+              1e-15);
+}
+
+TEST(ElementwiseTest, SiluAndMul) {
+  const HardwareSpec h = ElementwiseGpu();
+  // DeepSeek-V3's shared expert in the seed's step: 72 tokens x 2048 outputs,
+  // gate and up read in BF16 (4 B), the output FP8 with its 1x128 scales.
+  const double elements = 72.0 * 2048;
+  const OpCost c = SiluAndMul(elements, DType::kFp8, h);
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), elements * 4 + elements * kFp8Act);
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 6.0 * elements);  // sigmoid, x·σ, x up
+  EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 0.8e12, 1e-18);
+  // A BF16 output writes 2 B per element, no scales.
+  const OpCost bf16 = SiluAndMul(elements, DType::kBf16, h);
+  EXPECT_DOUBLE_EQ(ToBytes(bf16.bytes), elements * 4 + elements * 2);
+  EXPECT_NEAR(ToSeconds(bf16.kernel_time), elements * 6 / 0.8e12, 1e-18);
+}
+
+TEST(ElementwiseTest, QuantizeActivations) {
+  const HardwareSpec h = ElementwiseGpu();
+  // q_b's input: 72 tokens x 1536 BF16 to FP8 with one FP32 scale per 128.
+  const double elements = 72.0 * 1536;
+  const OpCost c = QuantizeActivations(elements, DType::kFp8, h);
+  EXPECT_DOUBLE_EQ(ToBytes(c.bytes), elements * 2 + elements * (1 + 4.0 / 128));
+  EXPECT_DOUBLE_EQ(ToFlops(c.flops), 4.0 * elements);
+  EXPECT_EQ(c.bound, Bound::kMemory);
+  EXPECT_NEAR(ToSeconds(c.kernel_time), ToBytes(c.bytes) / 0.8e12, 1e-18);
+  // To FP4: half a byte plus the same scales.
+  EXPECT_DOUBLE_EQ(ToBytes(QuantizeActivations(elements, DType::kFp4, h).bytes),
+                   elements * 2 + elements * (0.5 + 4.0 / 128));
+  // One kernel: one launch overhead.
+  HardwareSpec launched = h;
+  launched.kernel_launch_overhead = Microseconds(2);
+  EXPECT_EQ(QuantizeActivations(elements, DType::kFp8, launched).time(),
+            c.kernel_time + Microseconds(2));
 }
 
 TEST(CommTest, DispatchAcrossNodes) {
