@@ -2,16 +2,19 @@
 // example deployment): each combination either renders in all four formats or,
 // when it does not fit in GPU memory, says by how much.
 
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "perfmodel/graph.h"
 #include "loader/setup.h"
+#include "perfmodel/graph.h"
 #include "perfmodel/sla.h"
+#include "rapidjson/document.h"
 #include "report/render.h"
 #include "report/sla_report.h"
 #include "report/step_report.h"
@@ -38,6 +41,58 @@ const std::vector<std::string>& Hardware() {
   return *v;
 }
 
+// ExpectPrinted() holds `got` equal to `want` as printed with `decimals`
+// decimals.
+void ExpectPrinted(const rapidjson::Value& got, double want, int decimals,
+                   const std::string& what) {
+  ASSERT_TRUE(got.IsNumber()) << what;
+  EXPECT_NEAR(got.GetDouble(), want, 0.5 * std::pow(10.0, -decimals) * (1 + 1e-9)) << what;
+}
+
+// ExpectJsonHoldsTheStep() holds the report's JSON to the step it renders: one
+// ops row per row of the step, in order, with its part, op, count and time;
+// the parts' footer forward and host gap; the SLA's TPOT (or TTFT) and the
+// memory's total; and the ops rows' step_ms summing to the forward.
+void ExpectJsonHoldsTheStep(const std::string& json, const StepResult& r) {
+  rapidjson::Document d;
+  d.Parse(json.c_str(), json.size());
+  ASSERT_FALSE(d.HasParseError()) << json;
+  ASSERT_TRUE(d.HasMember("ops") && d["ops"].IsArray());
+  const rapidjson::Value& ops = d["ops"];
+  ASSERT_EQ(ops.Size(), r.row_count);
+  double sum_ms = 0.0;
+  for (rapidjson::SizeType i = 0; i < ops.Size(); ++i) {
+    const OpRow& row = r.rows[i];
+    const std::string at = absl::StrCat("ops[", i, "] ", std::string(row.op));
+    EXPECT_EQ(std::string(ops[i]["part"].GetString()), PartName(row.part)) << at;
+    EXPECT_EQ(std::string(ops[i]["op"].GetString()), row.op) << at;
+    EXPECT_EQ(ops[i]["count"].GetInt64(), row.count) << at;
+    ExpectPrinted(ops[i]["gflop"], ToGigaflops(row.cost.flops), 3, at);
+    ExpectPrinted(ops[i]["hbm_mb"], ToMegabytes(row.cost.bytes), 2, at);
+    ExpectPrinted(ops[i]["time_us"], ToMicroseconds(row.cost.time()), 2, at);
+    ExpectPrinted(ops[i]["visible_us"], ToMicroseconds(row.visible), 2, at);
+    ExpectPrinted(ops[i]["step_ms"], ToMilliseconds(row.Total()), 3, at);
+    sum_ms += ops[i]["step_ms"].GetDouble();
+  }
+  // Σ of the printed step_ms is the forward, to the rows' rounding.
+  EXPECT_NEAR(sum_ms, ToMilliseconds(r.forward), 0.0005 * ops.Size());
+  ASSERT_TRUE(d.HasMember("parts_footer") && d["parts_footer"].IsArray());
+  const rapidjson::Value& footer = d["parts_footer"];
+  ASSERT_EQ(footer.Size(), 2u);
+  EXPECT_EQ(std::string(footer[0]["part"].GetString()), "forward");
+  ExpectPrinted(footer[0]["step_ms"], ToMilliseconds(r.forward), 3, "forward");
+  ExpectPrinted(footer[1]["step_ms"], ToMilliseconds(r.host_gap), 3, "host_gap");
+  ASSERT_TRUE(d.HasMember("sla") && d["sla"].IsObject());
+  if (r.phase == Phase::kDecode) {
+    ExpectPrinted(d["sla"]["tpot_ms"], ToMilliseconds(r.sla.tpot), 2, "tpot_ms");
+  } else {
+    ExpectPrinted(d["sla"]["ttft_ms"], ToMilliseconds(r.prefill.ttft), 2, "ttft_ms");
+  }
+  ASSERT_TRUE(d.HasMember("memory") && d["memory"].IsObject());
+  ExpectPrinted(d["memory"]["total_gb"], ToGigabytes(r.memory.Total()), 2, "total_gb");
+  ExpectPrinted(d["memory"]["capacity_gb"], ToGigabytes(r.memory.capacity), 2, "capacity_gb");
+}
+
 TEST(ReportMatrixTest, EveryModelOnEveryGpu) {
   int fits = 0, total = 0;
   for (const auto& [model, deployment] : ModelsAndDeployments()) {
@@ -57,9 +112,18 @@ TEST(ReportMatrixTest, EveryModelOnEveryGpu) {
       ++fits;
       const render::Document doc = StepDocument(*s, r);
       EXPECT_TRUE(render::CheckDocument(doc).ok());
+      ExpectJsonHoldsTheStep(render::Render(doc, render::Format::kJson), r);
+      // Every format prints the forward time and the attention row's time.
+      const Part part = s->model.HasLayerKind(LayerKind::kMoe) ? Part::kMoe : Part::kDense;
+      ASSERT_NE(r.Find("attention", part), nullptr);
+      const std::string forward_ms = absl::StrFormat("%.3f", ToMilliseconds(r.forward));
+      const std::string attention_us =
+          absl::StrFormat("%.2f", ToMicroseconds(r.Find("attention", part)->cost.time()));
       for (render::Format f : {render::Format::kText, render::Format::kMarkdown,
                                render::Format::kCsv, render::Format::kJson}) {
-        EXPECT_THAT(render::Render(doc, f), HasSubstr("attention"));
+        const std::string out = render::Render(doc, f);
+        EXPECT_THAT(out, HasSubstr(forward_ms)) << render::FormatName(f);
+        EXPECT_THAT(out, HasSubstr(attention_us)) << render::FormatName(f);
       }
     }
   }
@@ -90,7 +154,7 @@ TEST(ReportMatrixTest, EveryModelOnEveryGpuInPrefill) {
       ++fits;
       const render::Document doc = StepDocument(*s, r);
       EXPECT_TRUE(render::CheckDocument(doc).ok());
-      EXPECT_THAT(render::Render(doc, render::Format::kJson), HasSubstr("\"ttft_ms\""));
+      ExpectJsonHoldsTheStep(render::Render(doc, render::Format::kJson), r);
       // Attention over the prompt: compute-bound, every model.
       const Part part = s->model.HasLayerKind(LayerKind::kMoe) ? Part::kMoe : Part::kDense;
       ASSERT_NE(r.Find("attention", part), nullptr);
