@@ -95,9 +95,9 @@ absl::Status NameTheFlag(
   if (status.ok()) return status;
   const absl::string_view m = status.message();
   size_t end = 0;
-  while (end < m.size() &&
-         (absl::ascii_islower(static_cast<unsigned char>(m[end])) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(m[end])) || m[end] == '_')) {
+  while (end < m.size() && (absl::ascii_islower(static_cast<unsigned char>(m[end])) ||
+                            absl::ascii_isdigit(static_cast<unsigned char>(m[end])) ||
+                            m[end] == '_' || m[end] == '.')) {
     ++end;
   }
   if (end == 0 || !absl::StartsWith(m.substr(end), ": ")) return status;

@@ -124,7 +124,8 @@ int RunTool(int argc, char* argv[], const ToolInfo& info,
 // ...) are left to Abseil (whose --help exits with status 1).
 [[nodiscard]] absl::Status CheckCommandLine(absl::Span<char* const> argv);
 
-// NameTheFlag() rewrites a message that starts with "<field>: " to start with
+// NameTheFlag() rewrites a message that starts with "<field>: " (a field is
+// lower-case letters, digits, '_' and '.', e.g. "constraints.tpot_ms") to start with
 // "--<flag>: " when <field> is mapped to a flag by `field_flags` or is itself
 // a registered flag's name; any other status is returned as it is.
 [[nodiscard]] absl::Status NameTheFlag(

@@ -7,7 +7,10 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,6 +38,10 @@ namespace {
 
 using render::Value;
 
+// Decode layouts per thread at least (fewer: one thread), and the most threads.
+constexpr std::size_t kLayoutsPerThread = 16;
+constexpr std::size_t kMaxThreads = 8;
+
 // S() is a spec name as a std::string (absl's StrCat here takes no
 // std::string_view).
 std::string S(std::string_view v) { return std::string(v); }
@@ -45,7 +52,10 @@ std::string S(std::string_view v) { return std::string(v); }
 class Errors final {
  public:
   explicit Errors(absl::string_view origin) : origin_(origin) {}
+  // "origin: field: reason", or "field: reason" with no origin (a check of
+  // values that came from flags: the tool names the flag).
   absl::Status operator()(absl::string_view field, absl::string_view reason) const {
+    if (origin_.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
     return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", field, ": ", reason));
   }
 
@@ -320,6 +330,7 @@ class Misses final {
       best_ = NearestMiss{std::move(constraint), ratio, std::move(detail)};
     }
   }
+  void Add(const NearestMiss& m) { Add(m.constraint, m.ratio, m.detail); }
   const std::optional<NearestMiss>& best() const { return best_; }
 
  private:
@@ -528,10 +539,12 @@ struct Check final {
   Duration ttft;
 };
 
-void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
-                    std::vector<Candidate>& points,
-                    std::optional<absl::FunctionRef<void(double)>> progress) {
-  const std::vector<Layout> layouts = Layouts(space, space.decode, "decode", r);
+// EvaluateLayouts() evaluates `layouts` into `points`, counting into `r`
+// (its own, when run on a thread); `shared` holds the P layouts.
+void EvaluateLayouts(const SearchSpace& space, const SearchResult& shared,
+                     std::span<const Layout> layouts, SearchResult& r, Misses& misses,
+                     std::vector<Candidate>& points,
+                     std::optional<absl::FunctionRef<void(double)>> progress) {
   auto scratch = std::make_unique<StepResult>();
   const bool aggregated = std::find(space.modes.begin(), space.modes.end(),
                                     ServingMode::kAggregated) != space.modes.end();
@@ -551,6 +564,9 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
     const DeploymentSpec& d = layout.deployment;
     const double dp = static_cast<double>(d.parallel.attention_dp);
     const double gpus = static_cast<double>(d.gpus);
+    // One mean prompt's prefill per (chunk, MTP or not): a prefill runs the
+    // MTP layer once whatever the drafts (perfmodel/layers.h Mtp).
+    std::vector<std::tuple<int64_t, bool, Duration>> prompts;
     for (const int64_t drafts : space.decode.mtp_draft_tokens) {
       const double a = space.acceptance.ExpectedTokens(drafts);
       DecodeEvaluator ev(space, layout, drafts, a, r, *scratch);
@@ -576,7 +592,18 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
       }
       for (const Mode& mode : modes) {
         const bool agg = mode.mode == ServingMode::kAggregated;
-        const Duration prompt = agg ? ev.PromptPrefill(mode.chunk) : Duration::Zero();
+        Duration prompt;
+        if (agg) {
+          const bool mtp = drafts > 0;
+          auto it = std::find_if(prompts.begin(), prompts.end(), [&](const auto& p) {
+            return std::get<0>(p) == mode.chunk && std::get<1>(p) == mtp;
+          });
+          if (it == prompts.end()) {
+            prompts.emplace_back(mode.chunk, mtp, ev.PromptPrefill(mode.chunk));
+            it = prompts.end() - 1;
+          }
+          prompt = std::get<2>(*it);
+        }
         const double chunks =
             mode.chunk > 0 ? std::ceil(new_tokens / static_cast<double>(mode.chunk)) : 1.0;
         auto check = [&](int64_t b) {
@@ -644,9 +671,9 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
           x.at_limit = b == max;
           x.binding = b == max ? (max == space.batch_max ? "batch_max" : beyond.constraint) : "";
           if (!agg) {
-            const std::optional<std::size_t> p = BestPrefill(r, layout.gpu);
+            const std::optional<std::size_t> p = BestPrefill(shared, layout.gpu);
             if (!p.has_value()) continue;  // counted once below
-            const PrefillCandidate& pc = r.prefill[*p];
+            const PrefillCandidate& pc = shared.prefill[*p];
             x.prefill = static_cast<int64_t>(*p);
             x.ttft = pc.ttft;
             x.p_per_d = ToHertz(x.request_rate) / ToHertz(pc.instance_rate);
@@ -655,10 +682,59 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
           }
           points.push_back(std::move(x));
         }
-        if (!agg && !BestPrefill(r, layout.gpu).has_value())
+        if (!agg && !BestPrefill(shared, layout.gpu).has_value())
           ++r.pruned["disaggregated:no_p_layout"];
       }
     }
+  }
+}
+
+// EvaluateDecode() enumerates the decode layouts and evaluates them on up to
+// one thread per core, each over a contiguous block of layouts with its own
+// counts, misses and points, merged in block order: the result is the one a
+// single thread gives, point for point.
+void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
+                    std::vector<Candidate>& points,
+                    std::optional<absl::FunctionRef<void(double)>> progress) {
+  const std::vector<Layout> layouts = Layouts(space, space.decode, "decode", r);
+  const std::size_t cores = space.threads > 0 ? static_cast<std::size_t>(space.threads)
+                                              : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t threads =
+      std::clamp<std::size_t>(layouts.size() / kLayoutsPerThread, 1, std::min(cores, kMaxThreads));
+  if (threads == 1) {
+    EvaluateLayouts(space, r, layouts, r, misses, points, progress);
+    return;
+  }
+  struct Part final {
+    SearchResult counts;
+    Misses misses;
+    std::vector<Candidate> points;
+  };
+  std::vector<Part> parts(threads);
+  const std::size_t block = (layouts.size() + threads - 1) / threads;
+  auto span = [&](std::size_t t) {
+    const std::size_t first = std::min(layouts.size(), t * block);
+    const std::size_t end = std::min(layouts.size(), first + block);
+    return std::span<const Layout>(layouts.data() + first, end - first);
+  };
+  {
+    std::vector<std::thread> workers;
+    for (std::size_t t = 1; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        EvaluateLayouts(space, r, span(t), parts[t].counts, parts[t].misses, parts[t].points, {});
+      });
+    }
+    // The caller's thread takes the first block and reports its progress.
+    EvaluateLayouts(space, r, span(0), parts[0].counts, parts[0].misses, parts[0].points, progress);
+    for (std::thread& w : workers) w.join();
+  }
+  for (Part& part : parts) {
+    r.estimates += part.counts.estimates;
+    r.configurations += part.counts.configurations;
+    for (const auto& [reason, n] : part.counts.pruned) r.pruned[reason] += n;
+    if (part.misses.best().has_value()) misses.Add(*part.misses.best());
+    points.insert(points.end(), std::make_move_iterator(part.points.begin()),
+                  std::make_move_iterator(part.points.end()));
   }
 }
 
@@ -739,6 +815,9 @@ absl::Status ValidateSearch(const SearchSpace& s, absl::string_view origin) {
   if (s.batch_max < 1 || s.batch_max > kMaxSearchBatch) {
     return err("batch_max",
                absl::StrCat("must be in [1, ", kMaxSearchBatch, "], got ", s.batch_max));
+  }
+  if (s.threads < 0 || s.threads > static_cast<int64_t>(kMaxThreads)) {
+    return err("threads", absl::StrCat("must be in [0, ", kMaxThreads, "], got ", s.threads));
   }
   if (s.top < 1 || s.top > kMaxSearchTop) {
     return err("top", absl::StrCat("must be in [1, ", kMaxSearchTop, "], got ", s.top));

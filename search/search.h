@@ -166,6 +166,9 @@ struct SearchSpace final {
   std::string acceptance_source = {};
   int64_t batch_max = 512;
   int64_t top = 10;
+  // Threads evaluating decode layouts: 0, one per core (at most 8, at least
+  // 16 layouts each); the result is the same for any count.
+  int64_t threads = 0;
 };
 
 // ParseSearch() reads a search textproto (`origin` names it in errors) and
@@ -180,7 +183,7 @@ struct SearchSpace final {
 [[nodiscard]] absl::StatusOr<SearchSpace> LoadSearch(absl::string_view path);
 
 // ValidateSearch() re-checks a space after a caller changed it (the tool's
-// flags): the same errors, naming `origin`.
+// flags): the same errors, naming `origin` (none when empty: "field: why").
 [[nodiscard]] absl::Status ValidateSearch(const SearchSpace& space, absl::string_view origin);
 
 // One evaluated configuration that meets every constraint.

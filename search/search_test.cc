@@ -307,6 +307,31 @@ TEST(Search, BadInputNamesTheFileAndField) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("s.textproto:1:")));
 }
 
+// Threads change nothing: the default question's 8-GPU part on one thread
+// and on several gives the same points, in the same order.
+TEST(Search, ThreadsGiveTheSingleThreadsResult) {
+  absl::StatusOr<SearchSpace> s = LoadSearch(kDefaultSearchFile);
+  ASSERT_THAT(s.status(), IsOk());
+  s->instance_gpus = {8};
+  s->threads = 1;
+  absl::StatusOr<SearchResult> one = RunSearch(*s);
+  s->threads = 4;
+  absl::StatusOr<SearchResult> four = RunSearch(*s);
+  ASSERT_THAT(one.status(), IsOk());
+  ASSERT_THAT(four.status(), IsOk());
+  EXPECT_EQ(one->estimates, four->estimates);
+  EXPECT_EQ(one->pruned, four->pruned);
+  ASSERT_EQ(one->pareto.size(), four->pareto.size());
+  for (std::size_t i = 0; i < one->pareto.size(); ++i) {
+    EXPECT_EQ(LayoutName(*s, one->pareto[i]), LayoutName(*s, four->pareto[i]));
+    EXPECT_EQ(one->pareto[i].tokens_per_gpu, four->pareto[i].tokens_per_gpu);
+  }
+  ASSERT_EQ(one->top.size(), four->top.size());
+  for (std::size_t i = 0; i < one->top.size(); ++i) {
+    EXPECT_EQ(LayoutName(*s, one->top[i]), LayoutName(*s, four->top[i]));
+  }
+}
+
 // The default question loads, and its plot is a valid SVG with the front.
 TEST(Search, DefaultQuestionAndItsPlot) {
   absl::StatusOr<SearchSpace> s = LoadSearch(kDefaultSearchFile);

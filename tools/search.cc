@@ -66,6 +66,7 @@ ABSL_FLAG(std::optional<double>, arrival_rate, std::nullopt,
           "requests/s the system must take (P:D sizing); unset: as many as the SLA allows");
 ABSL_FLAG(std::optional<int64_t>, batch_max, std::nullopt, "requests per DP rank, at most");
 ABSL_FLAG(std::optional<int64_t>, top, std::nullopt, "configurations listed");
+ABSL_FLAG(int64_t, threads, 0, "threads evaluating layouts; 0: one per core (at most 8)");
 ABSL_FLAG(perfmodel::render::Format, format, perfmodel::render::Format::kText,
           "text, markdown, csv or json");
 ABSL_FLAG(std::string, svg, "", "write the Pareto plot to this SVG file");
@@ -138,7 +139,8 @@ absl::Status ApplyFlags(SearchSpace& s) {
   if (const auto v = absl::GetFlag(FLAGS_arrival_rate)) s.arrival_rate = Hertz(*v);
   if (const auto v = absl::GetFlag(FLAGS_batch_max)) s.batch_max = *v;
   if (const auto v = absl::GetFlag(FLAGS_top)) s.top = *v;
-  return ValidateSearch(s, "flags");
+  s.threads = absl::GetFlag(FLAGS_threads);
+  return ValidateSearch(s, "");
 }
 
 }  // namespace
@@ -195,6 +197,15 @@ int main(int argc, char* argv[]) {
       {.name = "search",
        .usage = "search: the best deployments under TTFT and TPOT, the Pareto front and the P:D "
                 "split. Flags override the search file (--search).",
-       .field_flags = {{"workload.input_tokens", "isl"}, {"workload.output_tokens", "osl"}}},
+       .field_flags = {{"workload.input_tokens", "isl"},
+                       {"workload.output_tokens", "osl"},
+                       {"workload.prefix_cache_hit", "prefix_cache_hit"},
+                       {"workload.arrival_rate", "arrival_rate"},
+                       {"constraints.ttft_ms", "ttft_ms"},
+                       {"constraints.ttft_percentile", "ttft_percentile"},
+                       {"constraints.tpot_ms", "tpot_ms"},
+                       {"constraints.min_user_tps", "min_user_tps"},
+                       {"instance_gpus", "gpus"},
+                       {"hardware", "hw"}}},
       perfmodel::Run);
 }

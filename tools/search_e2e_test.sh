@@ -16,6 +16,9 @@ tmp="$_e2e_tmp"
 # The default question (searches/default.textproto) and its formats.
 e2e_expect_ok "$search" 'Pareto front: tokens/s per GPU against tokens/s per user'
 e2e_expect_ok "$search" '"pareto": [' --format=json --gpus=8
+"$search" --gpus=8 --threads=1 >"$tmp/one.txt" 2>&1
+"$search" --gpus=8 --threads=2 >"$tmp/two.txt" 2>&1
+cmp -s "$tmp/one.txt" "$tmp/two.txt" || e2e_fail "--threads=1 and --threads=2 differ"
 e2e_expect_ok "$search" 'rank,mode,configuration' --format=csv --gpus=8
 e2e_expect_ok "$search" '| rank | mode |' --format=markdown --gpus=8
 e2e_expect_ok "$search" 'disaggregated' --mode=disaggregated --gpus=8,16
@@ -48,9 +51,11 @@ e2e_expect_exit "$search" 3 'binding: tpot, nearest miss: tpot' --gpus=8 --tpot_
   --svg="$tmp/bad.svg"
 [[ ! -e "$tmp/bad.svg" ]] || e2e_fail "a failed search wrote its SVG"
 e2e_expect_exit "$search" 2 '--gpus' --gpus=0
+e2e_expect_exit "$search" 2 '--threads: must be in [0, 8]' --threads=99
 e2e_expect_exit "$search" 2 '--mode' --mode=both_ways
 e2e_expect_exit "$search" 2 '--isl' --isl=lognormal:1024
-e2e_expect_exit "$search" 2 'constraints.tpot_ms: must be a finite time > 0' --tpot_ms=-5
+e2e_expect_exit "$search" 2 '--tpot_ms: must be a finite time > 0' --tpot_ms=-5
+e2e_expect_exit "$search" 2 '--max_gpus: must be >= the smallest instance' --max_gpus=4
 e2e_expect_exit "$search" 2 'nope.textproto' --search=nope.textproto
 e2e_expect_exit "$search" 2 '--hw' --hw=hw/nope.textproto
 e2e_finish
