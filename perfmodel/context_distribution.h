@@ -3,8 +3,9 @@
 //
 // The context length of one request: Fixed, Uniform, Normal, LogNormal or an
 // Empirical set, optionally grown through decode and capped, with its exact
-// moments and deterministic seeded sampling; LoadEmpiricalLengths() reads one
-// from a file. perfmodel/context.h says what is modelled and how.
+// moments and deterministic seeded sampling; ParseEmpiricalLengths() reads one
+// from a lengths file's text, LoadEmpiricalLengths() from the file.
+// perfmodel/context.h says what is modelled and how.
 //
 //   absl::StatusOr<ContextDistribution> d =
 //       ContextDistribution::LogNormal(TokenCount(4096), /*sigma=*/1.0);
@@ -18,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -34,8 +36,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "perfmodel/constexpr_math.h"
-#include "perfmodel/units.h"
 #include "perfmodel/order_statistics.h"
+#include "perfmodel/units.h"
 
 namespace perfmodel {
 
@@ -560,46 +562,59 @@ class ContextDistribution final {
   double skewness_ = 0.0;
 };
 
-// LoadEmpiricalLengths() reads an Empirical distribution from a text file with
-// one context length (a positive integer, in tokens) per line. Blank lines are
-// skipped; '#' starts a comment, on its own line or after a number. Errors:
-// NotFound "path: cannot open"; InvalidArgument "path:line: ..." for a token
-// that is not an integer or a length that is not in [1, kMaxContextTokens];
-// InvalidArgument "path: no lengths (empty file)" when nothing was read.
+// ParseEmpiricalLengths() reads an Empirical distribution from the text of a
+// lengths file, one context length (a positive integer, in tokens) per line;
+// `origin` (a path) names it in errors. Blank lines are skipped; '#' starts a
+// comment, on its own line or after a number. Errors: InvalidArgument
+// "origin:line: ..." for a token that is not an integer or a length that is
+// not in [1, kMaxContextTokens]; InvalidArgument "origin: no lengths (empty
+// file)" when nothing was read.
 //
 //   # prompt + output lengths, dataset X, 2024-05
 //   4096
 //   17000   # a long one
-inline absl::StatusOr<ContextDistribution> LoadEmpiricalLengths(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+inline absl::StatusOr<ContextDistribution> ParseEmpiricalLengths(absl::string_view text,
+                                                                 absl::string_view origin) {
   std::vector<int64_t> lengths;
-  std::string line;
-  for (int line_no = 1; std::getline(in, line); ++line_no) {
-    absl::string_view text = line;
-    if (const size_t hash = text.find('#'); hash != absl::string_view::npos) {
-      text = text.substr(0, hash);
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const size_t eol = text.find('\n');
+    absl::string_view line = text.substr(0, eol);
+    text = eol == absl::string_view::npos ? absl::string_view() : text.substr(eol + 1);
+    if (const size_t hash = line.find('#'); hash != absl::string_view::npos) {
+      line = line.substr(0, hash);
     }
-    text = absl::StripAsciiWhitespace(text);
-    if (text.empty()) continue;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty()) continue;
     int64_t v = 0;
-    if (!absl::SimpleAtoi(text, &v)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", line_no, ": length: '", text, "' is not an integer"));
+    if (!absl::SimpleAtoi(line, &v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(origin, ":", line_no, ": length: '", line, "' is not an integer"));
     }
     if (v < 1 || v > kMaxContextTokens) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", line_no, ": length: must be in [1, ", kMaxContextTokens, "] tokens, got ", v));
+      return absl::InvalidArgumentError(absl::StrCat(origin, ":", line_no,
+                                                     ": length: must be in [1, ", kMaxContextTokens,
+                                                     "] tokens, got ", v));
     }
     lengths.push_back(v);
   }
-  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
   if (lengths.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": no lengths (empty file)"));
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": no lengths (empty file)"));
   }
   return ContextDistribution::Empirical(std::move(lengths));
 }
 
+// LoadEmpiricalLengths() reads the file `path` and parses it with
+// ParseEmpiricalLengths(). Errors: NotFound "path: cannot open", DataLoss
+// "path: read error", and ParseEmpiricalLengths()'s.
+inline absl::StatusOr<ContextDistribution> LoadEmpiricalLengths(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  return ParseEmpiricalLengths(text, path);
+}
 
 }  // namespace perfmodel
 

@@ -452,6 +452,19 @@ TEST(LoadEmpiricalLengthsTest, ReadsNumbersSkippingCommentsAndBlanks) {
   ExpectMoments(*d, MomentsOf({100, 200, 300}));
 }
 
+TEST(ParseEmpiricalLengthsTest, ReadsTextWithCrlfAndNoLastNewline) {
+  absl::StatusOr<ContextDistribution> d =
+      ParseEmpiricalLengths("# from memory\r\n100\r\n\r\n200 # x\r\n300", "mem.txt");
+  ASSERT_THAT(d, IsOk());
+  ExpectMoments(*d, MomentsOf({100, 200, 300}));
+  EXPECT_THAT(ParseEmpiricalLengths("100\n\n12x\n", "mem.txt"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("mem.txt:3: length: '12x' is not an integer")));
+  EXPECT_THAT(
+      ParseEmpiricalLengths("", "mem.txt"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mem.txt: no lengths (empty file)")));
+}
+
 TEST(LoadEmpiricalLengthsTest, ErrorsNameFileAndLine) {
   using absl::StatusCode::kInvalidArgument;
   const std::string bad = WriteTemp("bad.txt", "# header\n100\n12x\n");
