@@ -3,7 +3,7 @@
 #
 # Each package has a rank; a source file may include headers of its own
 # package or of packages of a lower rank, never of its own rank or above
-# (so tools/, benchmarks/ and tests/ never include one another, and no
+# (so tools/, benchmarks/, tests/ and fuzz/ never include one another, and no
 # library includes a tool); a package's *_test.cc may also use the matchers
 # of perfmodel/testing/. tools/ holds mains only (every .cc defines main()
 # or is a test of a main; no headers), benchmarks/ benchmarks only.
@@ -17,9 +17,9 @@ declare -A rank=(
   [report]=3
   [profile]=4 [workload]=4
   [cli]=5 [search]=5
-  [tools]=6 [benchmarks]=6 [tests]=6
+  [tools]=6 [benchmarks]=6 [tests]=6 [fuzz]=6
 )
-packages="base cli hf loader measure perfmodel perfmodel/testing profile report search workload tools benchmarks tests"
+packages="base cli hf loader measure perfmodel perfmodel/testing profile report search workload tools benchmarks tests fuzz"
 
 package_of() {  # the package of a repo path
   case "$1" in
