@@ -1,7 +1,9 @@
 #include "loader/load.h"
 
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -437,6 +439,14 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
   return out;
 }
 
+// Product() is a x b, or nullopt when it does not fit in int64_t (a layout
+// of 2^62 x 4 GPUs is then "must equal gpus", not signed overflow).
+std::optional<int64_t> Product(int64_t a, int64_t b) {
+  int64_t p = 0;
+  if (__builtin_mul_overflow(a, b, &p)) return std::nullopt;
+  return p;
+}
+
 absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::string_view origin) {
   const Fields f(origin);
   LoadedDeployment out;
@@ -469,12 +479,12 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
         std::pair{"parallelism.moe_ep", q.moe_ep()}, std::pair{"parallelism.moe_tp", q.moe_tp()}}) {
     PM_RETURN_IF_ERROR(f.AtMost(field, value, p.gpus(), "the deployment's gpus"));
   }
-  if (q.attention_dp() * q.attention_tp() != p.gpus()) {
+  if (Product(q.attention_dp(), q.attention_tp()) != p.gpus()) {
     return f.Error("parallelism.attention_dp",
                    absl::StrCat("attention_dp (", q.attention_dp(), ") x attention_tp (",
                                 q.attention_tp(), ") must equal gpus (", p.gpus(), ")"));
   }
-  if (q.moe_ep() * q.moe_tp() != p.gpus()) {
+  if (Product(q.moe_ep(), q.moe_tp()) != p.gpus()) {
     return f.Error("parallelism.moe_ep", absl::StrCat("moe_ep (", q.moe_ep(), ") x moe_tp (",
                                                       q.moe_tp(), ") must equal gpus (",
                                                       p.gpus(), ")"));
@@ -569,10 +579,11 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
   if (!(accepted >= 1.0)) {
     return f.Error("accepted_tokens_per_step", absl::StrCat("must be >= 1, got ", accepted));
   }
-  if (accepted > static_cast<double>(d.mtp_draft_tokens + 1)) {
-    return f.Error("accepted_tokens_per_step",
-                   absl::StrCat("must be <= mtp_draft_tokens + 1 (", d.mtp_draft_tokens + 1,
-                                "), got ", accepted));
+  // In double: drafts + 1 overflows int64_t at drafts = 2^63 - 1.
+  const double most_accepted = static_cast<double>(d.mtp_draft_tokens) + 1.0;
+  if (accepted > most_accepted) {
+    return f.Error("accepted_tokens_per_step", absl::StrCat("must be <= mtp_draft_tokens + 1 (",
+                                                            most_accepted, "), got ", accepted));
   }
   d.accepted_tokens_per_step = accepted;
   switch (p.phase()) {

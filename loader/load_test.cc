@@ -167,12 +167,30 @@ TEST(LoadTest, DpTimesTpMustEqualGpus) {
               StatusIs(kInvalid, HasSubstr("parallelism.moe_ep")));
 }
 
+// Found by //fuzz:deployment_fuzzer: the product overflowed int64_t.
+TEST(LoadTest, LayoutProductsThatOverflowDoNotEqualGpus) {
+  EXPECT_THAT(ParseDeployment("name: \"d\" gpus: 4611686018427387904 parallelism { "
+                              "attention_dp: 4611686018427387904 attention_tp: 4 dense_tp: 1 "
+                              "moe_ep: 2 moe_tp: 2 }",
+                              "d.textproto"),
+              StatusIs(kInvalid, HasSubstr("d.textproto: parallelism.attention_dp: attention_dp "
+                                           "(4611686018427387904) x attention_tp (4) must equal "
+                                           "gpus (4611686018427387904)")));
+}
+
 TEST(LoadTest, AcceptedTokensBoundedByDrafts) {
   EXPECT_THAT(ParseWorkload(Edit(Text(kWorkload), "accepted_tokens_per_step: 2.3",
                                  "accepted_tokens_per_step: 3.5"),
                             kWorkload),
               StatusIs(kInvalid, HasSubstr("accepted_tokens_per_step: must be <= "
                                            "mtp_draft_tokens + 1 (3), got 3.5")));
+  // Found by //fuzz:workload_fuzzer: drafts + 1 overflowed int64_t.
+  absl::StatusOr<LoadedWorkload> w = ParseWorkload(
+      "name: \"w\" batch_per_dp: 1 mtp_draft_tokens: 9223372036854775807 "
+      "accepted_tokens_per_step: 2 context_tokens: 1",
+      "w.textproto");
+  ASSERT_THAT(w, IsOk());
+  EXPECT_EQ(w->spec.accepted_tokens_per_step, 2.0);
 }
 
 TEST(LoadTest, EpMustDivideExpertsUnlessRedundant) {
