@@ -1,16 +1,17 @@
 #include "profile/nsys_import.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <utility>
-
-#include <unistd.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -20,10 +21,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "loader/load.h"
-#include "base/status_macros.h"
 #include "loader/textproto_errors.h"
 #include "perfmodel/names.h"
 
@@ -144,6 +145,28 @@ absl::StatusOr<int64_t> ParseCount(absl::string_view cell, absl::string_view col
     return LineError(origin, line, absl::StrCat("column '", column, "': must be > 0, got ", v));
   }
   return v;
+}
+
+// AddRow() adds one row's time and launches to its kernel's sums. Errors
+// (naming the line and the column) when a sum leaves its type's range: a
+// total time past double's (1e308 s), more launches than int64_t holds.
+absl::Status AddRow(KernelStats& k, Duration time, absl::string_view time_column, int64_t launches,
+                    absl::string_view launches_column, absl::string_view origin, int line) {
+  const Duration total = k.total + time;
+  if (!std::isfinite(total.base())) {
+    return LineError(origin, line,
+                     absl::StrCat("column '", time_column, "': the total time of kernel ",
+                                  Quoted(k.name), " is not a finite number of seconds"));
+  }
+  if (launches > std::numeric_limits<int64_t>::max() - k.launches) {
+    return LineError(
+        origin, line,
+        absl::StrCat("column '", launches_column, "': the launches of kernel ", Quoted(k.name),
+                     " add up to more than ", std::numeric_limits<int64_t>::max()));
+  }
+  k.total = total;
+  k.launches += launches;
+  return absl::OkStatus();
 }
 
 // The header (first record with a "Name" field) and the rows after it.
@@ -322,9 +345,8 @@ absl::StatusOr<KernelTable> ParseKernSum(absl::string_view text, absl::string_vi
       k.line = row->line;
       out.kernels.push_back(std::move(k));
     }
-    KernelStats& k = out.kernels[it->second];
-    k.total += v * total->unit;
-    k.launches += n;
+    PM_RETURN_IF_ERROR(AddRow(out.kernels[it->second], v * total->unit, total->header, n,
+                              "Instances", origin, row->line));
   }
   return out;
 }
@@ -389,8 +411,7 @@ absl::StatusOr<KernelTable> ParseTrace(absl::string_view text, absl::string_view
     }
     KernelStats& k = out.kernels[it->second];
     const Launch l{s * start->unit, d * dur->unit};
-    k.total += l.duration;
-    k.launches += 1;
+    PM_RETURN_IF_ERROR(AddRow(k, l.duration, dur->header, 1, "Name", origin, row->line));
     k.each.push_back(l);
   }
   const std::string listed = absl::StrJoin(devices, "', '");

@@ -168,6 +168,13 @@ TEST(ParseKernSumTest, Errors) {
       {header + "1,5,3,k\n\nProcessing [x.sqlite] with [cuda_api_sum.py]...\n",
        "k.csv:4: has 1 fields, but the header (line 1) has 4"},
       {header + "1,5,3,k\n" + header, "k.csv:3: a second header: give one report per file"},
+      // Found by //fuzz:kern_sum_fuzzer: sums past double's and int64_t's range.
+      {"Total Time (s),Instances,Name\n1e308,1,k\n1e308,1,k\n",
+       "k.csv:3: column 'Total Time (s)': the total time of kernel 'k' is not a finite number "
+       "of seconds"},
+      {header + "1,5,9223372036854775807,k\n1,5,1,k\n",
+       "k.csv:3: column 'Instances': the launches of kernel 'k' add up to more than "
+       "9223372036854775807"},
   };
   for (const Case& c : cases) {
     EXPECT_THAT(ParseKernSum(c.text, "k.csv"), StatusIs(kInvalid, HasSubstr(c.message)))
