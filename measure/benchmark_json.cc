@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/stats.h"
@@ -25,9 +29,13 @@ namespace {
 using JsonValue = rapidjson::Value;
 
 // Google Benchmark prints non-finite doubles as bare NaN / Infinity /
-// -Infinity; full precision makes every number the correctly rounded double.
+// -Infinity. Numbers reach the handler as text and are converted by
+// Recorder::RawNumber() (absl::SimpleAtod(): the correctly rounded double),
+// not by RapidJSON 1.1.0's full-precision strtod, which passes 0 to
+// __builtin_clz() (undefined) for a zero with a large exponent such as
+// "-0e308" (found by //fuzz:benchmark_json_fuzzer).
 constexpr unsigned kParseFlags =
-    rapidjson::kParseNanAndInfFlag | rapidjson::kParseFullPrecisionFlag;
+    rapidjson::kParseNanAndInfFlag | rapidjson::kParseNumbersAsStringsFlag;
 // Far deeper than any Google Benchmark file; it bounds the recursion of the
 // parse and of the walks over the tree.
 constexpr int kMaxDepth = 64;
@@ -84,8 +92,35 @@ class LocatedJson final {
     bool Int64(int64_t i) { return Token() && doc_.Int64(i); }
     bool Uint64(uint64_t u) { return Token() && doc_.Uint64(u); }
     bool Double(double d) { return Token() && doc_.Double(d); }
-    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-      return Token() && doc_.RawNumber(s, n, copy);
+    // RawNumber() gets every number as its text (kParseNumbersAsStringsFlag)
+    // and gives the document the value RapidJSON's own conversion would:
+    // an integer when it is one that fits 64 bits, else a double; NaN and
+    // (-)Inf(inity) as such. A finite number past double's range stops the
+    // parse (number_too_big()), as RapidJSON's kParseErrorNumberTooBig does.
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+      const std::size_t start = NextStart();
+      if (!Token()) return false;
+      const absl::string_view text(s, n);
+      const bool minus = absl::StartsWith(text, "-");
+      const absl::string_view magnitude = text.substr(minus ? 1 : 0);
+      if (magnitude == "NaN") return doc_.Double(std::numeric_limits<double>::quiet_NaN());
+      if (magnitude == "Inf" || magnitude == "Infinity") {
+        const double inf = std::numeric_limits<double>::infinity();
+        return doc_.Double(minus ? -inf : inf);
+      }
+      if (magnitude.find_first_of(".eE") == absl::string_view::npos) {
+        int64_t i = 0;
+        uint64_t u = 0;
+        if (minus && absl::SimpleAtoi(text, &i)) return doc_.Int64(i);
+        if (!minus && absl::SimpleAtoi(text, &u)) return doc_.Uint64(u);
+      }
+      double d = 0.0;
+      if (!absl::SimpleAtod(text, &d) || !std::isfinite(d)) {
+        number_too_big_ = true;
+        number_too_big_at_ = start;
+        return false;
+      }
+      return doc_.Double(d);
     }
     bool String(const char* s, rapidjson::SizeType n, bool copy) {
       return Token() && doc_.String(s, n, copy);
@@ -102,6 +137,9 @@ class LocatedJson final {
     // The offset of the bracket that went deeper than kMaxDepth, if any.
     std::size_t too_deep_at() const { return too_deep_at_; }
     bool too_deep() const { return too_deep_; }
+    // The offset of a number too big for a double, if any.
+    std::size_t number_too_big_at() const { return number_too_big_at_; }
+    bool number_too_big() const { return number_too_big_; }
 
    private:
     // A token ends where the stream stands when its event arrives; the next
@@ -152,6 +190,8 @@ class LocatedJson final {
     int depth_ = 0;
     bool too_deep_ = false;
     std::size_t too_deep_at_ = 0;
+    bool number_too_big_ = false;
+    std::size_t number_too_big_at_ = 0;
   };
 
   absl::Status ErrorAt(std::size_t offset, absl::string_view what) const {
@@ -184,6 +224,10 @@ absl::Status LocatedJson::Parse() {
   if (recorder.too_deep()) {
     return ErrorAt(recorder.too_deep_at(),
                    absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
+  }
+  if (recorder.number_too_big()) {
+    return ErrorAt(recorder.number_too_big_at(),
+                   rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig));
   }
   if (result.IsError()) return ErrorAt(result.Offset(), rapidjson::GetParseError_En(result.Code()));
   // RapidJSON's streams read a NUL byte as the end of the text.
