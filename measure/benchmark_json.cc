@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -326,6 +328,17 @@ absl::StatusOr<Duration> UnitOf(const LocatedJson& w, const JsonValue& row,
                  absl::StrCat("expected one of ns, us, ms, s, got \"", unit, "\""));
 }
 
+// WholeNumber() is a JSON number as int64_t (a double truncated toward zero),
+// or nullopt when it is not finite or outside int64_t's range (a cast would
+// be undefined; found by //fuzz:benchmark_json_fuzzer at 5.6e36).
+std::optional<int64_t> WholeNumber(const JsonValue& v) {
+  if (v.IsInt64()) return v.GetInt64();
+  const double d = v.GetDouble();
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (!(d >= -kTwo63 && d < kTwo63)) return std::nullopt;
+  return static_cast<int64_t>(d);
+}
+
 absl::Status AddRow(const LocatedJson& w, const JsonValue& row, int index, BenchmarkFile* file) {
   const std::string field = absl::StrCat("benchmarks[", index, "]");
   if (!row.IsObject()) {
@@ -354,15 +367,28 @@ absl::Status AddRow(const LocatedJson& w, const JsonValue& row, int index, Bench
   const JsonValue* family = Find(row, "family_index");
   const JsonValue* instance = Find(row, "per_family_instance_index");
   if (family != nullptr && instance != nullptr && family->IsNumber() && instance->IsNumber()) {
-    s->family_index = static_cast<int64_t>(family->GetDouble());
-    s->instance_index = static_cast<int64_t>(instance->GetDouble());
+    for (const auto& [name, v, out] :
+         {std::tuple{"family_index", family, &s->family_index},
+          std::tuple{"per_family_instance_index", instance, &s->instance_index}}) {
+      const std::optional<int64_t> n = WholeNumber(*v);
+      if (!n.has_value()) {
+        return w.Error(*v, absl::StrCat(field, ".", name),
+                       absl::StrCat("expected a number in int64 range, got ", Quoted(*v)));
+      }
+      *out = *n;
+    }
   }
   if (const JsonValue* reps = Find(row, "repetitions"); reps != nullptr) {
     if (!reps->IsNumber() || !(reps->GetDouble() >= 0)) {
       return w.Error(*reps, absl::StrCat(field, ".repetitions"),
                      absl::StrCat("expected a number >= 0, got ", Quoted(*reps)));
     }
-    s->repetitions = std::max(s->repetitions, static_cast<int64_t>(reps->GetDouble()));
+    const std::optional<int64_t> n = WholeNumber(*reps);
+    if (!n.has_value()) {
+      return w.Error(*reps, absl::StrCat(field, ".repetitions"),
+                     absl::StrCat("expected a number in int64 range, got ", Quoted(*reps)));
+    }
+    s->repetitions = std::max(s->repetitions, *n);
   }
   if (const JsonValue* err = Find(row, "error_occurred");
       err != nullptr && err->IsBool() && err->GetBool()) {

@@ -242,7 +242,12 @@ INSTANTIATE_TEST_SUITE_P(
                                 "real_time": 1, "cpu_time": 1}]})",
             "benchmarks[0].aggregate_name: required field is missing"},
         Bad{R"({"benchmarks": [{"name": "a", "repetitions": "3"}]})",
-            "benchmarks[0].repetitions: expected a number >= 0, got \"3\""}));
+            "benchmarks[0].repetitions: expected a number >= 0, got \"3\""},
+        // Found by //fuzz:benchmark_json_fuzzer: casting 5.6e36 to int64_t was undefined.
+        Bad{R"({"benchmarks": [{"name": "a", "repetitions": 5.6e36}]})",
+            "benchmarks[0].repetitions: expected a number in int64 range, got 5.6e+36"},
+        Bad{R"({"benchmarks": [{"name": "a", "family_index": 1e19, "per_family_instance_index": 0}]})",
+            "benchmarks[0].family_index: expected a number in int64 range, got 1e+19"}));
 
 }  // namespace
 }  // namespace perfmodel::bench
