@@ -167,6 +167,15 @@ TEST(LoadTest, DpTimesTpMustEqualGpus) {
               StatusIs(kInvalid, HasSubstr("parallelism.moe_ep")));
 }
 
+// Found by //fuzz:estimate_fuzzer: 128-row tiles up to M = 256 and 64-row
+// tiles beyond made batch 257 cheaper than 256.
+TEST(LoadTest, SmallGemmTilesNoLargerThanLargeOnes) {
+  EXPECT_THAT(ParseHardware(Text(kHw) + "gemm_tile_rows_small: 128\ngemm_tile_rows: 64\n", kHw),
+              StatusIs(kInvalid, AllOf(HasSubstr(kHw), HasSubstr("gemm_tile_rows_small: must be <= "
+                                                                 "gemm_tile_rows (64), got 128"))));
+  EXPECT_THAT(ParseHardware(Text(kHw) + "gemm_tile_rows_small: 128\n", kHw), IsOk());
+}
+
 // Found by //fuzz:deployment_fuzzer: the product overflowed int64_t.
 TEST(LoadTest, LayoutProductsThatOverflowDoNotEqualGpus) {
   EXPECT_THAT(ParseDeployment("name: \"d\" gpus: 4611686018427387904 parallelism { "
