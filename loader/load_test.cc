@@ -176,15 +176,20 @@ TEST(LoadTest, SmallGemmTilesNoLargerThanLargeOnes) {
   EXPECT_THAT(ParseHardware(Text(kHw) + "gemm_tile_rows_small: 128\n", kHw), IsOk());
 }
 
-// Found by //fuzz:deployment_fuzzer: the product overflowed int64_t.
+// Found by //fuzz:deployment_fuzzer: attention_dp x attention_tp overflowed
+// int64_t. The GPU count's limit (limits::) now stops such a layout first; the
+// product is also checked (Product()) should the limits ever grow.
 TEST(LoadTest, LayoutProductsThatOverflowDoNotEqualGpus) {
   EXPECT_THAT(ParseDeployment("name: \"d\" gpus: 4611686018427387904 parallelism { "
                               "attention_dp: 4611686018427387904 attention_tp: 4 dense_tp: 1 "
                               "moe_ep: 2 moe_tp: 2 }",
                               "d.textproto"),
+              StatusIs(kInvalid, HasSubstr("d.textproto: gpus: must be <= 4096")));
+  EXPECT_THAT(ParseDeployment("name: \"d\" gpus: 8 parallelism { attention_dp: 8 "
+                              "attention_tp: 4 dense_tp: 1 moe_ep: 2 moe_tp: 4 }",
+                              "d.textproto"),
               StatusIs(kInvalid, HasSubstr("d.textproto: parallelism.attention_dp: attention_dp "
-                                           "(4611686018427387904) x attention_tp (4) must equal "
-                                           "gpus (4611686018427387904)")));
+                                           "(8) x attention_tp (4) must equal gpus (8)")));
 }
 
 TEST(LoadTest, AcceptedTokensBoundedByDrafts) {
