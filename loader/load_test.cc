@@ -198,9 +198,15 @@ TEST(LoadTest, AcceptedTokensBoundedByDrafts) {
                             kWorkload),
               StatusIs(kInvalid, HasSubstr("accepted_tokens_per_step: must be <= "
                                            "mtp_draft_tokens + 1 (3), got 3.5")));
-  // Found by //fuzz:workload_fuzzer: drafts + 1 overflowed int64_t.
+  // Found by //fuzz:workload_fuzzer: drafts + 1 overflowed int64_t. The drafts'
+  // limit (limits::kMaxMtpModules) now stops such a workload first; within it the
+  // bound is computed in double.
+  EXPECT_THAT(ParseWorkload("name: \"w\" batch_per_dp: 1 mtp_draft_tokens: 9223372036854775807 "
+                            "accepted_tokens_per_step: 2 context_tokens: 1",
+                            "w.textproto"),
+              StatusIs(kInvalid, HasSubstr("w.textproto: mtp_draft_tokens: must be <= ")));
   absl::StatusOr<LoadedWorkload> w = ParseWorkload(
-      "name: \"w\" batch_per_dp: 1 mtp_draft_tokens: 9223372036854775807 "
+      "name: \"w\" batch_per_dp: 1 mtp_draft_tokens: 1024 "
       "accepted_tokens_per_step: 2 context_tokens: 1",
       "w.textproto");
   ASSERT_THAT(w, IsOk());
