@@ -17,14 +17,15 @@
 // best.prefill.textproto and best.prefill.workload.textproto). See
 // search/search.h for what is modelled.
 //
-// A search longer than a second prints progress lines on stderr
-// ("search: 40 % of layouts"). Exit codes (cli/cli.h): 0; 2 for bad flags or
-// input (one line on stderr naming the flag, or the file and field); 3 when
-// no configuration meets the constraints (the line names the binding
-// constraint and the nearest miss, by how much); nothing on stdout and no
-// file written on 2 and 3.
+// A search longer than a second prints progress lines on stderr when stderr
+// is a terminal ("search: 40 % of layouts"); redirected, stderr stays empty. Exit codes
+// (cli/cli.h): 0; 2 for bad flags or input (one line on stderr naming the flag, or the file and
+// field); 3 when no configuration meets the constraints (the line names the binding constraint and
+// the nearest miss, by how much); nothing on stdout and no file written on 2 and 3.
 
 #include "search/search.h"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -155,7 +156,10 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
     absl::FPrintF(stderr, "search: %.0f %% of layouts\n", 100.0 * share);
     printed = true;
   };
-  absl::StatusOr<SearchResult> r = RunSearch(space, progress);
+  // Progress only for a person watching: a script's stderr stays empty on
+  // success, as every tool promises (cli/cli.h).
+  absl::StatusOr<SearchResult> r =
+      isatty(STDERR_FILENO) ? RunSearch(space, progress) : RunSearch(space);
   if (!r.ok()) return r.status();
   if (printed) absl::FPrintF(stderr, "search: done in %.1f s\n", ToSeconds(r->wall));
   if (const std::string explain = absl::GetFlag(FLAGS_explain); !explain.empty()) {
