@@ -237,6 +237,17 @@ struct ForwardStep final {
            d.host.Gap(shape.batch_per_dp, d.host.cuda_graphs ? 0 : r.Kernels(), r.forward);
   }
 
+  // EstimateTimeInto() is one forward of `shape` into `r` without the SLA
+  // and memory passes: its rows, forward and host gap only (what a
+  // scheduler's or a simulator's step time needs; r.sla, r.prefill and
+  // r.memory keep whatever they held).
+  static constexpr void EstimateTimeInto(const ModelSpec& model, const HardwareSpec& hw,
+                                         const DeploymentSpec& d, const WorkloadSpec& w,
+                                         const StepShape& shape, StepResult& r) {
+    EmitForward(model, hw, d, w, shape, r);
+    r.host_gap = HostGap(d, w, shape, r);
+  }
+
   // EstimateInto() is one forward of `shape` into `r`, for callers that
   // estimate in a loop: its rows, then the phase's SLA and the memory.
   static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
@@ -459,6 +470,30 @@ constexpr void EstimateStepInto(const ModelSpec& model, const HardwareSpec& hw,
                                 const DeploymentSpec& d, const WorkloadSpec& w,
                                 const StepShape& shape, StepResult& r) {
   EstimateDecodeInto(model, hw, d, w, shape, r);
+}
+
+// EstimateTimeInto() is EstimateStepInto() without the SLA and memory
+// passes (ForwardStep::EstimateTimeInto()): rows, forward and host gap.
+constexpr void EstimateTimeInto(const ModelSpec& model, const HardwareSpec& hw,
+                                const DeploymentSpec& d, const WorkloadSpec& w,
+                                const StepShape& shape, StepResult& r) {
+  WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    G::EstimateTimeInto(model, hw, d, w, shape, r);
+  });
+}
+
+// KvBytesPerToken() is one token's KV cache on one GPU, over every part of
+// the model's graph (ForwardStep::KvBytesPerToken()).
+constexpr Bytes KvBytesPerToken(const ModelSpec& model, const DeploymentSpec& d) {
+  return WithGraph(model,
+                   [&]<typename G>(std::type_identity<G>) { return G::KvBytesPerToken(model, d); });
+}
+
+// KvTransfer() is one prompt's KV cache (`tokens` x `per_token` bytes per
+// GPU) sent from a P GPU to a D GPU over its own scale-out NIC: the link's
+// latency plus the bytes at its bandwidth.
+constexpr Duration KvTransfer(const HardwareSpec& hw, Bytes per_token, double tokens) {
+  return hw.scale_out_latency + per_token * tokens / hw.scale_out_bandwidth;
 }
 
 // EstimateMemory() is the memory per GPU of a step of `shape`, without

@@ -20,6 +20,8 @@
 //   bool ok = p.CanAdmit(load, perfmodel::TokenCount(6000), perfmodel::Milliseconds(50));
 //   perfmodel::Bytes left = p.MemoryLeft(load);              // HBM per GPU still free
 //   perfmodel::Duration chunk = p.PrefillStep(2, 4096, 0);   // two 4K prompts, one forward
+//   perfmodel::Tokens kv = p.KvCapacity();                   // KV tokens a rank holds
+//   const perfmodel::StepResult& full = p.Estimate(load);    // rows, SLA, memory
 //
 // What a step is (perfmodel/forward_step.h, perfmodel/step_context.h): a
 // decode step runs `requests` requests on every attention DP rank, each
@@ -36,6 +38,14 @@
 // `context` tokens (the slowest rank's and the mean Σ grow by it: the
 // scheduler's worst case), still meets `tpot` and fits its KV cache in HBM.
 //
+// Cost: DecodeStep(), Tpot() and PrefillStep() cost the forward's rows and
+// the host gap only (no SLA or memory pass); Estimate() adds both.
+// KvCapacity(), KvBytesPerToken() and KvTransfer() are constants of the
+// deployment, computed once at construction.
+//
+// The API also exports the MTP acceptance model (perfmodel/acceptance.h), so
+// a simulator draws accepted drafts from the same law the search uses.
+//
 // Threads: a StepPredictor is not thread-safe (it reuses its result); give
 // each scheduler thread its own.
 
@@ -44,6 +54,7 @@
 
 #include <cstdint>
 
+#include "perfmodel/acceptance.h"  // IWYU pragma: export
 #include "perfmodel/graph.h"
 #include "perfmodel/spec.h"
 #include "perfmodel/units.h"
@@ -70,12 +81,29 @@ class StepPredictor final {
       : model_(model), hw_(hw), deployment_(deployment), workload_(workload) {
     workload_.phase = Phase::kDecode;
     if (workload_.context_tokens <= 0) workload_.context_tokens = 1;
+    kv_bytes_per_token_ = perfmodel::KvBytesPerToken(model_, deployment_);
+    // The HBM an empty rank leaves (weights and reserve placed), in tokens.
+    const Bytes free = perfmodel::EstimateMemory(model_, hw_, deployment_, workload_,
+                                                 StepShape::Decode(workload_, 0, 0.0, 0.0))
+                           .Headroom();
+    kv_capacity_ = free > Bytes::Zero() && kv_bytes_per_token_ > Bytes::Zero()
+                       ? TokenCount(free / kv_bytes_per_token_)
+                       : Tokens();
   }
 
   // DecodeStep() is one decode step of `load`: forward + host gap.
   Duration DecodeStep(const RankLoad& load) {
-    EstimateDecode(load);
+    workload_.batch_per_dp = load.requests;
+    perfmodel::EstimateTimeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
     return result_.forward + result_.host_gap;
+  }
+
+  // Estimate() is DecodeStep()'s whole result: rows, TPOT and throughput,
+  // and the memory per GPU.
+  const StepResult& Estimate(const RankLoad& load) {
+    workload_.batch_per_dp = load.requests;
+    perfmodel::EstimateDecodeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
+    return result_;
   }
 
   // Tpot() is DecodeStep() over the tokens each request emits per step.
@@ -86,11 +114,22 @@ class StepPredictor final {
   // MemoryLeft() is the HBM per GPU free at `load` on the slowest rank
   // (negative: over), without costing the step.
   Bytes MemoryLeft(const RankLoad& load) {
-    workload_.batch_per_dp = load.requests;
     const double slowest = ToTokens(load.slowest_sum_context);
     return perfmodel::EstimateMemory(model_, hw_, deployment_, workload_,
                                      StepShape::Decode(workload_, load.requests, slowest, slowest))
         .Headroom();
+  }
+
+  // KvCapacity() is the KV-cache tokens one attention DP rank holds in the
+  // HBM left after the weights and the reserve (a decode step's own new
+  // tokens count against it too: MemoryLeft()).
+  Tokens KvCapacity() const { return kv_capacity_; }
+  // KvBytesPerToken() is one token's KV cache on one GPU, every layer.
+  Bytes KvBytesPerToken() const { return kv_bytes_per_token_; }
+  // KvTransfer() is one prompt's KV cache of `prompt` tokens sent to a
+  // decode GPU over the scale-out link (disaggregated serving).
+  Duration KvTransfer(Tokens prompt) const {
+    return perfmodel::KvTransfer(hw_, kv_bytes_per_token_, ToTokens(prompt));
   }
 
   // CanAdmit() is whether one more request of `context` tokens keeps the
@@ -110,24 +149,23 @@ class StepPredictor final {
     w.batch_per_dp = sequences;
     w.prompt_tokens = cached_tokens + new_tokens;
     w.chunk_tokens = 0;
-    perfmodel::EstimateStepInto(model_, hw_, deployment_, w,
+    perfmodel::EstimateTimeInto(model_, hw_, deployment_, w,
                                 StepShape::Prefill(sequences, new_tokens, cached_tokens, true),
                                 result_);
     return result_.forward + result_.host_gap;
   }
 
-  // last() is the last call's full result: rows, SLA, memory.
+  // last() is the last call's result: its rows, forward and host gap (and,
+  // after Estimate(), its SLA and memory).
   const StepResult& last() const { return result_; }
   const WorkloadSpec& workload() const { return workload_; }
+  const DeploymentSpec& deployment() const { return deployment_; }
+  const ModelSpec& model() const { return model_; }
 
  private:
-  void EstimateDecode(const RankLoad& load) {
-    workload_.batch_per_dp = load.requests;
-    perfmodel::EstimateDecodeInto(
-        model_, hw_, deployment_, workload_,
-        StepShape::Decode(workload_, load.requests, ToTokens(load.mean_sum_context),
-                          ToTokens(load.slowest_sum_context)),
-        result_);
+  StepShape DecodeShape(const RankLoad& load) const {
+    return StepShape::Decode(workload_, load.requests, ToTokens(load.mean_sum_context),
+                             ToTokens(load.slowest_sum_context));
   }
 
   ModelSpec model_;
@@ -135,6 +173,8 @@ class StepPredictor final {
   DeploymentSpec deployment_;
   WorkloadSpec workload_;
   StepResult result_;
+  Bytes kv_bytes_per_token_;
+  Tokens kv_capacity_;
 };
 
 }  // namespace perfmodel

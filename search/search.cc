@@ -481,9 +481,7 @@ absl::Status EvaluatePrefill(const SearchSpace& space, SearchResult& r, Misses& 
         ++r.pruned["prefill:memory"];
         continue;
       }
-      const Bytes per_token = WithGraph(space.model, [&]<typename G>(std::type_identity<G>) {
-        return G::KvBytesPerToken(space.model, d);
-      });
+      const Bytes per_token = KvBytesPerToken(space.model, d);
       const Duration extra = KvTransfer(hw, per_token, mean_in);
       const MaxRate max =
           MaxArrivalRate(service, space.constraints.ttft, space.constraints.ttft_percentile, extra);

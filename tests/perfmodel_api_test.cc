@@ -101,6 +101,39 @@ TEST(StepPredictor, PrefillStepIsOnePrefillForward) {
   EXPECT_GT(p.PrefillStep(2, 4096, 8192), p.PrefillStep(2, 4096, 0));
 }
 
+// Estimate() is the same step with its SLA and memory passes: its forward is
+// DecodeStep()'s, its TPOT the cost model's.
+TEST(StepPredictor, EstimateAddsTheSlaAndMemoryToTheSameStep) {
+  StepPredictor p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
+  const RankLoad load = Load(24, 4096, 5000);
+  const Duration step = p.DecodeStep(load);
+  const StepResult& r = p.Estimate(load);
+  EXPECT_EQ(r.forward + r.host_gap, step);
+  EXPECT_EQ(r.sla.tpot, p.Tpot(load));
+  // Its memory is the mean rank's; MemoryLeft() the slowest rank's.
+  EXPECT_GT(r.memory.Headroom(), p.MemoryLeft(load));
+  EXPECT_EQ(p.Estimate(Load(24, 4096, 4096)).memory.Headroom(),
+            p.MemoryLeft(Load(24, 4096, 4096)));
+}
+
+// KvCapacity() is where MemoryLeft() reaches zero: a rank whose Σ context
+// (with the step's own new tokens) is the capacity has no HBM left.
+TEST(StepPredictor, KvCapacityIsWhereTheMemoryRunsOut) {
+  StepPredictor p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
+  const double capacity = ToTokens(p.KvCapacity());
+  ASSERT_GT(capacity, 1e5);
+  const int64_t requests = 24;
+  const double new_tokens =
+      static_cast<double>(requests * kSeedDecodeWorkload.TokensPerRequestPerStep());
+  const RankLoad full{requests, TokenCount(capacity - new_tokens),
+                      TokenCount(capacity - new_tokens)};
+  EXPECT_NEAR(ToBytes(p.MemoryLeft(full)), 0.0, 1e3);
+  EXPECT_EQ(p.KvBytesPerToken(), KvBytesPerToken(kDeepSeekV3, kSeedDecode));
+  EXPECT_EQ(
+      p.KvTransfer(TokenCount(4096)),
+      kH200Sxm.scale_out_latency + p.KvBytesPerToken() * 4096.0 / kH200Sxm.scale_out_bandwidth);
+}
+
 TEST(StepPredictor, CallsAfterConstructionDoNotAllocate) {
   StepPredictor p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
   const int64_t before = g_allocations.load();

@@ -114,9 +114,7 @@ absl::StatusOr<PrefillLoad> RunLoad(const Setup& setup, const PrefillSweepConfig
 
   const ModelSpec& model = setup.model;
   const HardwareSpec& hw = setup.hardware.spec;
-  load.kv_bytes_per_token = WithGraph(model, [&]<typename G>(std::type_identity<G>) {
-    return G::KvBytesPerToken(model, setup.deployment);
-  });
+  load.kv_bytes_per_token = KvBytesPerToken(model, setup.deployment);
   if (config.disaggregated) {
     load.kv_transfer = KvTransfer(hw, load.kv_bytes_per_token, ToTokens(load.mean_prompt));
     load.kv_transfer_longest =
@@ -160,10 +158,6 @@ const PrefillPoint* FindBatch(const std::vector<PrefillPoint>& rows, int64_t bat
 }
 
 }  // namespace
-
-Duration KvTransfer(const HardwareSpec& hw, Bytes per_token, double tokens) {
-  return hw.scale_out_latency + per_token * tokens / hw.scale_out_bandwidth;
-}
 
 absl::string_view PrefillBindingLimitName(BindingLimit b) {
   switch (b) {

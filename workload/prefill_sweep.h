@@ -158,10 +158,6 @@ struct PrefillSweepConfig final {
 [[nodiscard]] absl::StatusOr<PrefillSweepConfig> MakePrefillSweepConfig(
     const PrefillSweepOptions& options, const Setup& setup);
 
-// KvTransfer() is one prompt's KV cache (`tokens` x `per_token` bytes per
-// GPU) sent from a P GPU to a D GPU over its own scale-out NIC.
-Duration KvTransfer(const HardwareSpec& hw, Bytes per_token, double tokens);
-
 // One batch of the prefill sweep.
 struct PrefillPoint final {
   int64_t batch = 0;                // prompts per DP rank, arriving together

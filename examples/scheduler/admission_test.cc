@@ -33,8 +33,7 @@ TEST(Admission, FillsTheRankUpToTheTpotTarget) {
   const int64_t n = Admit(p, load, waiting, Milliseconds(16.6));
   ASSERT_GT(n, 0);
   ASSERT_LT(n, 200);
-  p.DecodeStep(load);
-  EXPECT_THAT(p.last().sla, MeetsTpotOf(Milliseconds(16.6)));
+  EXPECT_THAT(p.Estimate(load).sla, MeetsTpotOf(Milliseconds(16.6)));
   perfmodel::RankLoad more = load;
   EXPECT_FALSE(p.CanAdmit(more, perfmodel::TokenCount(4096), Milliseconds(16.6)));
 }
