@@ -95,11 +95,11 @@ struct Config final {
   MtpAcceptance acceptance = {};
   int64_t concurrency = 0;  // > 0: closed loop with this many requests in flight
   uint64_t seed = 1;        // the acceptance draws
-  Duration ttft_target;     // goodput; zero: no TTFT target
-  Duration tpot_target;     // goodput; zero: no TPOT target
+  Duration ttft_target = {};  // goodput; zero: no TTFT target
+  Duration tpot_target = {};  // goodput; zero: no TPOT target
   double trim = 0.1;        // share of requests left out at each end, [0, 0.5)
   bool keep_requests = false;            // Result::requests holds every request
-  std::function<void(double)> progress;  // called with the share of requests done
+  std::function<void(double)> progress = {};  // called with the share of requests done
 };
 
 // Validate() checks a configuration against its pools; errors name the field.

@@ -74,14 +74,10 @@ std::string LatencySvg(const std::string& title, const Result& r) {
 }
 
 std::string OccupancySvg(const std::string& title, const Result& r) {
-  svg::Figure f{.title = "Queue and KV cache over time", .subtitle = title,
-                .x_label = "simulated time (s)"};
-  svg::Panel& requests = f.panels.emplace_back();
-  requests.y_label = "requests";
+  svg::Figure f{
+      .title = "Queue and KV cache over time", .subtitle = title, .x_label = "simulated time (s)"};
   svg::Series queued{.name = "queued", .css_class = "series-queued", .color = "#d62728"};
   svg::Series running{.name = "running", .css_class = "series-running", .color = "#1f77b4"};
-  svg::Panel& kv = f.panels.emplace_back();
-  kv.y_label = "KV cache in use (share)";
   svg::Series decode{.name = "decode pool", .css_class = "series-decode-kv", .color = "#2ca02c"};
   svg::Series prefill{.name = "prefill pool", .css_class = "series-prefill-kv",
                       .color = "#9467bd"};
@@ -94,9 +90,12 @@ std::string OccupancySvg(const std::string& title, const Result& r) {
     prefill.points.emplace_back(t, o.prefill_kv);
     has_prefill = has_prefill || o.prefill_kv > 0.0;
   }
-  requests.series = {std::move(queued), std::move(running)};
+  f.panels.push_back(
+      svg::Panel{.y_label = "requests", .series = {std::move(queued), std::move(running)}});
+  svg::Panel kv{.y_label = "KV cache in use (share)"};
   kv.series.push_back(std::move(decode));
   if (has_prefill) kv.series.push_back(std::move(prefill));
+  f.panels.push_back(std::move(kv));
   return svg::Render(f);
 }
 

@@ -143,9 +143,15 @@ sim::LengthLaw Sampler(ContextDistribution d) {
   return [d = std::move(d)](std::mt19937_64& rng) { return d.Sample(rng); };
 }
 
-// The sweep's answer at the simulated mean context: the largest batch per DP
-// rank meeting the TPOT target, and its TPOT.
-absl::StatusOr<BatchPoint> SweepAnswer(const Setup& setup, double mean_context) {
+// The decode sweep at the simulated mean context: its TPOT target (the
+// --tpot_ms flag, or its SLA file's) and the largest batch per DP rank
+// meeting it, when one does.
+struct SweepAnswer final {
+  Duration tpot_target;
+  std::optional<BatchPoint> at_max;
+};
+
+absl::StatusOr<SweepAnswer> RunDecodeSweep(const Setup& setup, double mean_context) {
   SweepOptions o;
   o.tpot_ms = absl::GetFlag(FLAGS_tpot_ms);
   PM_ASSIGN_OR_RETURN(ContextDistribution c,
@@ -153,11 +159,7 @@ absl::StatusOr<BatchPoint> SweepAnswer(const Setup& setup, double mean_context) 
   o.context = std::move(c);
   PM_ASSIGN_OR_RETURN(const SweepConfig config, MakeSweepConfig(o, setup));
   PM_ASSIGN_OR_RETURN(const SweepResult result, RunSweep(setup, config));
-  if (!result.at_max.has_value()) {
-    return absl::ResourceExhaustedError(
-        "no batch of the decode deployment meets the TPOT target at this context; give --rate");
-  }
-  return *result.at_max;
+  return SweepAnswer{Seconds(1.0) / ToTokensPerSecond(config.sla.user_output_tps), result.at_max};
 }
 
 absl::Status Run(const ToolContext&, ToolOutput& out) {
@@ -169,6 +171,12 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
                                                     .hardware = absl::GetFlag(FLAGS_hw),
                                                     .deployment = absl::GetFlag(FLAGS_deployment),
                                                     .workload = absl::GetFlag(FLAGS_workload)}));
+  if (setup.workload.phase != Phase::kDecode) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--workload: ", setup.paths.workload,
+        " is a prefill workload; the pool decodes (its MTP drafts, acceptance and host gap): "
+        "give a decode workload"));
+  }
   StepPredictor decode(setup.model, setup.hardware.spec, setup.deployment, setup.workload);
   std::optional<Setup> prefill_setup;
   std::optional<StepPredictor> prefill;
@@ -257,14 +265,18 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
              prefill_setup->paths.deployment)
         .Add("prefill_instances", prefill_pool->instances);
   }
-  // Goodput's TPOT target: the flag, else the sweep's SLA.
-  std::optional<BatchPoint> answer;
+  // Goodput's TPOT target: the flag, else the sweep's SLA file's; the
+  // default rate: the sweep's largest batch meeting it.
   const double mean_context = ToTokens(isl.Mean()) + ToTokens(osl.Mean()) / 2.0;
   const bool default_rate = !rate_flag && concurrency == 0 && arrival != "trace";
-  if (default_rate || !tpot_ms) {
-    PM_ASSIGN_OR_RETURN(answer, SweepAnswer(setup, mean_context));
+  PM_ASSIGN_OR_RETURN(const SweepAnswer answer, RunDecodeSweep(setup, mean_context));
+  if (default_rate && !answer.at_max.has_value()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--rate: no batch of %s meets the TPOT target (%.2f ms) at context %.0f, so the "
+        "default rate (Little's law at that batch) has no answer; give --rate",
+        setup.paths.deployment, ToMilliseconds(answer.tpot_target), mean_context));
   }
-  config.tpot_target = tpot_ms ? Milliseconds(*tpot_ms) : Duration::Zero();
+  config.tpot_target = answer.tpot_target;
 
   std::unique_ptr<sim::RequestSource> source;
   const uint64_t seed = absl::GetFlag(FLAGS_seed);
@@ -280,13 +292,14 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
     if (default_rate) {
       const double ranks =
           static_cast<double>(setup.deployment.parallel.attention_dp * instances);
-      const double in_flight = static_cast<double>(answer->batch) * ranks;
-      const Duration lifetime = answer->tpot * ToTokens(osl.Mean());
+      const BatchPoint& at = *answer.at_max;
+      const double in_flight = static_cast<double>(at.batch) * ranks;
+      const Duration lifetime = at.tpot * ToTokens(osl.Mean());
       rate = in_flight / ToSeconds(lifetime);
       how = absl::StrFormat(
           "Little's law: the sweep's %d requests per DP rank (TPOT %.2f ms at context %.0f) x "
           "%.0f ranks over OSL x TPOT",
-          answer->batch, ToMilliseconds(answer->tpot), mean_context, ranks);
+          at.batch, ToMilliseconds(at.tpot), mean_context, ranks);
     }
     if (concurrency > 0) {
       // Closed loop: the source's timestamps are ignored; any rate serves.
@@ -307,21 +320,16 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
       .Add("token_budget", config.token_budget, "prefill tokens per DP rank per forward")
       .Add("prefix_cache_hit", render::Value::Number(config.prefix_cache_hit, 3))
       .Add("mtp_draft_tokens", setup.workload.mtp_draft_tokens)
-      .Add("acceptance",
-           acceptance.positions > 0 ? absl::StrJoin(absl::GetFlag(FLAGS_acceptance), ",")
-                                    : absl::StrCat("uniform, ",
-                                                   setup.workload.accepted_tokens_per_step,
-                                                   " tokens per step"))
-      .Add("ttft_target_ms", ttft_ms ? render::Value::Number(*ttft_ms, 2) : render::Value(), "goodput")
-      .Add("tpot_target_ms",
-           render::Value::Number(ToMilliseconds(config.tpot_target > Duration::Zero()
-                                            ? config.tpot_target
-                                            : answer->tpot),
-                         2),
-           tpot_ms ? "goodput" : "goodput: the sweep's SLA batch's TPOT")
+      .Add("acceptance", acceptance.positions > 0
+                             ? absl::StrJoin(absl::GetFlag(FLAGS_acceptance), ",")
+                             : absl::StrCat("uniform, ", setup.workload.accepted_tokens_per_step,
+                                            " tokens per step"))
+      .Add("ttft_target_ms", ttft_ms ? render::Value::Number(*ttft_ms, 2) : render::Value(),
+           "goodput")
+      .Add("tpot_target_ms", render::Value::Number(ToMilliseconds(config.tpot_target), 2),
+           tpot_ms ? "goodput" : "goodput: the sweep's SLA (deployments/seed_sla.textproto)")
       .Add("trim", render::Value::Number(config.trim, 2), "share left out at each end")
       .Add("seed", static_cast<int64_t>(seed));
-  if (!tpot_ms) config.tpot_target = answer->tpot;
 
   const absl::Time start = absl::Now();
   bool printed = false;
