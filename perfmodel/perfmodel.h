@@ -69,6 +69,12 @@ struct RankLoad final {
   int64_t requests = 1;
   Tokens mean_sum_context;
   Tokens slowest_sum_context;
+  // The requests of every attention DP rank together, whose tokens the MoE
+  // layers route over the EP ranks; 0: `requests` on every rank. Fewer (a
+  // lightly loaded pool, ranks idle) route fewer tokens, activate fewer
+  // experts and move fewer bytes: the step is costed with the ranks that
+  // many busiest-rank loads make (total / requests, rounded, at least 1).
+  int64_t total_requests = 0;
 };
 
 class StepPredictor final {
@@ -94,6 +100,7 @@ class StepPredictor final {
   // DecodeStep() is one decode step of `load`: forward + host gap.
   Duration DecodeStep(const RankLoad& load) {
     workload_.batch_per_dp = load.requests;
+    const RanksRouting ranks(deployment_, RoutingRanks(load));
     perfmodel::EstimateTimeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
     return result_.forward + result_.host_gap;
   }
@@ -102,6 +109,7 @@ class StepPredictor final {
   // and the memory per GPU.
   const StepResult& Estimate(const RankLoad& load) {
     workload_.batch_per_dp = load.requests;
+    const RanksRouting ranks(deployment_, RoutingRanks(load));
     perfmodel::EstimateDecodeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
     return result_;
   }
@@ -142,8 +150,11 @@ class StepPredictor final {
 
   // PrefillStep() is one prefill forward of `sequences` chunks of
   // `new_tokens` after `cached_tokens` each, ending their prompts (the head
-  // samples each): forward + host gap.
-  Duration PrefillStep(int64_t sequences, int64_t new_tokens, int64_t cached_tokens) {
+  // samples each), on each of `ranks` attention DP ranks (0: every rank; the
+  // others idle, routing no tokens to the experts): forward + host gap.
+  Duration PrefillStep(int64_t sequences, int64_t new_tokens, int64_t cached_tokens,
+                       int64_t ranks = 0) {
+    const RanksRouting routing(deployment_, ranks);
     WorkloadSpec w = workload_;
     w.phase = Phase::kPrefill;
     w.batch_per_dp = sequences;
@@ -163,6 +174,30 @@ class StepPredictor final {
   const ModelSpec& model() const { return model_; }
 
  private:
+  // RanksRouting makes `d` route the tokens of `ranks` attention DP ranks
+  // (when 1 <= ranks < its own) for one estimate, and restores it.
+  class RanksRouting final {
+   public:
+    RanksRouting(DeploymentSpec& d, int64_t ranks) : d_(d), dp_(d.parallel.attention_dp) {
+      if (ranks >= 1 && ranks < dp_) d_.parallel.attention_dp = ranks;
+    }
+    ~RanksRouting() { d_.parallel.attention_dp = dp_; }
+    RanksRouting(const RanksRouting&) = delete;
+    RanksRouting& operator=(const RanksRouting&) = delete;
+
+   private:
+    DeploymentSpec& d_;
+    int64_t dp_;
+  };
+
+  // RoutingRanks() is the ranks `load`'s total requests make at its
+  // busiest rank's load (0: every rank).
+  static int64_t RoutingRanks(const RankLoad& load) {
+    if (load.total_requests <= 0 || load.requests <= 0) return 0;
+    const int64_t r = (load.total_requests + load.requests / 2) / load.requests;
+    return r < 1 ? 1 : r;
+  }
+
   StepShape DecodeShape(const RankLoad& load) const {
     return StepShape::Decode(workload_, load.requests, ToTokens(load.mean_sum_context),
                              ToTokens(load.slowest_sum_context));

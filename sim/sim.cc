@@ -294,7 +294,7 @@ bool Engine::StartPrefill(PoolState& p, Instance& inst, Duration now) {
   inst.chunks.clear();
   // The rank with the most new tokens sets the forward: its sequences, new
   // tokens and Σ causal pairs.
-  int64_t worst_tokens = 0, worst_seqs = 0;
+  int64_t worst_tokens = 0, worst_seqs = 0, busy_ranks = 0;
   double worst_pairs = 0.0;
   for (int64_t i = 0; i < p.ranks_per_instance; ++i) {
     Rank& r = p.ranks[static_cast<std::size_t>(inst.first_rank + i)];
@@ -329,6 +329,7 @@ bool Engine::StartPrefill(PoolState& p, Instance& inst, Duration now) {
     // The chunks that end their prompts leave the queue now (EndPrefill()
     // moves them on); a partly prefilled prompt stays at the front.
     for (std::size_t k = 0; k < at; ++k) r.waiting.pop_front();
+    if (seqs > 0) ++busy_ranks;
     if (tokens > worst_tokens || (tokens == worst_tokens && pairs > worst_pairs)) {
       worst_tokens = tokens;
       worst_seqs = seqs;
@@ -342,7 +343,7 @@ bool Engine::StartPrefill(PoolState& p, Instance& inst, Duration now) {
   const double cached = std::max(0.0, (worst_pairs / seqs - mean_new * (mean_new + 1.0) / 2.0) /
                                            mean_new);
   const int64_t n = std::max<int64_t>(1, std::llround(mean_new));
-  const Duration t = p.predictor->PrefillStep(worst_seqs, n, std::llround(cached));
+  const Duration t = p.predictor->PrefillStep(worst_seqs, n, std::llround(cached), busy_ranks);
   inst.prefill_forward = true;
   inst.busy_until = now + t;
   ++r_.prefill_forwards;
@@ -400,10 +401,9 @@ bool Engine::StartDecode(PoolState& p, Instance& inst, Duration now) {
     slowest = std::max(slowest, r.sum_context);
   }
   if (busiest == 0) return false;
-  const RankLoad load{busiest,
-                      TokenCount(static_cast<double>(sum) /
-                                 static_cast<double>(p.ranks_per_instance)),
-                      TokenCount(static_cast<double>(slowest))};
+  const RankLoad load{
+      busiest, TokenCount(static_cast<double>(sum) / static_cast<double>(p.ranks_per_instance)),
+      TokenCount(static_cast<double>(slowest)), total};
   const Duration t = p.predictor->DecodeStep(load);
   inst.prefill_forward = false;
   inst.busy_until = now + t;

@@ -28,9 +28,11 @@
 //   up to `token_budget` new tokens (a longer prompt is chunked over
 //   forwards); its time is the rank with the most new tokens, costed as one
 //   uniform shape with the same sequences, new tokens and causal query-key
-//   pairs (perfmodel's prefill shape is uniform across sequences).
+//   pairs (perfmodel's prefill shape is uniform across sequences), on as
+//   many ranks as have chunks (the idle ones route no tokens to the experts).
 // - A decode forward runs every running request; its load is the busiest
-//   rank's requests and the ranks' mean and largest Σ context (RankLoad).
+//   rank's requests, the ranks' mean and largest Σ context, and every rank's
+//   requests for the MoE's routed tokens (RankLoad).
 //   Each request then emits 1 + its accepted drafts, drawn per request per
 //   step from the acceptance model (one uniform u: k drafts accepted while
 //   u < p_1 ... p_k).

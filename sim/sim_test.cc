@@ -191,7 +191,7 @@ TEST(Simulate, DisaggregatedTtftIsThePrefillAndDecodeFollowsTheTransfer) {
   StepPredictor d = SeedDecode();
   StepPredictor pre(specs::kDeepSeekV3, specs::kH200Sxm, specs::kSeedPrefill,
                     specs::kSeedPrefillWorkload);
-  const Duration prefill = pre.PrefillStep(1, 4096, 0);
+  const Duration prefill = pre.PrefillStep(1, 4096, 0, 1);  // one prompt, one rank busy
   const Duration transfer = pre.KvTransfer(TokenCount(4096));
   Config c{.mode = Mode::kDisaggregated, .trim = 0.0, .keep_requests = true};
   PoissonSource src(Hertz(0.5), 20, Fixed(4096), Fixed(64), 1);  // light load: no queue

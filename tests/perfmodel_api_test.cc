@@ -134,6 +134,32 @@ TEST(StepPredictor, KvCapacityIsWhereTheMemoryRunsOut) {
       kH200Sxm.scale_out_latency + p.KvBytesPerToken() * 4096.0 / kH200Sxm.scale_out_bandwidth);
 }
 
+// A lightly loaded pool routes only its own tokens: one rank of 64 busy is
+// the step of a 1-rank deployment (fewer experts active, fewer bytes moved),
+// cheaper than every rank at that load; and the deployment is restored.
+TEST(StepPredictor, IdleRanksRouteNoTokens) {
+  StepPredictor p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
+  const RankLoad all = Load(2, 4096, 4096);
+  RankLoad one = all;
+  one.total_requests = 2;
+  DeploymentSpec d = kSeedDecode;
+  d.parallel.attention_dp = 1;
+  WorkloadSpec w = kSeedDecodeWorkload;
+  w.batch_per_dp = 2;
+  const StepResult r =
+      EstimateDecode(kDeepSeekV3, kH200Sxm, d, w, StepShape::Decode(w, 2, 8192.0, 8192.0));
+  EXPECT_EQ(p.DecodeStep(one), r.forward + r.host_gap);
+  EXPECT_LT(p.DecodeStep(one), p.DecodeStep(all));
+  EXPECT_EQ(p.deployment().parallel.attention_dp, kSeedDecode.parallel.attention_dp);
+  // Every rank's requests given: the same step as without.
+  RankLoad every = all;
+  every.total_requests = 2 * kSeedDecode.parallel.attention_dp;
+  EXPECT_EQ(p.DecodeStep(every), p.DecodeStep(all));
+  // A prefill on one rank of the 8 of the seed's P layout routes one
+  // prompt's tokens, not eight.
+  EXPECT_LT(p.PrefillStep(1, 4096, 0, 1), p.PrefillStep(1, 4096, 0));
+}
+
 TEST(StepPredictor, CallsAfterConstructionDoNotAllocate) {
   StepPredictor p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
   const int64_t before = g_allocations.load();
