@@ -372,7 +372,8 @@ class DecodeEvaluator final {
     }
     w_.batch_per_dp = b;
     const double sum = context_ * static_cast<double>(b);
-    EstimateDecodeInto(space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum), result_);
+    // Time only: the memory is Memory()'s, at the longest context.
+    EstimateTimeInto(space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum), result_);
     ++r_.estimates;
     ++r_.configurations;
     const Duration t = perfmodel::Step(result_);
