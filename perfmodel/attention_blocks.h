@@ -50,7 +50,7 @@ constexpr void EmitOutputProjection(const StepContext& c, StepResult& r,
 // their norms, q_b up-projection, q·W_uk per head, RoPE (and the KV-cache
 // write), FlashMLA, ·W_uv per head, o_proj.
 struct MlaAttention final {
-  static constexpr std::size_t kMaxRows = 9;
+  static constexpr std::size_t kMaxRows = 10;
 
   // The block's weights on one GPU. The absorbed per-head products read
   // kv_b's two halves as W_uk and W_uv in the attention dtype (the engine
@@ -206,6 +206,37 @@ struct MlaAttention final {
     }
   }
 
+  // EmitMixedCore() is the block after q_b in a mixed forward: the decode
+  // requests' absorbed latent attention and the chunks' cheaper prefill
+  // form (PrefillForms() on the chunks' own context), one row per op: the
+  // absorbed products over the tokens that take them, kv_b over the chunks'
+  // entries when MHA wins, RoPE and the cache write over every new token,
+  // attention as the two kernels.
+  [[gnu::noinline]] static constexpr void EmitMixedCore(const StepContext& c, StepResult& r,
+                                                        const WeightSet& w) {
+    using namespace graph_internal;
+    const ModelSpec& m = c.model;
+    const StepContext decode = c.DecodePart();
+    const StepContext& chunk = *c.chunk;
+    const DType kv = KvCacheDType(m, c.deployment);
+    const GemmTypes bmm = GemmTypes::ForWeight(m.attention_dtype, m.attention_dtype);
+    const PrefillForm f = PrefillForms(chunk, w);
+    const bool mha = f.MhaCheaper();
+    const int64_t absorbed_tokens = mha ? decode.Tokens() : c.Tokens();
+    graph_internal::Emit(c, r, Op::kBmmQUk, [&] {
+      return Gemm(w.w_uk.Times(absorbed_tokens), bmm, c.hw, OpClass::kGemm, 2);
+    });
+    if (mha) graph_internal::Emit(c, r, Op::kKvBProj, [&] { return f.kv_b_proj; });
+    graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
+    graph_internal::Emit(c, r, Op::kAttention, [&] {
+      return Sum(AttentionCost(decode),
+                 mha ? f.mha : AbsorbedPrefill(chunk, kv, AttentionDType(m, c.deployment)));
+    });
+    graph_internal::Emit(c, r, Op::kBmmUv, [&] {
+      return Gemm(w.w_uv.Times(absorbed_tokens), bmm, c.hw, OpClass::kGemm, 2);
+    });
+  }
+
   static constexpr void Emit(const StepContext& c, StepResult& r) {
     using namespace graph_internal;
     const ModelSpec& m = c.model;
@@ -227,6 +258,11 @@ struct MlaAttention final {
     }
     if (c.Prefill()) {
       EmitPrefillCore(c, r, w);
+      EmitOutputProjection(c, r, w.o_proj);
+      return;
+    }
+    if (c.chunk != nullptr) {
+      EmitMixedCore(c, r, w);
       EmitOutputProjection(c, r, w.o_proj);
       return;
     }
@@ -278,11 +314,18 @@ struct GqaAttention final {
   [[gnu::always_inline]] static constexpr OpCost AttentionCost(const StepContext& c) {
     const DType kv = KvCacheDType(c.model, c.deployment);
     if (c.Prefill()) return PrefillCost(c, kv);
+    if (c.chunk != nullptr) return MixedCost(c, kv);
     const GqaSpec& a = c.model.gqa;
     return GqaDecodeAttention(c.Tokens(), a.heads / c.deployment.parallel.attention_tp,
                               LocalKvHeads(c.model, c.deployment), a.head_dim, c.attention_pairs,
                               c.attention_kv_tokens, kv, AttentionDType(c.model, c.deployment),
                               c.hw);
+  }
+
+  // MixedCost() is a mixed forward's attention: the decode requests' paged
+  // attention and the chunks' FlashAttention, as two kernels.
+  [[gnu::noinline]] static constexpr OpCost MixedCost(const StepContext& c, DType kv) {
+    return graph_internal::Sum(AttentionCost(c.DecodePart()), PrefillCost(*c.chunk, kv));
   }
 
   // PrefillCost() is FlashAttention over a prefill chunk: K and V of every

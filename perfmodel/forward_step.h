@@ -196,8 +196,31 @@ struct ForwardStep final {
     SharedRows shared;
     StepContext c = Context(model, hw, d, w, shape, mb, &routing);
     c.shared = &shared;
+    if (w.phase == Phase::kDecode && shape.Mixed()) {
+      EmitMixedParts(c, shape, r);
+      return Bytes::Zero();
+    }
     (Parts::Emit(c, r), ...);
     return w.phase == Phase::kPrefill ? WorkspaceOf(c) : Bytes::Zero();
+  }
+
+  // EmitMixedParts() is a decode step carrying prefill chunks: every op
+  // sees both parts' tokens, attention's core each part's own (the chunks'
+  // context split into micro-batches as a prefill's is), the head samples
+  // the decode tokens and the chunks that end their prompts. Out of line,
+  // away from the decode path.
+  [[gnu::noinline]] static constexpr void EmitMixedParts(StepContext& c, const StepShape& shape,
+                                                         StepResult& r) {
+    StepContext chunk = c;
+    chunk.phase = Phase::kPrefill;
+    chunk.shared = nullptr;
+    PrefillContext(shape.Chunks(), chunk);
+    c.chunk = &chunk;
+    c.chunk_tokens = chunk.Tokens();
+    // The decode head runs per micro-batch; the chunks' sampled tokens
+    // spread over the micro-batches too.
+    c.head_tokens += (chunk.head_tokens + c.micro_batches - 1) / c.micro_batches;
+    (Parts::Emit(c, r), ...);
   }
 
   // EmitForward() fills `r`'s rows and forward time (reusing its storage: no
@@ -222,7 +245,8 @@ struct ForwardStep final {
       workspace = EmitParts(model, hw, d, w, shape, mb, r);
     }
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
-    r.tokens_per_rank = shape.batch_per_dp * shape.new_tokens;
+    r.tokens_per_rank =
+        shape.batch_per_dp * shape.new_tokens + shape.chunk_sequences * shape.chunk_tokens;
     const int64_t per_node = hw.gpus_per_node / d.parallel.attention_tp;
     r.dp_per_machine = d.parallel.attention_dp < per_node ? d.parallel.attention_dp
                                                           : (per_node > 0 ? per_node : 1);
@@ -367,7 +391,8 @@ struct ForwardStep final {
                                         const HardwareSpec& hw, const StepShape& shape,
                                         Bytes workspace) {
     const double tokens =
-        shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens);
+        shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens) +
+        static_cast<double>(shape.chunk_sequences * (shape.chunk_cached + shape.chunk_tokens));
     const Bytes kv = KvBytesPerToken(m, d) * tokens;
     return MemoryUse{WeightBytes(m, d), kv, d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
   }

@@ -57,6 +57,9 @@ struct DecoderLayer final {
   // micro-batch of the row.
   [[gnu::noinline]] static constexpr void MarkWait(const StepContext& c, StepResult& r,
                                                    std::size_t first) {
+    // A mixed forward's chunks are on no rank's critical path twice: the
+    // lag is the decode requests' attention's.
+    if (c.chunk != nullptr) return MarkWait(c.DecodePart(), r, first);
     for (std::size_t i = first; i < r.row_count; ++i) {
       OpRow& row = r.rows[i];
       if (!IsLinkClass(row.cost.op_class) || row.cost.kernels == 0) continue;
@@ -237,8 +240,10 @@ struct LmHead final {
 // type `Dense` or `Moe` as the model's mtp_layer_kind says.
 template <typename Dense, typename Moe>
 struct Mtp final {
-  static constexpr std::size_t kMaxRows =
+  // One pass's rows; a mixed forward adds a second group (its chunks' pass).
+  static constexpr std::size_t kPassRows =
       2 + std::max(Dense::kMaxRows, Moe::kMaxRows) + LmHeadOps::kMaxRows;
+  static constexpr std::size_t kMaxRows = 2 * kPassRows;
 
   // EhProjWeight() projects the concatenated embedding and hidden state.
   static constexpr WeightTensor EhProjWeight(const ModelSpec& m) {
@@ -264,6 +269,20 @@ struct Mtp final {
   static constexpr void Emit(const StepContext& base, StepResult& r) {
     const int64_t passes = base.workload.mtp_draft_tokens;
     if (passes <= 0 || base.model.mtp_modules <= 0) return;
+    if (base.chunk != nullptr) {
+      // A mixed forward: the drafts' passes over the decode requests, and
+      // the layer once over the chunks (their own KV cache, as in prefill).
+      EmitPass(base.DecodePart(), r, passes);
+      StepContext chunk = *base.chunk;
+      chunk.shared = nullptr;
+      EmitPass(chunk, r, passes);
+      return;
+    }
+    EmitPass(base, r, passes);
+  }
+
+ private:
+  static constexpr void EmitPass(const StepContext& base, StepResult& r, int64_t passes) {
     StepContext c = base;
     c.part = Part::kMtp;
     if (base.Prefill()) {

@@ -20,6 +20,7 @@
 //   bool ok = p.CanAdmit(load, perfmodel::TokenCount(6000), perfmodel::Milliseconds(50));
 //   perfmodel::Bytes left = p.MemoryLeft(load);              // HBM per GPU still free
 //   perfmodel::Duration chunk = p.PrefillStep(2, 4096, 0);   // two 4K prompts, one forward
+//   perfmodel::Duration mixed = p.MixedStep(load, {.sequences = 1, .new_tokens = 2048});
 //   perfmodel::Tokens kv = p.KvCapacity();                   // KV tokens a rank holds
 //   const perfmodel::StepResult& full = p.Estimate(load);    // rows, SLA, memory
 //
@@ -29,10 +30,10 @@
 // that batch, attention on the slowest rank's Σ context (the MoE all-to-all
 // makes every rank wait for it) and the wait is the difference from a
 // balanced rank. A prefill step is one forward of `sequences` chunks of
-// `new_tokens` after `cached_tokens` cached tokens each. A forward that mixes
-// prefill chunks with decode requests is not a shape of the cost model yet
-// (issue 14): call both and add them as an engine that alternates the two
-// (SGLang's default) would run them.
+// `new_tokens` after `cached_tokens` cached tokens each. A mixed step
+// (MixedStep()) is a decode step carrying prefill chunks in the same forward
+// (vLLM's chunked prefill; SGLang's --enable-mixed-chunk): the GEMMs and
+// the MoE see both parts' tokens, attention runs each part's kernel.
 //
 // Admission: CanAdmit() is whether the rank, with one more request of
 // `context` tokens (the slowest rank's and the mean Σ grow by it: the
@@ -77,6 +78,19 @@ struct RankLoad final {
   int64_t total_requests = 0;
 };
 
+// Prefill chunks riding in a decode step (a mixed forward, vLLM's chunked
+// prefill): on the busiest rank, `sequences` chunks of `new_tokens` after
+// `cached_tokens` each, ending their prompts when `last`; every rank's chunk
+// tokens together in `total_new_tokens` (0: the busiest rank's on every
+// rank the decode load spans).
+struct ChunkLoad final {
+  int64_t sequences = 0;
+  int64_t new_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t total_new_tokens = 0;
+  bool last = true;
+};
+
 class StepPredictor final {
  public:
   // The specs are copied; `workload` supplies the MTP drafts and acceptance,
@@ -102,6 +116,32 @@ class StepPredictor final {
     workload_.batch_per_dp = load.requests;
     const RanksRouting ranks(deployment_, RoutingRanks(load));
     perfmodel::EstimateTimeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
+    return result_.forward + result_.host_gap;
+  }
+
+  // MixedStep() is one decode step of `load` carrying `chunks`: forward +
+  // host gap. Every op sees both parts' tokens, attention each part's own
+  // kernel; the MoE routes the tokens of as many ranks as the total tokens
+  // make at the busiest rank's. No chunks: DecodeStep().
+  Duration MixedStep(const RankLoad& load, const ChunkLoad& chunks) {
+    if (chunks.sequences <= 0 || chunks.new_tokens <= 0) return DecodeStep(load);
+    workload_.batch_per_dp = load.requests;
+    const int64_t q = workload_.TokensPerRequestPerStep();
+    const int64_t busiest = load.requests * q + chunks.sequences * chunks.new_tokens;
+    const int64_t all_decode =
+        (load.total_requests > 0 ? load.total_requests
+                                 : load.requests * deployment_.parallel.attention_dp) *
+        q;
+    const int64_t all_chunks = chunks.total_new_tokens > 0 ? chunks.total_new_tokens
+                                                           : chunks.sequences * chunks.new_tokens *
+                                                                 deployment_.parallel.attention_dp;
+    const int64_t total = all_decode + all_chunks;
+    const RanksRouting ranks(deployment_, busiest > 0 ? (total + busiest / 2) / busiest : 0);
+    perfmodel::EstimateTimeInto(
+        model_, hw_, deployment_, workload_,
+        StepShape::WithChunks(DecodeShape(load), chunks.sequences, chunks.new_tokens,
+                              chunks.cached_tokens, chunks.last),
+        result_);
     return result_.forward + result_.host_gap;
   }
 

@@ -49,6 +49,17 @@ struct StepShape final {
   // Whether the head samples a token for each sequence (prefill: only the
   // prompt's last chunk does; decode always).
   bool samples = true;
+  // A decode step's prefill part (a mixed forward: prefill chunks riding in
+  // the decode step, vLLM's chunked prefill): `chunk_sequences` chunks of
+  // `chunk_tokens` new tokens after `chunk_cached` cached tokens each, the
+  // head sampling their prompts' next token when `chunk_samples`. Zero: a
+  // plain decode step.
+  int64_t chunk_sequences = 0;
+  int64_t chunk_tokens = 0;
+  int64_t chunk_cached = 0;
+  bool chunk_samples = true;
+
+  constexpr bool Mixed() const { return chunk_sequences > 0 && chunk_tokens > 0; }
 
   // FromWorkload() is the balanced decode shape: every request at
   // context_tokens, feeding 1 + drafts tokens.
@@ -68,6 +79,20 @@ struct StepShape final {
                                      bool last) {
     const double s = static_cast<double>(sequences * cached);
     return StepShape{sequences, s, s, new_tokens, last};
+  }
+  // WithChunks() is `decode` carrying `sequences` prefill chunks of
+  // `new_tokens` after `cached` each (ending their prompts when `last`).
+  static constexpr StepShape WithChunks(StepShape decode, int64_t sequences, int64_t new_tokens,
+                                        int64_t cached, bool last) {
+    decode.chunk_sequences = sequences;
+    decode.chunk_tokens = new_tokens;
+    decode.chunk_cached = cached;
+    decode.chunk_samples = last;
+    return decode;
+  }
+  // Chunks() is the prefill part alone, as a prefill shape.
+  constexpr StepShape Chunks() const {
+    return Prefill(chunk_sequences, chunk_tokens, chunk_cached, chunk_samples);
   }
 };
 
@@ -115,8 +140,21 @@ struct StepContext final {
   int64_t count = 0;
   const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (ForwardStep::EmitParts)
   SharedRows* shared = nullptr;          // rows to copy, when the forward keeps them
+  // A mixed forward's prefill part (StepShape::chunk_*): its own context
+  // (prefill phase, per micro-batch), and its new tokens, which every op
+  // but attention's core sees beside the decode requests' (Tokens()).
+  const StepContext* chunk = nullptr;
+  int64_t chunk_tokens = 0;
 
-  constexpr int64_t Tokens() const { return requests * queries_per_request; }
+  constexpr int64_t Tokens() const { return requests * queries_per_request + chunk_tokens; }
+  // DecodePart() is the context without its prefill part: the decode
+  // requests alone, for the decode attention kernels.
+  constexpr StepContext DecodePart() const {
+    StepContext d = *this;
+    d.chunk = nullptr;
+    d.chunk_tokens = 0;
+    return d;
+  }
   constexpr bool Prefill() const { return phase == Phase::kPrefill; }
 };
 
