@@ -72,6 +72,8 @@ struct Transfer final {
   bool operator>(const Transfer& o) const { return at > o.at || (at == o.at && slot > o.slot); }
 };
 
+struct Chunks;
+
 class Engine final {
  public:
   Engine(const Config& c, RequestSource& source) : c_(c), source_(source) {}
@@ -86,8 +88,9 @@ class Engine final {
   void Enqueue(PoolState& p, Slot s, bool needs_prefill);
   void TryStart(PoolState& p, Instance& inst, Duration now);
   bool StartPrefill(PoolState& p, Instance& inst, Duration now);
-  bool StartDecode(PoolState& p, Instance& inst, Duration now);
-  void EndPrefill(PoolState& p, Instance& inst, Duration now);
+  void FormChunks(PoolState& p, Instance& inst, Rank& r, int64_t budget, Chunks& out);
+  bool StartDecode(PoolState& p, Instance& inst, Duration now, bool mixed);
+  void EndChunks(PoolState& p, Instance& inst, Duration now);
   void EndDecode(PoolState& p, Instance& inst, Duration now);
   void Preempt(Rank& rank, Slot s);
   void Emit(Live& l, int64_t tokens, Duration now);
@@ -286,64 +289,85 @@ absl::Status Engine::Arrive(const Request& req, Duration now) {
 
 void Engine::TryStart(PoolState& p, Instance& inst, Duration now) {
   if (inst.busy_until != kNever) return;
+  // Mixed: prefill chunks ride in the decode forwards; a prefill forward
+  // only when nothing decodes.
+  if (c_.mixed_chunks && p.prefills && p.decodes && StartDecode(p, inst, now, true)) return;
   if (p.prefills && StartPrefill(p, inst, now)) return;
-  if (p.decodes) StartDecode(p, inst, now);
+  if (p.decodes) StartDecode(p, inst, now, false);
+}
+
+// The rank with the most new tokens sets a forward's chunks: its sequences,
+// new tokens and Σ causal pairs; and how many ranks have chunks.
+struct Chunks final {
+  int64_t worst_tokens = 0, worst_seqs = 0, busy_ranks = 0, total_tokens = 0;
+  double worst_pairs = 0.0;
+
+  // Uniform() is the worst rank's chunks as one uniform shape with the same
+  // sequences, new tokens and Σ pairs: p = (pairs/S − n(n+1)/2) / n.
+  ChunkLoad Uniform() const {
+    const double seqs = static_cast<double>(worst_seqs);
+    const double mean_new = static_cast<double>(worst_tokens) / seqs;
+    const double cached =
+        std::max(0.0, (worst_pairs / seqs - mean_new * (mean_new + 1.0) / 2.0) / mean_new);
+    return ChunkLoad{.sequences = worst_seqs,
+                     .new_tokens = std::max<int64_t>(1, std::llround(mean_new)),
+                     .cached_tokens = std::llround(cached),
+                     .total_new_tokens = total_tokens,
+                     .last = true};
+  }
+};
+
+void Engine::FormChunks(PoolState& p, Instance& inst, Rank& r, int64_t budget, Chunks& out) {
+  int64_t tokens = 0, seqs = 0;
+  double pairs = 0.0;
+  std::size_t at = 0;
+  while (at < r.waiting.size() && budget > 0) {
+    const Slot s = r.waiting[at];
+    Live& l = live_[static_cast<std::size_t>(s)];
+    if (l.reserved == 0) {
+      const int64_t requests = static_cast<int64_t>(r.running.size()) + r.prefilling;
+      const int64_t growth = static_cast<int64_t>(r.running.size()) * p.tokens_per_step;
+      if (requests >= c_.max_batch || r.kv + l.prompt + growth > p.capacity) break;
+      l.reserved = l.prompt;
+      r.kv += l.prompt;
+      r.queued_tokens -= l.prompt;
+      ++r.prefilling;
+    }
+    const int64_t remaining = l.prompt - l.cached - l.done;
+    const int64_t chunk = std::min(remaining, budget);
+    budget -= chunk;
+    const double n = static_cast<double>(chunk);
+    const double before = static_cast<double>(l.cached + l.done);
+    pairs += n * before + n * (n + 1.0) / 2.0;
+    tokens += chunk;
+    ++seqs;
+    inst.chunks.emplace_back(s, chunk);
+    if (chunk < remaining) break;  // its next chunk in a later forward
+    ++at;
+  }
+  // The chunks that end their prompts leave the queue now (EndChunks()
+  // moves them on); a partly prefilled prompt stays at the front.
+  for (std::size_t k = 0; k < at; ++k) r.waiting.pop_front();
+  if (seqs > 0) ++out.busy_ranks;
+  out.total_tokens += tokens;
+  if (tokens > out.worst_tokens || (tokens == out.worst_tokens && pairs > out.worst_pairs)) {
+    out.worst_tokens = tokens;
+    out.worst_seqs = seqs;
+    out.worst_pairs = pairs;
+  }
 }
 
 bool Engine::StartPrefill(PoolState& p, Instance& inst, Duration now) {
   inst.chunks.clear();
-  // The rank with the most new tokens sets the forward: its sequences, new
-  // tokens and Σ causal pairs.
-  int64_t worst_tokens = 0, worst_seqs = 0, busy_ranks = 0;
-  double worst_pairs = 0.0;
+  Chunks chunks;
   for (int64_t i = 0; i < p.ranks_per_instance; ++i) {
-    Rank& r = p.ranks[static_cast<std::size_t>(inst.first_rank + i)];
-    int64_t budget = c_.token_budget;
-    int64_t tokens = 0, seqs = 0;
-    double pairs = 0.0;
-    std::size_t at = 0;
-    while (at < r.waiting.size() && budget > 0) {
-      const Slot s = r.waiting[at];
-      Live& l = live_[static_cast<std::size_t>(s)];
-      if (l.reserved == 0) {
-        const int64_t requests = static_cast<int64_t>(r.running.size()) + r.prefilling;
-        const int64_t growth = static_cast<int64_t>(r.running.size()) * p.tokens_per_step;
-        if (requests >= c_.max_batch || r.kv + l.prompt + growth > p.capacity) break;
-        l.reserved = l.prompt;
-        r.kv += l.prompt;
-        r.queued_tokens -= l.prompt;
-        ++r.prefilling;
-      }
-      const int64_t remaining = l.prompt - l.cached - l.done;
-      const int64_t chunk = std::min(remaining, budget);
-      budget -= chunk;
-      const double n = static_cast<double>(chunk);
-      const double before = static_cast<double>(l.cached + l.done);
-      pairs += n * before + n * (n + 1.0) / 2.0;
-      tokens += chunk;
-      ++seqs;
-      inst.chunks.emplace_back(s, chunk);
-      if (chunk < remaining) break;  // its next chunk in a later forward
-      ++at;
-    }
-    // The chunks that end their prompts leave the queue now (EndPrefill()
-    // moves them on); a partly prefilled prompt stays at the front.
-    for (std::size_t k = 0; k < at; ++k) r.waiting.pop_front();
-    if (seqs > 0) ++busy_ranks;
-    if (tokens > worst_tokens || (tokens == worst_tokens && pairs > worst_pairs)) {
-      worst_tokens = tokens;
-      worst_seqs = seqs;
-      worst_pairs = pairs;
-    }
+    FormChunks(p, inst, p.ranks[static_cast<std::size_t>(inst.first_rank + i)], c_.token_budget,
+               chunks);
   }
   if (inst.chunks.empty()) return false;
-  const double seqs = static_cast<double>(worst_seqs);
-  const double mean_new = static_cast<double>(worst_tokens) / seqs;
-  // The uniform shape with the same Σ pairs: p = (pairs/S − n(n+1)/2) / n.
-  const double cached = std::max(0.0, (worst_pairs / seqs - mean_new * (mean_new + 1.0) / 2.0) /
-                                           mean_new);
-  const int64_t n = std::max<int64_t>(1, std::llround(mean_new));
-  const Duration t = p.predictor->PrefillStep(worst_seqs, n, std::llround(cached), busy_ranks);
+  const ChunkLoad u = chunks.Uniform();
+  const Duration t =
+      p.predictor->PrefillStep(u.sequences, u.new_tokens, u.cached_tokens, chunks.busy_ranks);
   inst.prefill_forward = true;
   inst.busy_until = now + t;
   ++r_.prefill_forwards;
@@ -371,8 +395,10 @@ void Engine::Preempt(Rank& rank, Slot s) {
   }
 }
 
-bool Engine::StartDecode(PoolState& p, Instance& inst, Duration now) {
+bool Engine::StartDecode(PoolState& p, Instance& inst, Duration now, bool mixed) {
   int64_t busiest = 0, total = 0, sum = 0, slowest = 0;
+  inst.chunks.clear();
+  Chunks chunks;
   for (int64_t i = 0; i < p.ranks_per_instance; ++i) {
     Rank& r = p.ranks[static_cast<std::size_t>(inst.first_rank + i)];
     while (!r.ready.empty()) {
@@ -395,16 +421,31 @@ bool Engine::StartDecode(PoolState& p, Instance& inst, Duration now) {
       Preempt(r, s);
     }
     const int64_t n = static_cast<int64_t>(r.running.size());
+    if (mixed) {
+      // The forward's token budget left after the rank's decode tokens.
+      FormChunks(p, inst, r, c_.token_budget - n * p.tokens_per_step, chunks);
+    }
     busiest = std::max(busiest, n);
     total += n;
     sum += r.sum_context;
     slowest = std::max(slowest, r.sum_context);
   }
-  if (busiest == 0) return false;
+  if (busiest == 0) {
+    if (inst.chunks.empty()) return false;
+    // Nothing decodes: the chunks alone are a prefill forward.
+    const ChunkLoad u = chunks.Uniform();
+    inst.prefill_forward = true;
+    inst.busy_until = now + p.predictor->PrefillStep(u.sequences, u.new_tokens, u.cached_tokens,
+                                                     chunks.busy_ranks);
+    ++r_.prefill_forwards;
+    return true;
+  }
   const RankLoad load{
       busiest, TokenCount(static_cast<double>(sum) / static_cast<double>(p.ranks_per_instance)),
       TokenCount(static_cast<double>(slowest)), total};
-  const Duration t = p.predictor->DecodeStep(load);
+  const Duration t = inst.chunks.empty() ? p.predictor->DecodeStep(load)
+                                         : p.predictor->MixedStep(load, chunks.Uniform());
+  if (!inst.chunks.empty()) ++r_.mixed_forwards;
   inst.prefill_forward = false;
   inst.busy_until = now + t;
   ++r_.decode_forwards;
@@ -463,7 +504,7 @@ void Engine::Finish(PoolState& p, Slot s, Duration now) {
   }
 }
 
-void Engine::EndPrefill(PoolState& p, Instance& inst, Duration now) {
+void Engine::EndChunks(PoolState& p, Instance& inst, Duration now) {
   for (const auto& [s, chunk] : inst.chunks) {
     Live& l = live_[static_cast<std::size_t>(s)];
     l.done += chunk;
@@ -532,6 +573,9 @@ void Engine::EndDecode(PoolState& p, Instance& inst, Duration now) {
   FlushItl();
   if (common > 0) r_.itl.Add(now - previous, common);
   inst.last_decode_end = now;
+  // A mixed forward's chunks: the prompts they end join the running set
+  // now, for the next forward.
+  if (!inst.chunks.empty()) EndChunks(p, inst, now);
 }
 
 void Engine::FlushItl() {
@@ -623,7 +667,7 @@ absl::StatusOr<Result> Engine::Run() {
       now = step_end;
       step->busy_until = kNever;
       if (step->prefill_forward) {
-        EndPrefill(*step_pool, *step, now);
+        EndChunks(*step_pool, *step, now);
       } else {
         EndDecode(*step_pool, *step, now);
       }

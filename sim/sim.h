@@ -18,8 +18,9 @@
 // - Modes. Aggregated: one pool prefills and decodes; a forward is either a
 //   prefill forward or a decode forward (SGLang's default scheduling: a
 //   prefill forward runs whenever a rank has an admissible prompt waiting,
-//   and every running request waits for it; mixing a chunk into a decode
-//   forward is not a shape of the cost model yet). Disaggregated: a P pool
+//   and every running request waits for it), or with `mixed_chunks` the
+//   chunks ride in the decode forwards (vLLM's chunked prefill: one
+//   StepPredictor::MixedStep()). Disaggregated: a P pool
 //   prefills, the KV cache goes to a D pool over the scale-out link
 //   (StepPredictor::KvTransfer()), the D pool decodes; the first token comes
 //   from the P node. Decode-only: a D pool alone; requests arrive with their
@@ -91,6 +92,11 @@ struct Config final {
   int64_t max_batch = 256;        // running requests per attention DP rank, >= 1
   int64_t token_budget = 8192;    // prefill tokens per rank per forward (the chunk), >= 1
   double prefix_cache_hit = 0.0;  // share of each prompt found cached, [0, 1)
+  // Aggregated (and decode-only recompute): prefill chunks ride in the decode
+  // forwards within the token budget left after the decode tokens (vLLM's
+  // chunked prefill, SGLang's --enable-mixed-chunk); a prefill forward only
+  // when nothing decodes. False: prefill and decode forwards alternate.
+  bool mixed_chunks = false;
   // Per-position conditional acceptance of the MTP drafts (p_1, p_2, ...);
   // empty: every position at the rate that gives the workload's
   // accepted_tokens_per_step.
@@ -133,6 +139,7 @@ struct Result final {
   int64_t gpus = 0;      // every pool's
   int64_t preemptions = 0;
   int64_t prefill_forwards = 0, decode_forwards = 0;
+  int64_t mixed_forwards = 0;  // of the decode forwards, those carrying prefill chunks
   Duration end;     // simulated time of the last completion
   Duration window;  // the measured window (first to last measured arrival)
   Histogram ttft, tpot, itl, e2e;

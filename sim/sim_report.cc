@@ -49,7 +49,8 @@ render::Document SimDocument(const render::Record& setup, const Result& r) {
            "running requests per DP rank, time-weighted over decode forwards")
       .Add("preemptions", r.preemptions, "KV cache full: dropped and recomputed")
       .Add("prefill_forwards", r.prefill_forwards)
-      .Add("decode_forwards", r.decode_forwards);
+      .Add("decode_forwards", r.decode_forwards)
+      .Add("mixed_forwards", r.mixed_forwards, "decode forwards carrying prefill chunks");
   doc.Add(std::move(s));
   render::Table t{.name = "latency",
                   .title = "Latency (measured requests; itl: per emission)",

@@ -82,6 +82,9 @@ ABSL_FLAG(std::string, routing, "round_robin",
 ABSL_FLAG(int64_t, max_batch, 256, "running requests per DP rank, at most");
 ABSL_FLAG(int64_t, token_budget, 8192, "prefill tokens per DP rank per forward (the chunk)");
 ABSL_FLAG(double, prefix_cache_hit, 0.0, "share of each prompt found cached, [0, 1)");
+ABSL_FLAG(bool, mixed_chunks, false,
+          "aggregated: prefill chunks ride in the decode forwards (vLLM's chunked prefill); "
+          "false: prefill and decode forwards alternate (SGLang's default)");
 ABSL_FLAG(std::vector<std::string>, acceptance, {},
           "MTP acceptance per draft position (p1,p2,...); default: one rate giving the "
           "workload's accepted tokens per step");
@@ -236,6 +239,7 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
                      .max_batch = absl::GetFlag(FLAGS_max_batch),
                      .token_budget = absl::GetFlag(FLAGS_token_budget),
                      .prefix_cache_hit = absl::GetFlag(FLAGS_prefix_cache_hit),
+                     .mixed_chunks = absl::GetFlag(FLAGS_mixed_chunks),
                      .acceptance = acceptance,
                      .concurrency = concurrency,
                      .seed = absl::GetFlag(FLAGS_seed),
@@ -319,6 +323,8 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
       .Add("max_batch", config.max_batch, "running requests per DP rank")
       .Add("token_budget", config.token_budget, "prefill tokens per DP rank per forward")
       .Add("prefix_cache_hit", render::Value::Number(config.prefix_cache_hit, 3))
+      .Add("mixed_chunks", config.mixed_chunks ? "yes" : "no",
+           config.mixed_chunks ? "chunks ride in decode forwards" : "prefill and decode alternate")
       .Add("mtp_draft_tokens", setup.workload.mtp_draft_tokens)
       .Add("acceptance", acceptance.positions > 0
                              ? absl::StrJoin(absl::GetFlag(FLAGS_acceptance), ",")

@@ -32,6 +32,8 @@ expect_ok 'disaggregated' --mode=disaggregated --rate=10 --requests=500 --osl=fi
 expect_ok 'prefill_forwards' --mode=aggregated --deployment=deployments/seed_prefill.textproto \
   --workload=workloads/seed_decode.textproto --rate=2 --requests=300 --osl=fixed:256 \
   --prefix_cache_hit=0.5 --token_budget=4096
+expect_ok 'mixed_forwards' --mode=aggregated --deployment=deployments/seed_prefill.textproto \
+  --workload=workloads/seed_decode.textproto --rate=2 --requests=300 --osl=fixed:256 --mixed_chunks
 expect_ok 'gamma cv 4' --arrival=gamma --cv=4 --rate=50 "${small[@]}"
 expect_ok 'closed loop, 128 requests in flight' --concurrency=128 "${small[@]}" \
   --routing=shortest_queue --acceptance=0.85,0.53 --tpot_ms=20 --ttft_ms=200
