@@ -6,17 +6,17 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "loader/fields.h"
+#include "loader/proto_enums.h"
 #include "loader/textproto_errors.h"
 #include "perfmodel/names.h"
 #include "proto/deployment.pb.h"
@@ -40,93 +40,18 @@ constexpr char kNoLinkIsThatFast[] = "no link is that fast";
 constexpr char kNoLatencyIsThatLong[] = "longer than a second";
 constexpr char kNoReplicaIsThatLarge[] = "no model replica spans that many GPUs";
 
-// Field checks: each returns InvalidArgument "origin: field: reason".
-class Fields final {
- public:
-  explicit Fields(absl::string_view origin) : origin_(origin) {}
-
-  absl::Status Error(absl::string_view field, absl::string_view reason) const {
-    return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", field, ": ", reason));
-  }
-  absl::Status Missing(absl::string_view field) const {
-    return Error(field, "required field is missing");
-  }
-  // Positive() and NonNegative() also reject an infinite double.
-  template <typename T>
-  absl::Status Positive(absl::string_view field, bool has, T value) const {
-    if (!has) return Missing(field);
-    if (!(value > 0)) return Error(field, absl::StrCat("must be > 0, got ", value));
-    return Finite(field, value);
-  }
-  template <typename T>
-  absl::Status NonNegative(absl::string_view field, bool has, T value) const {
-    if (!has) return Missing(field);
-    if (!(value >= 0)) return Error(field, absl::StrCat("must be >= 0, got ", value));
-    return Finite(field, value);
-  }
-  template <typename T>
-  absl::Status Finite(absl::string_view field, T value) const {
-    if constexpr (std::is_floating_point_v<T>) {
-      if (!std::isfinite(value)) return Error(field, absl::StrCat("must be finite, got ", value));
-    }
-    return absl::OkStatus();
-  }
-  // AtMost() rejects a value above a physical limit (load.h's limits::);
-  // `what` says why nothing real is above it ("no model is that wide").
-  template <typename T>
-  absl::Status AtMost(absl::string_view field, T value, T most, absl::string_view what) const {
-    if (!(value <= most)) {
-      return Error(field, absl::StrCat("must be <= ", most, " (", what, "), got ", value));
-    }
-    return absl::OkStatus();
-  }
-  // PositiveAtMost() is Positive() and AtMost().
-  template <typename T>
-  absl::Status PositiveAtMost(absl::string_view field, bool has, T value, T most,
-                              absl::string_view what) const {
-    PM_RETURN_IF_ERROR(Positive(field, has, value));
-    return AtMost(field, value, most, what);
-  }
-  template <typename T>
-  absl::Status NonNegativeAtMost(absl::string_view field, bool has, T value, T most,
-                                 absl::string_view what) const {
-    PM_RETURN_IF_ERROR(NonNegative(field, has, value));
-    return AtMost(field, value, most, what);
-  }
-  absl::Status Fraction(absl::string_view field, bool has, double value) const {
-    if (!has) return Missing(field);
-    if (!(value > 0.0 && value <= 1.0)) {
-      return Error(field, absl::StrCat("must be in (0, 1], got ", value));
-    }
-    return absl::OkStatus();
-  }
-  absl::Status Text(absl::string_view field, bool has, const std::string& value) const {
-    if (!has || value.empty()) return Missing(field);
-    return absl::OkStatus();
-  }
-
- private:
-  std::string origin_;
-};
-
 absl::StatusOr<DType> ToDType(const Fields& f, absl::string_view field, bool has, int v) {
   if (!has || v == pb::DTYPE_UNSPECIFIED) return f.Missing(field);
-  // The schema's enum names are the DType table's names in upper case.
-  DType d;
-  if (!pb::DType_IsValid(v) ||
-      !DTypeFromName(absl::AsciiStrToLower(pb::DType_Name(static_cast<pb::DType>(v))), d)) {
-    return f.Error(field, absl::StrCat("unknown dtype value ", v));
-  }
-  return d;
+  const std::optional<DType> d = DTypeFromProto(v);
+  if (!d.has_value()) return f.Error(field, absl::StrCat("unknown dtype value ", v));
+  return *d;
 }
 
 absl::StatusOr<LayerKind> ToLayerKind(const Fields& f, absl::string_view field, bool has, int v) {
   if (!has || v == pb::LAYER_KIND_UNSPECIFIED) return f.Missing(field);
-  switch (v) {
-    case pb::DENSE: return LayerKind::kDense;
-    case pb::MOE: return LayerKind::kMoe;
-    default: return f.Error(field, absl::StrCat("unknown layer kind value ", v));
-  }
+  const std::optional<LayerKind> k = LayerKindFromProto(v);
+  if (!k.has_value()) return f.Error(field, absl::StrCat("unknown layer kind value ", v));
+  return *k;
 }
 
 absl::Status FillDType(const Fields& f, absl::string_view field, bool has, int v, DType* out) {
@@ -502,13 +427,13 @@ absl::StatusOr<LoadedDeployment> ToDeployment(const pb::Deployment& p, absl::str
   }
   d.parallel = Parallelism{q.attention_dp(), q.attention_tp(), q.dense_tp(),
                            q.moe_ep(),       q.moe_tp(),       q.redundant_experts()};
-  switch (p.overlap()) {
-    case pb::OVERLAP_UNSPECIFIED:
-    case pb::NONE: d.overlap = Overlap::kNone; break;
-    case pb::TWO_MICRO_BATCH: d.overlap = Overlap::kTwoMicroBatch; break;
-    case pb::RECV_HOOK: d.overlap = Overlap::kRecvHook; break;
-    default: return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
+  // Unset: every op in sequence.
+  const std::optional<Overlap> overlap =
+      p.overlap() == pb::OVERLAP_UNSPECIFIED ? Overlap::kNone : OverlapFromProto(p.overlap());
+  if (!overlap.has_value()) {
+    return f.Error("overlap", absl::StrCat("unknown overlap value ", p.overlap()));
   }
+  d.overlap = *overlap;
   PM_RETURN_IF_ERROR(f.NonNegativeAtMost("memory_reserve_gb", true, p.memory_reserve_gb(),
                                          limits::kMaxCapacityGb, kNoGpuIsThatLarge));
   d.memory_reserve_per_gpu = Gigabytes(p.memory_reserve_gb());
@@ -555,9 +480,9 @@ absl::Status CheckTokensPerForward(const WorkloadSpec& w, absl::string_view orig
   const bool prefill = w.phase == Phase::kPrefill;
   const int64_t tokens = w.batch_per_dp * (prefill ? w.prompt_tokens : w.TokensPerRequestPerStep());
   if (tokens <= limits::kMaxTokensPerForward) return absl::OkStatus();
-  const std::string at = origin.empty() ? "" : absl::StrCat(origin, ": ");
-  return absl::InvalidArgumentError(
-      absl::StrCat(at, "batch_per_dp: ", w.batch_per_dp, prefill ? " prompts of " : " requests x ",
+  return Fields(origin).Error(
+      "batch_per_dp",
+      absl::StrCat(w.batch_per_dp, prefill ? " prompts of " : " requests x ",
                    prefill ? w.prompt_tokens : w.TokensPerRequestPerStep(),
                    prefill ? " tokens" : " query tokens (1 + drafts)", " is ", tokens,
                    " tokens per DP rank, above ", limits::kMaxTokensPerForward,
@@ -593,17 +518,11 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
                                                             most_accepted, "), got ", accepted));
   }
   d.accepted_tokens_per_step = accepted;
-  switch (p.phase()) {
-    case pb::PHASE_UNSPECIFIED:
-    case pb::DECODE:
-      d.phase = Phase::kDecode;
-      break;
-    case pb::PREFILL:
-      d.phase = Phase::kPrefill;
-      break;
-    default:
-      return f.Error("phase", absl::StrCat("unknown value ", p.phase()));
-  }
+  // Unset: decode.
+  const std::optional<Phase> phase =
+      p.phase() == pb::PHASE_UNSPECIFIED ? Phase::kDecode : PhaseFromProto(p.phase());
+  if (!phase.has_value()) return f.Error("phase", absl::StrCat("unknown value ", p.phase()));
+  d.phase = *phase;
   if (d.phase == Phase::kDecode) {
     PM_RETURN_IF_ERROR(f.PositiveAtMost("context_tokens", p.has_context_tokens(),
                                         p.context_tokens(), limits::kMaxContextTokens,
@@ -648,12 +567,14 @@ absl::StatusOr<LoadedWorkload> ToWorkload(const pb::Workload& p, absl::string_vi
   }
   if (p.has_routing()) {
     const pb::Routing& r = p.routing();
-    switch (r.skew()) {
-      case pb::ROUTING_SKEW_UNSPECIFIED:
-      case pb::UNIFORM: d.routing.skew = RoutingSkew::kUniform; break;
-      case pb::POWER_LAW: d.routing.skew = RoutingSkew::kPowerLaw; break;
-      default: return f.Error("routing.skew", absl::StrCat("unknown value ", r.skew()));
+    // Unset: uniform.
+    const std::optional<RoutingSkew> skew = r.skew() == pb::ROUTING_SKEW_UNSPECIFIED
+                                                ? RoutingSkew::kUniform
+                                                : RoutingSkewFromProto(r.skew());
+    if (!skew.has_value()) {
+      return f.Error("routing.skew", absl::StrCat("unknown value ", r.skew()));
     }
+    d.routing.skew = *skew;
     if (r.has_power_law_exponent()) {
       if (d.routing.skew != RoutingSkew::kPowerLaw) {
         return f.Error("routing.power_law_exponent", "needs skew: POWER_LAW");

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/paths.h"
 #include "base/status_macros.h"
+#include "loader/fields.h"
 
 namespace perfmodel {
 
@@ -40,12 +41,12 @@ absl::StatusOr<Setup> LoadSetup(const SetupPaths& paths) {
 namespace {
 
 // AtMost() is InvalidArgument "field: must be <= most (what), got v" when an
-// override is above the loader's limit (loader/load.h limits::).
+// override is above the loader's limit (loader/load.h limits::): the
+// loader's check, with no file to name (the tool names the flag).
 absl::Status AtMost(absl::string_view field, const std::optional<int64_t>& v, int64_t most,
                     absl::string_view what) {
-  if (!v.has_value() || *v <= most) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": must be <= ", most, " (", what, "), got ", *v));
+  if (!v.has_value()) return absl::OkStatus();
+  return Fields("").AtMost(field, *v, most, what);
 }
 
 }  // namespace

@@ -1,39 +1,17 @@
 #include "loader/write.h"
 
 #include <string>
-#include <string_view>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/text_format.h"
+#include "loader/proto_enums.h"
 #include "perfmodel/units.h"
 #include "proto/deployment.pb.h"
 #include "proto/workload.pb.h"
 
 namespace perfmodel {
 namespace {
-
-// The schema's enum names are the DType table's names in upper case (as the
-// loader reads them).
-pb::DType ToProto(DType d) {
-  pb::DType out = pb::DTYPE_UNSPECIFIED;
-  const std::string_view name = DTypeName(d);
-  pb::DType_Parse(absl::AsciiStrToUpper(absl::string_view(name.data(), name.size())), &out);
-  return out;
-}
-
-pb::Overlap ToProto(Overlap o) {
-  switch (o) {
-    case Overlap::kNone:
-      return pb::NONE;
-    case Overlap::kTwoMicroBatch:
-      return pb::TWO_MICRO_BATCH;
-    case Overlap::kRecvHook:
-      return pb::RECV_HOOK;
-  }
-  return pb::OVERLAP_UNSPECIFIED;
-}
 
 // Short() is `v` (a value converted to a file's unit, e.g. seconds to ms) to
 // 15 significant digits, so that a value the loader read as "1.3" and
@@ -61,10 +39,10 @@ std::string DeploymentTextproto(const DeploymentSpec& d, absl::string_view sourc
   q->set_moe_ep(d.parallel.moe_ep);
   q->set_moe_tp(d.parallel.moe_tp);
   q->set_redundant_experts(d.parallel.redundant_experts);
-  p.set_overlap(ToProto(d.overlap));
+  p.set_overlap(OverlapToProto(d.overlap));
   p.set_memory_reserve_gb(Short(ToGigabytes(d.memory_reserve_per_gpu)));
-  if (d.kv_cache_dtype.has_value()) p.set_kv_cache_dtype(ToProto(*d.kv_cache_dtype));
-  if (d.attention_dtype.has_value()) p.set_attention_dtype(ToProto(*d.attention_dtype));
+  if (d.kv_cache_dtype.has_value()) p.set_kv_cache_dtype(DTypeToProto(*d.kv_cache_dtype));
+  if (d.attention_dtype.has_value()) p.set_attention_dtype(DTypeToProto(*d.attention_dtype));
   if (d.comm_sms != 0) p.set_comm_sms(d.comm_sms);
   if (d.host != HostModel{}) {
     pb::Host* h = p.mutable_host();
@@ -88,14 +66,14 @@ std::string WorkloadTextproto(const WorkloadSpec& w, absl::string_view source) {
   if (w.routing.expert_imbalance.has_value()) p.set_expert_imbalance(*w.routing.expert_imbalance);
   if (w.routing.skew == RoutingSkew::kPowerLaw || w.routing.eplb) {
     pb::Routing* r = p.mutable_routing();
-    r->set_skew(w.routing.skew == RoutingSkew::kPowerLaw ? pb::POWER_LAW : pb::UNIFORM);
+    r->set_skew(RoutingSkewToProto(w.routing.skew));
     if (w.routing.skew == RoutingSkew::kPowerLaw) {
       r->set_power_law_exponent(w.routing.power_law_exponent);
     }
     r->set_eplb(w.routing.eplb);
   }
   if (w.phase == Phase::kPrefill) {
-    p.set_phase(pb::PREFILL);
+    p.set_phase(PhaseToProto(w.phase));
     p.set_prompt_tokens(w.prompt_tokens);
     if (w.chunk_tokens > 0) p.set_chunk_tokens(w.chunk_tokens);
     if (w.prefix_cache_hit > 0.0) p.set_prefix_cache_hit(w.prefix_cache_hit);

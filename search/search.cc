@@ -17,13 +17,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/paths.h"
 #include "base/status_macros.h"
+#include "loader/fields.h"
+#include "loader/proto_enums.h"
 #include "loader/textproto_errors.h"
 #include "loader/write.h"
 #include "perfmodel/graph.h"
@@ -49,21 +50,7 @@ std::string S(std::string_view v) { return std::string(v); }
 // ---------------------------------------------------------------------------
 // Loading.
 
-class Errors final {
- public:
-  explicit Errors(absl::string_view origin) : origin_(origin) {}
-  // "origin: field: reason", or "field: reason" with no origin (a check of
-  // values that came from flags: the tool names the flag).
-  absl::Status operator()(absl::string_view field, absl::string_view reason) const {
-    if (origin_.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
-    return absl::InvalidArgumentError(absl::StrCat(origin_, ": ", field, ": ", reason));
-  }
-
- private:
-  std::string origin_;
-};
-
-absl::StatusOr<ContextDistribution> ToLengths(const pb::Lengths& l, const Errors& err,
+absl::StatusOr<ContextDistribution> ToLengths(const pb::Lengths& l, const Fields& f,
                                               absl::string_view field, std::string& label) {
   absl::StatusOr<ContextDistribution> d = absl::InvalidArgumentError("unset");
   switch (l.law_case()) {
@@ -89,43 +76,40 @@ absl::StatusOr<ContextDistribution> ToLengths(const pb::Lengths& l, const Errors
       label = absl::StrCat("file:", l.file());
       break;
     default:
-      return err(field, "required: one of fixed, uniform, normal, lognormal, file");
+      return f.Error(field, "required: one of fixed, uniform, normal, lognormal, file");
   }
-  if (!d.ok()) return err(field, d.status().message());
+  if (!d.ok()) return f.Error(field, d.status().message());
   return d;
 }
 
-absl::StatusOr<DType> ToDType(int v, const Errors& err, absl::string_view field) {
-  DType d;
-  if (!pb::DType_IsValid(v) ||
-      !DTypeFromName(absl::AsciiStrToLower(pb::DType_Name(static_cast<pb::DType>(v))), d)) {
-    return err(field, absl::StrCat("unknown dtype value ", v));
-  }
-  return d;
+// ToDType() and ToOverlap() read one entry of a phase's list (the mapping is
+// loader/proto_enums.h's). LoadPhase() reads an unset kv_cache_dtype entry
+// as the model's dtype before asking; an unset overlap entry is an error here
+// (the deployment loader reads an unset overlap as NONE).
+absl::StatusOr<DType> ToDType(int v, const Fields& f, absl::string_view field) {
+  const std::optional<DType> d = DTypeFromProto(v);
+  if (!d.has_value()) return f.Error(field, absl::StrCat("unknown dtype value ", v));
+  return *d;
 }
 
-absl::StatusOr<Overlap> ToOverlap(int v, const Errors& err, absl::string_view field) {
-  switch (v) {
-    case pb::NONE:
-      return Overlap::kNone;
-    case pb::TWO_MICRO_BATCH:
-      return Overlap::kTwoMicroBatch;
-    case pb::RECV_HOOK:
-      return Overlap::kRecvHook;
-    default:
-      return err(field, absl::StrCat("must be NONE, TWO_MICRO_BATCH or RECV_HOOK, got ", v));
+absl::StatusOr<Overlap> ToOverlap(int v, const Fields& f, absl::string_view field) {
+  const std::optional<Overlap> o = OverlapFromProto(v);
+  if (!o.has_value()) {
+    return f.Error(field, absl::StrCat("must be NONE, TWO_MICRO_BATCH or RECV_HOOK, got ", v));
   }
+  return *o;
 }
 
 // Ints() is a repeated degree field, each >= min, or `fallback` when empty.
 absl::StatusOr<std::vector<int64_t>> Ints(const google::protobuf::RepeatedField<int64_t>& v,
-                                          int64_t min, int64_t fallback, const Errors& err,
+                                          int64_t min, int64_t fallback, const Fields& f,
                                           absl::string_view field) {
   std::vector<int64_t> out(v.begin(), v.end());
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] < min || out[i] > kMaxInstanceGpus * 64) {
-      return err(absl::StrCat(field, "[", i, "]"),
-                 absl::StrCat("must be in [", min, ", ", kMaxInstanceGpus * 64, "], got ", out[i]));
+      return f.Error(
+          absl::StrCat(field, "[", i, "]"),
+          absl::StrCat("must be in [", min, ", ", kMaxInstanceGpus * 64, "], got ", out[i]));
     }
   }
   if (out.empty()) out.push_back(fallback);
@@ -134,33 +118,33 @@ absl::StatusOr<std::vector<int64_t>> Ints(const google::protobuf::RepeatedField<
   return out;
 }
 
-absl::Status LoadPhase(const pb::PhaseSpace& p, bool decode, const Errors& err,
-                       absl::string_view at, PhaseSpace& out) {
+absl::Status LoadPhase(const pb::PhaseSpace& p, bool decode, const Fields& f, absl::string_view at,
+                       PhaseSpace& out) {
   const std::string deployment_default =
       decode ? "deployments/seed_decode.textproto" : "deployments/seed_prefill.textproto";
   out.deployment_path = p.has_deployment() ? p.deployment() : deployment_default;
   absl::StatusOr<LoadedDeployment> d = LoadDeployment(ResolveInput(out.deployment_path));
-  if (!d.ok()) return err(absl::StrCat(at, ".deployment"), d.status().message());
+  if (!d.ok()) return f.Error(absl::StrCat(at, ".deployment"), d.status().message());
   out.deployment = d->spec;
   out.workload_path = p.has_workload() ? p.workload() : d->default_workload;
   if (out.workload_path.empty()) {
-    return err(absl::StrCat(at, ".workload"),
-               absl::StrCat("required: ", out.deployment_path, " names no default_workload"));
+    return f.Error(absl::StrCat(at, ".workload"),
+                   absl::StrCat("required: ", out.deployment_path, " names no default_workload"));
   }
   absl::StatusOr<LoadedWorkload> w = LoadWorkload(ResolveInput(out.workload_path));
-  if (!w.ok()) return err(absl::StrCat(at, ".workload"), w.status().message());
+  if (!w.ok()) return f.Error(absl::StrCat(at, ".workload"), w.status().message());
   out.workload = w->spec;
   const Parallelism& t = out.deployment.parallel;
-  PM_ASSIGN_OR_RETURN(out.attention_tp, Ints(p.attention_tp(), 1, t.attention_tp, err,
+  PM_ASSIGN_OR_RETURN(out.attention_tp, Ints(p.attention_tp(), 1, t.attention_tp, f,
                                              absl::StrCat(at, ".attention_tp")));
   PM_ASSIGN_OR_RETURN(out.dense_tp,
-                      Ints(p.dense_tp(), 0, t.dense_tp, err, absl::StrCat(at, ".dense_tp")));
-  PM_ASSIGN_OR_RETURN(out.moe_tp, Ints(p.moe_tp(), 1, t.moe_tp, err, absl::StrCat(at, ".moe_tp")));
-  PM_ASSIGN_OR_RETURN(out.redundant_experts, Ints(p.redundant_experts(), 0, t.redundant_experts,
-                                                  err, absl::StrCat(at, ".redundant_experts")));
+                      Ints(p.dense_tp(), 0, t.dense_tp, f, absl::StrCat(at, ".dense_tp")));
+  PM_ASSIGN_OR_RETURN(out.moe_tp, Ints(p.moe_tp(), 1, t.moe_tp, f, absl::StrCat(at, ".moe_tp")));
+  PM_ASSIGN_OR_RETURN(out.redundant_experts, Ints(p.redundant_experts(), 0, t.redundant_experts, f,
+                                                  absl::StrCat(at, ".redundant_experts")));
   for (int i = 0; i < p.overlap_size(); ++i) {
     PM_ASSIGN_OR_RETURN(const Overlap o,
-                        ToOverlap(p.overlap(i), err, absl::StrCat(at, ".overlap[", i, "]")));
+                        ToOverlap(p.overlap(i), f, absl::StrCat(at, ".overlap[", i, "]")));
     if (std::find(out.overlap.begin(), out.overlap.end(), o) == out.overlap.end()) {
       out.overlap.push_back(o);
     }
@@ -170,7 +154,7 @@ absl::Status LoadPhase(const pb::PhaseSpace& p, bool decode, const Errors& err,
     std::optional<DType> t;
     if (p.kv_cache_dtype(i) != pb::DTYPE_UNSPECIFIED) {
       PM_ASSIGN_OR_RETURN(
-          t, ToDType(p.kv_cache_dtype(i), err, absl::StrCat(at, ".kv_cache_dtype[", i, "]")));
+          t, ToDType(p.kv_cache_dtype(i), f, absl::StrCat(at, ".kv_cache_dtype[", i, "]")));
     }
     if (std::find(out.kv_cache_dtype.begin(), out.kv_cache_dtype.end(), t) ==
         out.kv_cache_dtype.end()) {
@@ -179,19 +163,19 @@ absl::Status LoadPhase(const pb::PhaseSpace& p, bool decode, const Errors& err,
   }
   if (out.kv_cache_dtype.empty()) out.kv_cache_dtype.push_back(out.deployment.kv_cache_dtype);
   PM_ASSIGN_OR_RETURN(out.mtp_draft_tokens,
-                      Ints(p.mtp_draft_tokens(), 0, out.workload.mtp_draft_tokens, err,
+                      Ints(p.mtp_draft_tokens(), 0, out.workload.mtp_draft_tokens, f,
                            absl::StrCat(at, ".mtp_draft_tokens")));
   if (!decode && p.mtp_draft_tokens_size() > 0) {
-    return err(absl::StrCat(at, ".mtp_draft_tokens"),
-               "is a decode field (a P instance's MTP layer follows its workload file)");
+    return f.Error(absl::StrCat(at, ".mtp_draft_tokens"),
+                   "is a decode field (a P instance's MTP layer follows its workload file)");
   }
-  PM_ASSIGN_OR_RETURN(out.chunk_tokens, Ints(p.chunk_tokens(), 0, out.workload.chunk_tokens, err,
+  PM_ASSIGN_OR_RETURN(out.chunk_tokens, Ints(p.chunk_tokens(), 0, out.workload.chunk_tokens, f,
                                              absl::StrCat(at, ".chunk_tokens")));
   return absl::OkStatus();
 }
 
 absl::StatusOr<SearchSpace> ToSpace(const pb::Search& p, absl::string_view origin) {
-  const Errors err(origin);
+  const Fields f(origin);
   // The laws are set below; a ContextDistribution has no empty state.
   SearchSpace s{.input_tokens = *ContextDistribution::Fixed(1),
                 .output_tokens = *ContextDistribution::Fixed(1)};
@@ -199,16 +183,16 @@ absl::StatusOr<SearchSpace> ToSpace(const pb::Search& p, absl::string_view origi
   s.name = p.has_name() ? p.name() : "search";
   s.model_path = p.has_model() ? p.model() : "models/deepseek_v3.textproto";
   absl::StatusOr<ModelSpec> m = LoadModel(ResolveInput(s.model_path));
-  if (!m.ok()) return err("model", m.status().message());
+  if (!m.ok()) return f.Error("model", m.status().message());
   s.model = *m;
   std::vector<std::string> hw(p.hardware().begin(), p.hardware().end());
   if (hw.empty()) hw.push_back("hw/h200_sxm.textproto");
   for (const std::string& path : hw) {
     absl::StatusOr<LoadedHardware> h = LoadHardware(ResolveInput(path));
-    if (!h.ok()) return err("hardware", h.status().message());
+    if (!h.ok()) return f.Error("hardware", h.status().message());
     s.gpus.push_back(SearchGpu{path, *std::move(h)});
   }
-  PM_ASSIGN_OR_RETURN(s.instance_gpus, Ints(p.instance_gpus(), 1, 8, err, "instance_gpus"));
+  PM_ASSIGN_OR_RETURN(s.instance_gpus, Ints(p.instance_gpus(), 1, 8, f, "instance_gpus"));
   s.max_gpus = p.has_max_gpus() ? p.max_gpus() : s.instance_gpus.back();
   for (int i = 0; i < p.mode_size(); ++i) {
     switch (p.mode(i)) {
@@ -219,33 +203,34 @@ absl::StatusOr<SearchSpace> ToSpace(const pb::Search& p, absl::string_view origi
         s.modes.push_back(ServingMode::kDisaggregated);
         break;
       default:
-        return err(absl::StrCat("mode[", i, "]"),
-                   absl::StrCat("must be AGGREGATED or DISAGGREGATED, got ", p.mode(i)));
+        return f.Error(absl::StrCat("mode[", i, "]"),
+                       absl::StrCat("must be AGGREGATED or DISAGGREGATED, got ", p.mode(i)));
     }
   }
   if (s.modes.empty()) s.modes = {kServingModes.begin(), kServingModes.end()};
-  PM_RETURN_IF_ERROR(LoadPhase(p.decode(), true, err, "decode", s.decode));
-  PM_RETURN_IF_ERROR(LoadPhase(p.prefill(), false, err, "prefill", s.prefill));
+  PM_RETURN_IF_ERROR(LoadPhase(p.decode(), true, f, "decode", s.decode));
+  PM_RETURN_IF_ERROR(LoadPhase(p.prefill(), false, f, "prefill", s.prefill));
   const pb::SearchWorkload& w = p.workload();
-  if (!w.has_input_tokens()) return err("workload.input_tokens", "required field is missing");
-  if (!w.has_output_tokens()) return err("workload.output_tokens", "required field is missing");
+  if (!w.has_input_tokens()) return f.Missing("workload.input_tokens");
+  if (!w.has_output_tokens()) return f.Missing("workload.output_tokens");
   PM_ASSIGN_OR_RETURN(s.input_tokens,
-                      ToLengths(w.input_tokens(), err, "workload.input_tokens", s.input_label));
+                      ToLengths(w.input_tokens(), f, "workload.input_tokens", s.input_label));
   PM_ASSIGN_OR_RETURN(s.output_tokens,
-                      ToLengths(w.output_tokens(), err, "workload.output_tokens", s.output_label));
+                      ToLengths(w.output_tokens(), f, "workload.output_tokens", s.output_label));
   s.prefix_cache_hit = w.prefix_cache_hit();
   if (w.has_arrival_rate()) s.arrival_rate = Hertz(w.arrival_rate());
   const pb::Constraints& c = p.constraints();
-  if (!c.has_ttft_ms()) return err("constraints.ttft_ms", "required field is missing");
-  if (!c.has_tpot_ms()) return err("constraints.tpot_ms", "required field is missing");
+  if (!c.has_ttft_ms()) return f.Missing("constraints.ttft_ms");
+  if (!c.has_tpot_ms()) return f.Missing("constraints.tpot_ms");
   s.constraints.ttft = Milliseconds(c.ttft_ms());
   s.constraints.tpot = Milliseconds(c.tpot_ms());
   s.constraints.ttft_percentile = c.has_ttft_percentile() ? c.ttft_percentile() : 0.9;
   if (c.has_min_user_tps()) s.constraints.min_user_tps = TokensPerSec(c.min_user_tps());
   const pb::Acceptance& a = p.acceptance();
   if (a.per_position_size() > static_cast<int>(MtpAcceptance::kMaxPositions)) {
-    return err("acceptance.per_position", absl::StrCat("at most ", MtpAcceptance::kMaxPositions,
-                                                       " positions, got ", a.per_position_size()));
+    return f.Error("acceptance.per_position",
+                   absl::StrCat("at most ", MtpAcceptance::kMaxPositions, " positions, got ",
+                                a.per_position_size()));
   }
   for (const double rate : a.per_position()) {
     s.acceptance.per_position[s.acceptance.positions++] = rate;
@@ -749,77 +734,79 @@ absl::string_view ServingModeName(ServingMode m) {
 }
 
 absl::Status ValidateSearch(const SearchSpace& s, absl::string_view origin) {
-  const Errors err(origin);
-  if (s.gpus.empty()) return err("hardware", "at least one GPU kind");
-  if (s.instance_gpus.empty()) return err("instance_gpus", "at least one instance size");
+  const Fields f(origin);
+  if (s.gpus.empty()) return f.Error("hardware", "at least one GPU kind");
+  if (s.instance_gpus.empty()) return f.Error("instance_gpus", "at least one instance size");
   for (const int64_t g : s.instance_gpus) {
     if (g < 1 || g > kMaxInstanceGpus) {
-      return err("instance_gpus", absl::StrCat("must be in [1, ", kMaxInstanceGpus, "], got ", g));
+      return f.Error("instance_gpus",
+                     absl::StrCat("must be in [1, ", kMaxInstanceGpus, "], got ", g));
     }
   }
   if (s.max_gpus < s.instance_gpus.front()) {
-    return err("max_gpus", absl::StrCat("must be >= the smallest instance (",
-                                        s.instance_gpus.front(), " GPUs), got ", s.max_gpus));
+    return f.Error("max_gpus", absl::StrCat("must be >= the smallest instance (",
+                                            s.instance_gpus.front(), " GPUs), got ", s.max_gpus));
   }
-  if (s.modes.empty()) return err("mode", "at least one serving mode");
+  if (s.modes.empty()) return f.Error("mode", "at least one serving mode");
   if (!(s.prefix_cache_hit >= 0.0 && s.prefix_cache_hit < 1.0)) {
-    return err("workload.prefix_cache_hit",
-               absl::StrCat("must be in [0, 1), got ", s.prefix_cache_hit));
+    return f.Error("workload.prefix_cache_hit",
+                   absl::StrCat("must be in [0, 1), got ", s.prefix_cache_hit));
   }
   if (s.arrival_rate.has_value() &&
       !(ToHertz(*s.arrival_rate) > 0.0 && std::isfinite(ToHertz(*s.arrival_rate)))) {
-    return err("workload.arrival_rate", absl::StrCat("must be a finite rate > 0 requests/s, got ",
-                                                     ToHertz(*s.arrival_rate)));
+    return f.Error(
+        "workload.arrival_rate",
+        absl::StrCat("must be a finite rate > 0 requests/s, got ", ToHertz(*s.arrival_rate)));
   }
   for (const auto& [field, d] : {std::pair{"constraints.ttft_ms", s.constraints.ttft},
                                  std::pair{"constraints.tpot_ms", s.constraints.tpot}}) {
     const double ms = ToMilliseconds(d);
     if (!(ms > 0.0) || !std::isfinite(ms)) {
-      return err(field, absl::StrCat("must be a finite time > 0 ms, got ", ms));
+      return f.Error(field, absl::StrCat("must be a finite time > 0 ms, got ", ms));
     }
   }
   if (!(s.constraints.ttft_percentile > 0.0 && s.constraints.ttft_percentile < 1.0)) {
-    return err("constraints.ttft_percentile",
-               absl::StrCat("must be in (0, 1), got ", s.constraints.ttft_percentile));
+    return f.Error("constraints.ttft_percentile",
+                   absl::StrCat("must be in (0, 1), got ", s.constraints.ttft_percentile));
   }
   if (s.constraints.min_user_tps.has_value()) {
     const double v = ToTokensPerSecond(*s.constraints.min_user_tps);
     if (!(v > 0.0) || !std::isfinite(v)) {
-      return err("constraints.min_user_tps", absl::StrCat("must be finite and > 0, got ", v));
+      return f.Error("constraints.min_user_tps", absl::StrCat("must be finite and > 0, got ", v));
     }
   }
   for (std::size_t i = 0; i < s.acceptance.positions; ++i) {
     const double p = s.acceptance.per_position[i];
     if (!(p >= 0.0 && p <= 1.0)) {
-      return err(absl::StrCat("acceptance.per_position[", i, "]"),
-                 absl::StrCat("must be in [0, 1], got ", p));
+      return f.Error(absl::StrCat("acceptance.per_position[", i, "]"),
+                     absl::StrCat("must be in [0, 1], got ", p));
     }
   }
   for (const int64_t d : s.decode.mtp_draft_tokens) {
     if (d > static_cast<int64_t>(s.acceptance.positions)) {
-      return err("decode.mtp_draft_tokens",
-                 absl::StrCat(d,
-                              " drafts need an acceptance rate for each position: "
-                              "acceptance.per_position has ",
-                              s.acceptance.positions));
+      return f.Error("decode.mtp_draft_tokens",
+                     absl::StrCat(d,
+                                  " drafts need an acceptance rate for each position: "
+                                  "acceptance.per_position has ",
+                                  s.acceptance.positions));
     }
   }
   const int64_t mean_in = std::llround(ToTokens(s.input_tokens.Mean()));
   const int64_t mean_out = std::llround(ToTokens(s.output_tokens.Mean()));
   if (s.model.max_context_tokens > 0 && mean_in + mean_out > s.model.max_context_tokens) {
-    return err("workload", absl::StrCat("mean input + output (", mean_in + mean_out,
-                                        " tokens) exceeds the model's max_context_tokens (",
-                                        s.model.max_context_tokens, ")"));
+    return f.Error("workload", absl::StrCat("mean input + output (", mean_in + mean_out,
+                                            " tokens) exceeds the model's max_context_tokens (",
+                                            s.model.max_context_tokens, ")"));
   }
   if (s.batch_max < 1 || s.batch_max > kMaxSearchBatch) {
-    return err("batch_max",
-               absl::StrCat("must be in [1, ", kMaxSearchBatch, "], got ", s.batch_max));
+    return f.Error("batch_max",
+                   absl::StrCat("must be in [1, ", kMaxSearchBatch, "], got ", s.batch_max));
   }
   if (s.threads < 0 || s.threads > static_cast<int64_t>(kMaxThreads)) {
-    return err("threads", absl::StrCat("must be in [0, ", kMaxThreads, "], got ", s.threads));
+    return f.Error("threads", absl::StrCat("must be in [0, ", kMaxThreads, "], got ", s.threads));
   }
   if (s.top < 1 || s.top > kMaxSearchTop) {
-    return err("top", absl::StrCat("must be in [1, ", kMaxSearchTop, "], got ", s.top));
+    return f.Error("top", absl::StrCat("must be in [1, ", kMaxSearchTop, "], got ", s.top));
   }
   return absl::OkStatus();
 }

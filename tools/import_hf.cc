@@ -25,7 +25,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/paths.h"
@@ -34,6 +33,7 @@
 #include "cli/flags.h"
 #include "hf/import.h"
 #include "loader/load.h"
+#include "loader/proto_enums.h"
 #include "perfmodel/spec.h"
 #include "report/render.h"
 
@@ -94,11 +94,10 @@ absl::Status Run(const ToolContext&, ToolOutput& output) {
   if (name.empty()) name = std::filesystem::path(out).stem().string();
   hf::ImportOptions options{.name = name};
   if (const std::optional<DType> kv = absl::GetFlag(FLAGS_kv_cache_dtype)) {
-    pb::DType p;
-    const std::string kv_name(DTypeName(*kv));
-    if (!pb::DType_Parse(absl::AsciiStrToUpper(kv_name), &p)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--kv_cache_dtype: ", kv_name, " has no model-schema dtype"));
+    const pb::DType p = DTypeToProto(*kv);
+    if (p == pb::DTYPE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--kv_cache_dtype: ", std::string(DTypeName(*kv)), " has no model-schema dtype"));
     }
     options.kv_cache_dtype = p;
   }
