@@ -7,6 +7,7 @@
 //
 //   Check(t.kernels.size() > 0, "ParseKernSum: OK with no kernels");
 //   CheckErrorNames(status, "in.csv");   // the message names the file
+//   CheckRejected(status, "in.json");    // InvalidArgument, "in.json: ..." or "in.json:3:7: ..."
 //   CheckQuantity(step.forward, "forward");  // finite and >= 0
 //
 // FuzzInput is a tiny byte reader (the subset of clang's FuzzedDataProvider
@@ -42,6 +43,17 @@ inline void CheckErrorNames(const absl::Status& status, absl::string_view origin
   Check(status.message().find(origin) != absl::string_view::npos,
         std::string("error does not name the input '") + std::string(origin) +
             "': " + std::string(status.message()));
+}
+
+// CheckRejected() holds a stricter contract, for a loader whose every error
+// is about its input: a failed `status` is InvalidArgument and its message
+// starts with `origin` ("origin: field: ..." or "origin:line:col: ...").
+inline void CheckRejected(const absl::Status& status, absl::string_view origin) {
+  if (status.ok()) return;
+  Check(status.code() == absl::StatusCode::kInvalidArgument &&
+            status.message().substr(0, origin.size()) == origin,
+        std::string("error is not InvalidArgument starting with '") + std::string(origin) +
+            "': " + status.ToString());
 }
 
 // CheckQuantity() holds that a cost is a number: finite and not negative.

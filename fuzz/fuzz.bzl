@@ -10,9 +10,11 @@ clang.
 
 The inputs are fuzz/corpus/<name>/ (seeds, required) and, when it exists,
 fuzz/regressions/<name>/ (inputs that once crashed, one per fixed finding).
+`data` is what else the target reads (the repo files a search textproto
+names), as the path it has in the repo.
 """
 
-def perfmodel_fuzz_test(name, srcs, deps = [], size = "small", **kwargs):
+def perfmodel_fuzz_test(name, srcs, deps = [], data = [], size = "small", **kwargs):
     corpus = native.glob(["corpus/%s/**" % name])
     if not corpus:
         fail("fuzz target %s has no seed corpus: add files under fuzz/corpus/%s/" % (name, name))
@@ -24,7 +26,7 @@ def perfmodel_fuzz_test(name, srcs, deps = [], size = "small", **kwargs):
         name = name,
         srcs = srcs,
         size = size,
-        data = corpus + regressions,
+        data = corpus + regressions + data,
         args = select({
             "//fuzz:fuzzing": ["-runs=0"] + dirs,
             "//conditions:default": dirs,
