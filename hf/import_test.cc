@@ -253,6 +253,18 @@ TEST(ImportTest, ContradictionsAreNamed) {
                HasSubstr("x.json: quantization_config.quant_method: 'awq' is not supported")));
 }
 
+// Found by //fuzz:hf_config_fuzzer (fuzz/regressions/hf_config_fuzzer/).
+// RapidJSON's full-precision strtod was undefined on "0e-45"; numbers are
+// read with its default conversion, which gives whole numbers exactly.
+TEST(ImportTest, NumbersOfAnyExponentRead) {
+  absl::StatusOr<ImportResult> r = ImportConfig(
+      absl::StrReplaceAll(kSmall, {{"\"hidden_size\": 1024,",
+                                    "\"hidden_size\": 1.024e3, \"rms_norm_eps\": 0e-45,"}}),
+      "x.json");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->model.hidden_size(), 1024);
+}
+
 TEST(ImportTest, EveryArchitectureIsListedOnce) {
   EXPECT_GE(SupportedArchitectures().size(), 10u);
   EXPECT_THAT(SupportedArchitectures(), Contains(Field(&Architecture::name, "Glm4MoeForCausalLM")));
