@@ -719,6 +719,14 @@ absl::StatusOr<ImportResult> Import(const Config& root, absl::string_view origin
   PM_ASSIGN_OR_RETURN(const int64_t hidden, c.Positive("hidden_size"));
   PM_ASSIGN_OR_RETURN(const int64_t vocab, c.Positive("vocab_size"));
   PM_ASSIGN_OR_RETURN(const int64_t layers, c.Positive("num_hidden_layers"));
+  // The loader's limit, checked before a kind is listed per layer: 4e12
+  // layers asked for a 16 TB list (an out-of-memory abort under
+  // //fuzz:hf_config_fuzzer).
+  if (layers > limits::kMaxLayers) {
+    return c.Error("num_hidden_layers",
+                   absl::StrCat("must be <= ", limits::kMaxLayers,
+                                " (no model has so many layers), got ", layers));
+  }
   PM_ASSIGN_OR_RETURN(const int64_t heads, c.Positive("num_attention_heads"));
   d.model.set_hidden_size(hidden);
   d.model.set_vocab_size(vocab);

@@ -265,6 +265,17 @@ TEST(ImportTest, NumbersOfAnyExponentRead) {
   EXPECT_EQ(r->model.hidden_size(), 1024);
 }
 
+// A layer count past the loader's limit is an error before the importer
+// lists a kind per layer (4e12 layers asked for 16 TB).
+TEST(ImportTest, TooManyLayersIsNamed) {
+  EXPECT_THAT(ImportConfig(absl::StrReplaceAll(kSmall, {{"\"num_hidden_layers\": 4",
+                                                         "\"num_hidden_layers\": 4000000000000"}}),
+                           "x.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.json: num_hidden_layers: must be <= 16384 (no model has so "
+                                 "many layers), got 4000000000000")));
+}
+
 TEST(ImportTest, EveryArchitectureIsListedOnce) {
   EXPECT_GE(SupportedArchitectures().size(), 10u);
   EXPECT_THAT(SupportedArchitectures(), Contains(Field(&Architecture::name, "Glm4MoeForCausalLM")));
