@@ -760,6 +760,19 @@ absl::StatusOr<ImportResult> Import(const Config& root, absl::string_view origin
   return r;
 }
 
+// Comment() is `text` as one textproto comment line: a control character
+// (a newline in a config's _name_or_path or modules_to_not_convert) becomes
+// a space, or the rest of the line would be read as fields of the model
+// written (//fuzz:hf_config_fuzzer's round-trip check).
+std::string Comment(absl::string_view text) {
+  std::string line = absl::StrCat("# ", text, "\n");
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    const unsigned char ch = static_cast<unsigned char>(line[i]);
+    if (ch < 0x20 || ch == 0x7f) line[i] = ' ';
+  }
+  return line;
+}
+
 }  // namespace
 
 const std::vector<Architecture>& SupportedArchitectures() {
@@ -800,13 +813,13 @@ absl::StatusOr<ImportResult> ImportConfigFile(absl::string_view path,
 }
 
 std::string ModelTextproto(const ImportResult& result, absl::string_view origin) {
-  std::string out = absl::StrCat("# ", result.model.name(), ", imported from ", origin, " (",
-                                 result.architecture, ") by //tools:import_hf.\n");
+  std::string out = Comment(absl::StrCat(result.model.name(), ", imported from ", origin, " (",
+                                         result.architecture, ") by //tools:import_hf."));
   for (const ImportNote& n : result.assumptions) {
-    absl::StrAppend(&out, "# assumed: ", n.key, ": ", n.text, "\n");
+    absl::StrAppend(&out, Comment(absl::StrCat("assumed: ", n.key, ": ", n.text)));
   }
   for (const ImportNote& n : result.warnings) {
-    absl::StrAppend(&out, "# not modelled: ", n.key, ": ", n.text, "\n");
+    absl::StrAppend(&out, Comment(absl::StrCat("not modelled: ", n.key, ": ", n.text)));
   }
   std::string body;
   google::protobuf::TextFormat::PrintToString(result.model, &body);

@@ -276,6 +276,22 @@ TEST(ImportTest, TooManyLayersIsNamed) {
                                  "many layers), got 4000000000000")));
 }
 
+// The header comments are one line each: a newline in a config's name does
+// not end its comment and add fields to the model written.
+TEST(ImportTest, TheHeaderCommentsAreOneLineEach) {
+  absl::StatusOr<ImportResult> r = ImportConfig(
+      absl::StrReplaceAll(kSmall, {{"\"max_position_embeddings\": 4096,",
+                                    "\"_name_or_path\": \"org/x\\nmax_context_tokens: 7\\n#\","}}),
+      "x.json");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->model.name(), "x\nmax_context_tokens: 7\n#");
+  const std::string text = ModelTextproto(*r, "x.json");
+  EXPECT_THAT(text, HasSubstr("# x max_context_tokens: 7 #, imported from x.json"));
+  pb::Model back;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &back)) << text;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, r->model)) << text;
+}
+
 TEST(ImportTest, EveryArchitectureIsListedOnce) {
   EXPECT_GE(SupportedArchitectures().size(), 10u);
   EXPECT_THAT(SupportedArchitectures(), Contains(Field(&Architecture::name, "Glm4MoeForCausalLM")));
