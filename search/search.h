@@ -106,6 +106,8 @@ inline constexpr int64_t kPromptQuantiles = 16;
 // Bounds the loader holds (each names its field when exceeded).
 inline constexpr int64_t kMaxSearchBatch = 4096;
 inline constexpr int64_t kMaxInstanceGpus = 1 << 16;
+// The system's GPUs: max_gpus at most.
+inline constexpr int64_t kMaxSearchGpus = int64_t{1} << 20;
 inline constexpr int64_t kMaxSearchTop = 10000;
 
 enum class ServingMode : uint8_t { kAggregated, kDisaggregated };
@@ -177,7 +179,7 @@ struct SearchSpace final {
 // least one GPU kind"), a degree < 1, a drafts count above the model's MTP
 // modules' acceptance positions, lengths out of range, constraints not
 // positive and finite, percentile outside (0, 1), hit outside [0, 1),
-// batch_max outside [1, kMaxSearchBatch].
+// batch_max outside [1, kMaxSearchBatch], max_gpus above kMaxSearchGpus.
 [[nodiscard]] absl::StatusOr<SearchSpace> ParseSearch(absl::string_view text,
                                                       absl::string_view origin);
 [[nodiscard]] absl::StatusOr<SearchSpace> LoadSearch(absl::string_view path);
@@ -237,8 +239,10 @@ struct PdSizing final {
 // PdSizing() sizes a P:D pair: with `arrival_rate`, ceil(rate / λ) instances
 // of each; otherwise the whole numbers n_P, n_D >= 1 with n_P g_P + n_D g_D <=
 // max_gpus that maximise output tokens/s per GPU (min(n_P λ_P, n_D λ_D) x
-// E[output] / GPUs; ties: more requests/s). gpus == 0 when even one of each
-// exceeds max_gpus.
+// E[output] / GPUs; ties: more requests/s, then fewer P, then fewer D
+// instances). gpus == 0 when even one of each exceeds max_gpus. O(max_gpus /
+// g_P) pairs are costed: for each n_P only the n_D on either side of n_P λ_P
+// / λ_D (tokens/s per GPU rises with n_D up to there and falls after).
 PdSizing SizePd(Frequency lambda_p, int64_t gpus_p, Frequency lambda_d, int64_t gpus_d,
                 Tokens mean_output, int64_t max_gpus, std::optional<Frequency> arrival_rate);
 

@@ -1,5 +1,6 @@
 #include "search/search.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "loader/load.h"
@@ -213,6 +215,68 @@ TEST(Search, SizesPdPairsByHand) {
   EXPECT_EQ(t.d_instances, 7);
   EXPECT_EQ(t.gpus, 3 * 8 + 7 * 16);
   EXPECT_DOUBLE_EQ(ToHertz(t.request_rate), 28.0);  // min(30, 28)
+}
+
+// The exhaustive scan SizePd() replaced (every (n_P, n_D) that fits, the
+// first best kept), to hold its two pairs per n_P to.
+PdSizing ExhaustivePd(double lp, int64_t gp, double ld, int64_t gd, double out, int64_t most) {
+  PdSizing best;
+  for (int64_t np = 1; np * gp + gd <= most; ++np) {
+    for (int64_t nd = 1; np * gp + nd * gd <= most; ++nd) {
+      PdSizing s;
+      s.p_instances = np;
+      s.d_instances = nd;
+      s.gpus = np * gp + nd * gd;
+      s.request_rate = Hertz(std::min(static_cast<double>(np) * lp, static_cast<double>(nd) * ld));
+      s.tokens_per_gpu = TokensPerSec(ToHertz(s.request_rate) * out / static_cast<double>(s.gpus));
+      if (best.gpus == 0 || s.tokens_per_gpu > best.tokens_per_gpu ||
+          (s.tokens_per_gpu == best.tokens_per_gpu && s.request_rate > best.request_rate)) {
+        best = s;
+      }
+    }
+  }
+  return best;
+}
+
+TEST(Search, SizesPdPairsAsTheExhaustiveScan) {
+  int compared = 0;
+  for (const double lp : {0.3, 1.0, 2.5, 10.0, 37.0}) {
+    for (const double ld : {0.2, 1.0, 4.0, 9.5}) {
+      for (const int64_t gp : {1, 8, 16}) {
+        for (const int64_t gd : {1, 8, 24}) {
+          for (const int64_t most : {2, 17, 64, 200}) {
+            const PdSizing want = ExhaustivePd(lp, gp, ld, gd, 1000.0, most);
+            const PdSizing got =
+                SizePd(Hertz(lp), gp, Hertz(ld), gd, TokenCount(1000), most, std::nullopt);
+            SCOPED_TRACE(
+                absl::StrCat("lp ", lp, " gp ", gp, " ld ", ld, " gd ", gd, " max ", most));
+            EXPECT_EQ(got.p_instances, want.p_instances);
+            EXPECT_EQ(got.d_instances, want.d_instances);
+            EXPECT_EQ(got.gpus, want.gpus);
+            EXPECT_EQ(got.tokens_per_gpu, want.tokens_per_gpu);
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 5 * 4 * 3 * 3 * 4);
+}
+
+// The largest budget is sized at once; a larger one is an error.
+TEST(Search, SizesPdAtTheLimits) {
+  const PdSizing wide =
+      SizePd(Hertz(10), 1, Hertz(4), 1, TokenCount(1000), kMaxSearchGpus, std::nullopt);
+  // n_P : n_D = 2 : 5 balances 10/s against 4/s; the most such pairs within
+  // 2^20 GPUs (7 x 149796 of them) serve the most requests at that ratio.
+  EXPECT_EQ(wide.p_instances, 2 * 149796);
+  EXPECT_EQ(wide.d_instances, 5 * 149796);
+  EXPECT_THAT(
+      ParseSearch(absl::StrReplaceAll(SmallSpace(), {{"max_gpus: 64", "max_gpus: 100000000"}}), "s")
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("s: max_gpus: must be <= 1048576 (no system has so many GPUs), "
+                         "got 100000000")));
 }
 
 // The balance of a disaggregated winner: P instances per D instance are the
