@@ -840,8 +840,15 @@ PdSizing SizePd(Frequency lambda_p, int64_t gpus_p, Frequency lambda_d, int64_t 
   };
   if (arrival_rate.has_value()) {
     const double rate = ToHertz(*arrival_rate);
-    best = evaluate(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(rate / lp))),
-                    std::max<int64_t>(1, static_cast<int64_t>(std::ceil(rate / ld))));
+    // The instances in double first: a rate far above one instance's
+    // overflowed the cast to int64_t (arrival_rate: 1e300, UBSan in
+    // //fuzz:search_fuzzer); beyond any system, gpus stays 0.
+    const double np = std::max(1.0, std::ceil(rate / lp));
+    const double nd = std::max(1.0, std::ceil(rate / ld));
+    if (np * static_cast<double>(gpus_p) + nd * static_cast<double>(gpus_d) <=
+        static_cast<double>(kMaxSearchGpus)) {
+      best = evaluate(static_cast<int64_t>(np), static_cast<int64_t>(nd));
+    }
     best.basis = absl::StrFormat("arrival_rate %g requests/s", rate);
     return best;
   }

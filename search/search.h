@@ -106,7 +106,7 @@ inline constexpr int64_t kPromptQuantiles = 16;
 // Bounds the loader holds (each names its field when exceeded).
 inline constexpr int64_t kMaxSearchBatch = 4096;
 inline constexpr int64_t kMaxInstanceGpus = 1 << 16;
-// The system's GPUs: max_gpus at most.
+// The system's GPUs: max_gpus, and what an arrival rate's P:D sizing may take.
 inline constexpr int64_t kMaxSearchGpus = int64_t{1} << 20;
 inline constexpr int64_t kMaxSearchTop = 10000;
 
@@ -240,9 +240,10 @@ struct PdSizing final {
 // of each; otherwise the whole numbers n_P, n_D >= 1 with n_P g_P + n_D g_D <=
 // max_gpus that maximise output tokens/s per GPU (min(n_P λ_P, n_D λ_D) x
 // E[output] / GPUs; ties: more requests/s, then fewer P, then fewer D
-// instances). gpus == 0 when even one of each exceeds max_gpus. O(max_gpus /
-// g_P) pairs are costed: for each n_P only the n_D on either side of n_P λ_P
-// / λ_D (tokens/s per GPU rises with n_D up to there and falls after).
+// instances). gpus == 0 when even one of each exceeds max_gpus, or when the
+// arrival rate needs more than kMaxSearchGpus GPUs. O(max_gpus / g_P) pairs
+// are costed: for each n_P only the n_D on either side of n_P λ_P / λ_D
+// (tokens/s per GPU rises with n_D up to there and falls after).
 PdSizing SizePd(Frequency lambda_p, int64_t gpus_p, Frequency lambda_d, int64_t gpus_d,
                 Tokens mean_output, int64_t max_gpus, std::optional<Frequency> arrival_rate);
 

@@ -263,7 +263,8 @@ TEST(Search, SizesPdPairsAsTheExhaustiveScan) {
   EXPECT_EQ(compared, 5 * 4 * 3 * 3 * 4);
 }
 
-// The largest budget is sized at once; a larger one is an error.
+// The largest budget is sized at once, and an arrival rate beyond any system
+// is no pair (gpus 0), not an overflow (found by //fuzz:search_fuzzer).
 TEST(Search, SizesPdAtTheLimits) {
   const PdSizing wide =
       SizePd(Hertz(10), 1, Hertz(4), 1, TokenCount(1000), kMaxSearchGpus, std::nullopt);
@@ -271,6 +272,10 @@ TEST(Search, SizesPdAtTheLimits) {
   // 2^20 GPUs (7 x 149796 of them) serve the most requests at that ratio.
   EXPECT_EQ(wide.p_instances, 2 * 149796);
   EXPECT_EQ(wide.d_instances, 5 * 149796);
+  const PdSizing flood = SizePd(Hertz(10), 8, Hertz(4), 16, TokenCount(1000), 64, Hertz(1e300));
+  EXPECT_EQ(flood.gpus, 0);
+  EXPECT_EQ(flood.p_instances, 0);
+  EXPECT_EQ(flood.basis, "arrival_rate 1e+300 requests/s");
   EXPECT_THAT(
       ParseSearch(absl::StrReplaceAll(SmallSpace(), {{"max_gpus: 64", "max_gpus: 100000000"}}), "s")
           .status(),
