@@ -323,12 +323,6 @@ double KvAndWeightBytes(const StepResult& r) {
   return ToBytes(r.memory.weights + r.memory.kv_cache);
 }
 
-void ExpectDecodeMonotone(const std::vector<Point>& points, const char* axis) {
-  ExpectNonDecreasing(points, "step time", axis, StepSeconds);
-  ExpectNonDecreasing(points, "forward", axis, ForwardSeconds);
-  ExpectNonDecreasing(points, "memory per GPU", axis, MemoryBytes);
-}
-
 // --- The sweep --------------------------------------------------------------
 
 struct Counts final {
@@ -395,106 +389,122 @@ std::vector<int64_t> Upto(const std::vector<int64_t>& v, int64_t most) {
   return out;
 }
 
-TEST(PropertiesTest, DecodeOverEveryModelGpuAndLayout) {
+// A property held monotone along a sweep: `value` non-decreasing, each
+// point against the one `stride` before it.
+struct Monotone final {
+  const char* what;
+  double (*value)(const StepResult&);
+  std::size_t stride = 1;
+};
+
+// Decode: step time, forward and memory per GPU, in batch, context and drafts.
+const std::vector<Monotone> kDecodeMonotone = {
+    {"step time", StepSeconds}, {"forward", ForwardSeconds}, {"memory per GPU", MemoryBytes}};
+// Prefill in batch: TTFT and forward within each parity (the header comment),
+// weights + KV cache at every step.
+const std::vector<Monotone> kPrefillBatchMonotone = {{"ttft", StepSeconds, 2},
+                                                     {"forward", ForwardSeconds, 2},
+                                                     {"weights + KV cache", KvAndWeightBytes}};
+// Prefill in prompt length: all three at every step.
+const std::vector<Monotone> kPrefillPromptMonotone = {
+    {"ttft", StepSeconds}, {"forward", ForwardSeconds}, {"weights + KV cache", KvAndWeightBytes}};
+
+// Sweep() is one line of the grid: `estimate(x)` for each x of `values` in
+// order (the other axes fixed, as `at` says), each of `monotone` held over
+// the points, under a trace "over <axis> at <at>"; it counts the estimates.
+template <typename Estimate>
+void Sweep(const char* axis, const std::string& at, const std::vector<int64_t>& values,
+           Estimate estimate, const std::vector<Monotone>& monotone, Counts& n) {
+  SCOPED_TRACE(absl::StrCat("over ", axis, " at ", at));
+  std::vector<Point> pts;
+  for (const int64_t x : values) pts.push_back({x, estimate(x)});
+  for (const Monotone& m : monotone) ExpectNonDecreasing(pts, m.what, axis, m.value, m.stride);
+  n.estimates += static_cast<int>(pts.size());
+}
+
+// ForEveryLayout() calls `sweeps(setup, layout, hash, counts)` for every
+// layout of the grid (Layouts()) of every model x GPU that fits at its
+// smallest `phase` step, under a trace naming the three; `hash` (of the model,
+// GPU and layout) picks the fixed point of each sweep. Then it prints the
+// counts and holds that the grid did not empty: at least 300 layouts checked.
+template <typename Sweeps>
+void ForEveryLayout(Phase phase, Sweeps sweeps) {
+  const bool prefill = phase == Phase::kPrefill;
   Counts n;
   for (const ModelCase& m : Models()) {
     for (const std::string& hw : Gpus()) {
-      const perfmodel::Setup s = MustLoad(m.model, hw, m.deployment);
-      const std::vector<int64_t> contexts = Upto(kContexts, s.model.max_context_tokens);
-      const std::vector<int64_t> drafts =
-          s.model.mtp_modules > 0 ? std::vector<int64_t>{0, 1, 2, 3} : std::vector<int64_t>{0};
+      const perfmodel::Setup s =
+          MustLoad(m.model, hw, prefill ? m.prefill_deployment : m.deployment);
       for (const Layout& l : Layouts(s.model, s.hardware.spec, s.deployment, n.rejected)) {
-        SCOPED_TRACE(absl::StrCat(m.model, " on ", hw, ": ", l.label));
-        if (!FitsAtAll(s, l.spec, Phase::kDecode)) {
+        SCOPED_TRACE(absl::StrCat(m.model, " on ", hw, prefill ? " (prefill)" : "", ": ", l.label));
+        if (!FitsAtAll(s, l.spec, phase)) {
           ++n.do_not_fit;
           continue;
         }
         ++n.layouts;
-        const uint64_t h = Hash(absl::StrCat(m.model, hw, l.label));
+        sweeps(s, l, Hash(absl::StrCat(prefill ? "prefill" : "", m.model, hw, l.label)), n);
+      }
+    }
+  }
+  std::printf(
+      "%s: %d layouts checked (%d estimates), %d rejected by the loader, %d do not "
+      "fit\n",
+      std::string(PhaseName(phase)).c_str(), n.layouts, n.estimates, n.rejected, n.do_not_fit);
+  EXPECT_GE(n.layouts, 300);
+}
+
+TEST(PropertiesTest, DecodeOverEveryModelGpuAndLayout) {
+  ForEveryLayout(
+      Phase::kDecode, [](const perfmodel::Setup& s, const Layout& l, uint64_t h, Counts& n) {
+        const std::vector<int64_t> contexts = Upto(kContexts, s.model.max_context_tokens);
+        const std::vector<int64_t> drafts =
+            s.model.mtp_modules > 0 ? std::vector<int64_t>{0, 1, 2, 3} : std::vector<int64_t>{0};
         // Batch at one (context, drafts) of the grid, chosen by the hash.
         {
           const int64_t c = Pick(contexts, h, 0), d = Pick(drafts, h, 1);
-          SCOPED_TRACE(absl::StrCat("over batch at context ", c, ", drafts ", d));
-          std::vector<Point> pts;
-          for (int64_t b : kBatches) pts.push_back({b, Decode(s, l.spec, b, c, d)});
-          ExpectDecodeMonotone(pts, "batch");
-          n.estimates += static_cast<int>(pts.size());
+          Sweep(
+              "batch", absl::StrCat("context ", c, ", drafts ", d), kBatches,
+              [&](int64_t b) { return Decode(s, l.spec, b, c, d); }, kDecodeMonotone, n);
         }
         // Context at one (batch, drafts).
         {
           const int64_t b = Pick(kBatches, h, 2), d = Pick(drafts, h, 3);
-          SCOPED_TRACE(absl::StrCat("over context at batch ", b, ", drafts ", d));
-          std::vector<Point> pts;
-          for (int64_t c : contexts) pts.push_back({c, Decode(s, l.spec, b, c, d)});
-          ExpectDecodeMonotone(pts, "context");
-          n.estimates += static_cast<int>(pts.size());
+          Sweep(
+              "context", absl::StrCat("batch ", b, ", drafts ", d), contexts,
+              [&](int64_t c) { return Decode(s, l.spec, b, c, d); }, kDecodeMonotone, n);
         }
         // Drafts at one (batch, context).
         if (drafts.size() > 1) {
           const int64_t b = Pick(kBatches, h, 4), c = Pick(contexts, h, 5);
-          SCOPED_TRACE(absl::StrCat("over drafts at batch ", b, ", context ", c));
-          std::vector<Point> pts;
-          for (int64_t d : drafts) pts.push_back({d, Decode(s, l.spec, b, c, d)});
-          ExpectDecodeMonotone(pts, "drafts");
-          n.estimates += static_cast<int>(pts.size());
+          Sweep(
+              "drafts", absl::StrCat("batch ", b, ", context ", c), drafts,
+              [&](int64_t d) { return Decode(s, l.spec, b, c, d); }, kDecodeMonotone, n);
         }
-      }
-    }
-  }
-  std::printf(
-      "decode: %d layouts checked (%d estimates), %d rejected by the loader, %d do not "
-      "fit\n",
-      n.layouts, n.estimates, n.rejected, n.do_not_fit);
-  EXPECT_GE(n.layouts, 300);
+      });
 }
 
 TEST(PropertiesTest, PrefillOverEveryModelGpuAndLayout) {
-  Counts n;
-  for (const ModelCase& m : Models()) {
-    for (const std::string& hw : Gpus()) {
-      const perfmodel::Setup s = MustLoad(m.model, hw, m.prefill_deployment);
-      const std::vector<int64_t> prompts = Upto(kPrompts, s.model.max_context_tokens);
-      for (const Layout& l : Layouts(s.model, s.hardware.spec, s.deployment, n.rejected)) {
-        SCOPED_TRACE(absl::StrCat(m.model, " on ", hw, " (prefill): ", l.label));
-        if (!FitsAtAll(s, l.spec, Phase::kPrefill)) {
-          ++n.do_not_fit;
-          continue;
-        }
-        ++n.layouts;
-        const uint64_t h = Hash(absl::StrCat("prefill", m.model, hw, l.label));
-        // Batch 1..8 at one (prompt, chunk, hit): monotone within each parity.
-        {
-          const int64_t p = Pick(prompts, h, 0), c = Pick(kChunks, h, 1);
-          const double hit = Pick(kHits, h, 2);
-          SCOPED_TRACE(absl::StrCat("over batch at prompt ", p, ", chunk ", c, ", hit ", hit));
-          std::vector<Point> pts;
-          for (int64_t b = 1; b <= 8; ++b) pts.push_back({b, Prefill(s, l.spec, b, p, c, hit)});
-          ExpectNonDecreasing(pts, "ttft", "batch", StepSeconds, 2);
-          ExpectNonDecreasing(pts, "forward", "batch", ForwardSeconds, 2);
-          ExpectNonDecreasing(pts, "weights + KV cache", "batch", KvAndWeightBytes);
-          n.estimates += static_cast<int>(pts.size());
-        }
-        // Prompt length at one (batch, chunk, hit).
-        {
-          const int64_t b = Pick(std::vector<int64_t>{1, 2, 3, 4}, h, 3), c = Pick(kChunks, h, 4);
-          const double hit = Pick(kHits, h, 5);
-          SCOPED_TRACE(
-              absl::StrCat("over prompt length at batch ", b, ", chunk ", c, ", hit ", hit));
-          std::vector<Point> pts;
-          for (int64_t p : prompts) pts.push_back({p, Prefill(s, l.spec, b, p, c, hit)});
-          ExpectNonDecreasing(pts, "ttft", "prompt", StepSeconds);
-          ExpectNonDecreasing(pts, "forward", "prompt", ForwardSeconds);
-          ExpectNonDecreasing(pts, "weights + KV cache", "prompt", KvAndWeightBytes);
-          n.estimates += static_cast<int>(pts.size());
-        }
-      }
+  ForEveryLayout(Phase::kPrefill, [](const perfmodel::Setup& s, const Layout& l, uint64_t h,
+                                     Counts& n) {
+    const std::vector<int64_t> prompts = Upto(kPrompts, s.model.max_context_tokens);
+    // Batch 1..8 at one (prompt, chunk, hit): monotone within each parity.
+    {
+      const int64_t p = Pick(prompts, h, 0), c = Pick(kChunks, h, 1);
+      const double hit = Pick(kHits, h, 2);
+      Sweep(
+          "batch", absl::StrCat("prompt ", p, ", chunk ", c, ", hit ", hit),
+          {1, 2, 3, 4, 5, 6, 7, 8}, [&](int64_t b) { return Prefill(s, l.spec, b, p, c, hit); },
+          kPrefillBatchMonotone, n);
     }
-  }
-  std::printf(
-      "prefill: %d layouts checked (%d estimates), %d rejected by the loader, %d do not "
-      "fit\n",
-      n.layouts, n.estimates, n.rejected, n.do_not_fit);
-  EXPECT_GE(n.layouts, 300);
+    // Prompt length at one (batch, chunk, hit).
+    {
+      const int64_t b = Pick(std::vector<int64_t>{1, 2, 3, 4}, h, 3), c = Pick(kChunks, h, 4);
+      const double hit = Pick(kHits, h, 5);
+      Sweep(
+          "prompt", absl::StrCat("batch ", b, ", chunk ", c, ", hit ", hit), prompts,
+          [&](int64_t p) { return Prefill(s, l.spec, b, p, c, hit); }, kPrefillPromptMonotone, n);
+    }
+  });
 }
 
 // The properties are not vacuous: a NaN, a negative time or a falling step
