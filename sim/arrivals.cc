@@ -1,12 +1,18 @@
 #include "sim/arrivals.h"
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -96,10 +102,23 @@ absl::StatusOr<TraceRow> ParseRow(const std::string& path, int64_t line, absl::s
 
 absl::StatusOr<std::unique_ptr<TraceSource>> TraceSource::Open(const std::string& path,
                                                                int64_t max_context_tokens) {
+  auto in = std::make_unique<std::ifstream>(path);
+  if (!*in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the trace"));
+  return Read(std::move(in), path, max_context_tokens);
+}
+
+absl::StatusOr<std::unique_ptr<TraceSource>> TraceSource::FromText(std::string text,
+                                                                   const std::string& origin,
+                                                                   int64_t max_context_tokens) {
+  return Read(std::make_unique<std::istringstream>(std::move(text)), origin, max_context_tokens);
+}
+
+absl::StatusOr<std::unique_ptr<TraceSource>> TraceSource::Read(std::unique_ptr<std::istream> stream,
+                                                               const std::string& path,
+                                                               int64_t max_context_tokens) {
   std::unique_ptr<TraceSource> s(new TraceSource());
   s->path_ = path;
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the trace"));
+  std::istream& in = *stream;
   std::string header;
   if (!std::getline(in, header)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": empty trace (no header row)"));
@@ -161,14 +180,17 @@ absl::StatusOr<std::unique_ptr<TraceSource>> TraceSource::Open(const std::string
   }
   s->mean_interval_ =
       s->count_ > 1 ? Seconds((last - s->first_) / static_cast<double>(s->count_ - 1)) : Duration();
-  s->in_.open(path);
-  std::getline(s->in_, header);
+  // Streamed from the start again by Next().
+  in.clear();
+  in.seekg(0);
+  std::getline(in, header);
+  s->in_ = std::move(stream);
   return s;
 }
 
 std::optional<Request> TraceSource::Next() {
   std::string text;
-  while (std::getline(in_, text)) {
+  while (std::getline(*in_, text)) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (absl::StripAsciiWhitespace(text).empty()) continue;
     // Validated by Open(): a failure here means the file changed under us.

@@ -28,7 +28,7 @@
 #define SIM_ARRIVALS_H_
 
 #include <cstdint>
-#include <fstream>
+#include <istream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -98,14 +98,21 @@ class TraceSource final : public RequestSource {
  public:
   static absl::StatusOr<std::unique_ptr<TraceSource>> Open(const std::string& path,
                                                            int64_t max_context_tokens);
+  // FromText() is Open() of a trace held in memory; errors name `origin`.
+  static absl::StatusOr<std::unique_ptr<TraceSource>> FromText(std::string text,
+                                                               const std::string& origin,
+                                                               int64_t max_context_tokens);
   std::optional<Request> Next() override;
   int64_t Count() const override { return count_; }
   Duration MeanInterval() const override { return mean_interval_; }
 
  private:
   TraceSource() = default;
+  static absl::StatusOr<std::unique_ptr<TraceSource>> Read(std::unique_ptr<std::istream> in,
+                                                           const std::string& origin,
+                                                           int64_t max_context_tokens);
   std::string path_;
-  std::ifstream in_;
+  std::unique_ptr<std::istream> in_;
   int time_column_ = -1, input_column_ = -1, output_column_ = -1;
   bool datetime_ = false;
   int64_t count_ = 0;
