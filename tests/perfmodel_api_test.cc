@@ -166,7 +166,8 @@ TEST(StepPredictor, CallsAfterConstructionDoNotAllocate) {
   Duration sum;
   for (int64_t b = 1; b <= 64; ++b) {
     const RankLoad load = Load(b, 4096, 4500);
-    sum += p.DecodeStep(load) + p.Tpot(load) + p.PrefillStep(1, 1024, 0);
+    sum += p.DecodeStep(load) + p.Tpot(load) + p.PrefillStep(1, 1024, 0) +
+           p.MixedStep(load, {.sequences = 1, .new_tokens = 512}) + p.Estimate(load).forward;
     if (p.CanAdmit(load, TokenCount(4096), Milliseconds(20))) sum += Nanoseconds(1);
     if (p.MemoryLeft(load) < Bytes::Zero()) sum += Nanoseconds(1);
   }
