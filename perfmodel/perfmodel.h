@@ -135,8 +135,7 @@ class StepPredictor final {
     const int64_t all_chunks = chunks.total_new_tokens > 0 ? chunks.total_new_tokens
                                                            : chunks.sequences * chunks.new_tokens *
                                                                  deployment_.parallel.attention_dp;
-    const int64_t total = all_decode + all_chunks;
-    const RanksRouting ranks(deployment_, busiest > 0 ? (total + busiest / 2) / busiest : 0);
+    const RanksRouting ranks(deployment_, LoadedRanks(all_decode + all_chunks, busiest));
     perfmodel::EstimateTimeInto(
         model_, hw_, deployment_, workload_,
         StepShape::WithChunks(DecodeShape(load), chunks.sequences, chunks.new_tokens,
@@ -233,8 +232,15 @@ class StepPredictor final {
   // RoutingRanks() is the ranks `load`'s total requests make at its
   // busiest rank's load (0: every rank).
   static int64_t RoutingRanks(const RankLoad& load) {
-    if (load.total_requests <= 0 || load.requests <= 0) return 0;
-    const int64_t r = (load.total_requests + load.requests / 2) / load.requests;
+    if (load.total_requests <= 0) return 0;
+    return LoadedRanks(load.total_requests, load.requests);
+  }
+
+  // LoadedRanks() is how many ranks at `busiest` make `total` (rounded, at
+  // least 1; 0, every rank, when `busiest` is not positive).
+  static int64_t LoadedRanks(int64_t total, int64_t busiest) {
+    if (busiest <= 0) return 0;
+    const int64_t r = (total + busiest / 2) / busiest;
     return r < 1 ? 1 : r;
   }
 
