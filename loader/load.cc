@@ -213,6 +213,66 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
   return m;
 }
 
+// Candidates() checks one candidate list of a GEMM library: 1 to `most`
+// entries, each in [1, limits::kMaxGemmTile], strictly ascending.
+absl::Status Candidates(const Fields& f, const std::string& field,
+                        const google::protobuf::RepeatedField<int64_t>& v, std::size_t most) {
+  if (v.empty()) return f.Error(field, "needs at least one candidate");
+  if (static_cast<std::size_t>(v.size()) > most) {
+    return f.Error(field, absl::StrCat("at most ", most, " candidates, got ", v.size()));
+  }
+  for (int i = 0; i < v.size(); ++i) {
+    const std::string at = absl::StrCat(field, "[", i, "]");
+    PM_RETURN_IF_ERROR(
+        f.PositiveAtMost(at, true, v[i], limits::kMaxGemmTile, "no GEMM tile is that large"));
+    if (i > 0 && v[i] <= v[i - 1]) {
+      return f.Error(at, absl::StrCat("candidates must ascend, got ", v[i], " after ", v[i - 1]));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ToGemmKernels() is the GEMM library `p` describes, every field checked
+// under the name `field` ("gemm_kernels").
+absl::StatusOr<GemmKernels> ToGemmKernels(const Fields& f, const std::string& field,
+                                          const pb::GemmKernels& p) {
+  if (!p.has_rule() || p.rule() == pb::GEMM_TILE_RULE_UNSPECIFIED) {
+    return f.Missing(absl::StrCat(field, ".rule"));
+  }
+  GemmTileRule rule = GemmTileRule::kFixed;
+  switch (p.rule()) {
+    case pb::FIXED:
+      rule = GemmTileRule::kFixed;
+      break;
+    case pb::DEEPGEMM_MIN_WAVES:
+      rule = GemmTileRule::kDeepGemmMinWaves;
+      break;
+    default:
+      return f.Error(absl::StrCat(field, ".rule"),
+                     absl::StrCat("unknown tile rule value ", static_cast<int>(p.rule())));
+  }
+  const bool fixed = rule == GemmTileRule::kFixed;
+  PM_RETURN_IF_ERROR(Candidates(f, absl::StrCat(field, ".block_m"), p.block_m(),
+                                fixed ? 2 : GemmKernels::kMaxBlockM));
+  PM_RETURN_IF_ERROR(Candidates(f, absl::StrCat(field, ".block_n"), p.block_n(),
+                                fixed ? 1 : GemmKernels::kMaxBlockN));
+  const std::string short_side = absl::StrCat(field, ".max_short_side");
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost(short_side, true, p.max_short_side(), limits::kMaxGemmTile,
+                                         "no GEMM tile is that large"));
+  // Every block_m then pairs with at least its narrowest block_n.
+  if (p.max_short_side() > 0 && p.block_n(0) > p.max_short_side()) {
+    return f.Error(short_side, absl::StrCat("must be >= the narrowest block_n (", p.block_n(0),
+                                            "), got ", p.max_short_side()));
+  }
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost(absl::StrCat(field, ".sm_operand_feed_gbps"), true,
+                                         p.sm_operand_feed_gbps(), limits::kMaxLinkGbps,
+                                         "no SM takes in operands that fast"));
+  PM_RETURN_IF_ERROR(f.Text(absl::StrCat(field, ".source"), p.has_source(), p.source()));
+  return GemmKernels(rule, p.block_m().data(), static_cast<std::size_t>(p.block_m_size()),
+                     p.block_n().data(), static_cast<std::size_t>(p.block_n_size()),
+                     p.max_short_side(), GigabytesPerSecond(p.sm_operand_feed_gbps()));
+}
+
 absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_view origin) {
   const Fields f(origin);
   LoadedHardware out;
@@ -345,28 +405,49 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     h.corrections[i] = OpCorrection{Name(c.op()), Name(c.part()), c.time_factor()};
   }
   h.correction_count = static_cast<std::size_t>(p.op_correction_size());
-  if (p.has_gemm_tile_rows_small()) {
-    PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_rows_small", true, p.gemm_tile_rows_small(),
-                                        limits::kMaxGemmTile, "no GEMM tile is that large"));
-    h.gemm_tile_rows_small = p.gemm_tile_rows_small();
+  // GEMM tiles: a library (gemm_kernels), or the older fixed tiles.
+  if (p.has_gemm_kernels()) {
+    for (const auto& [name, has] : {std::pair{"gemm_tile_rows_small", p.has_gemm_tile_rows_small()},
+                                    {"gemm_tile_rows", p.has_gemm_tile_rows()},
+                                    {"gemm_tile_cols", p.has_gemm_tile_cols()}}) {
+      if (has) return f.Error(name, "not together with gemm_kernels (give its tiles there)");
+    }
+    PM_ASSIGN_OR_RETURN(h.gemm_kernels, ToGemmKernels(f, "gemm_kernels", p.gemm_kernels()));
+  } else {
+    int64_t small = 64, rows = 128, cols = 128;
+    if (p.has_gemm_tile_rows_small()) {
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_rows_small", true, p.gemm_tile_rows_small(),
+                                          limits::kMaxGemmTile, "no GEMM tile is that large"));
+      small = p.gemm_tile_rows_small();
+    }
+    if (p.has_gemm_tile_rows()) {
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_rows", true, p.gemm_tile_rows(),
+                                          limits::kMaxGemmTile, "no GEMM tile is that large"));
+      rows = p.gemm_tile_rows();
+    }
+    if (p.has_gemm_tile_cols()) {
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_cols", true, p.gemm_tile_cols(),
+                                          limits::kMaxGemmTile, "no GEMM tile is that large"));
+      cols = p.gemm_tile_cols();
+    }
+    // Small-M tiles above the large ones made a GEMM of more rows cheaper
+    // (found by //fuzz:estimate_fuzzer: batch 257 ran 26 % faster than 256).
+    if (small > rows) {
+      return f.Error("gemm_tile_rows_small",
+                     absl::StrCat("must be <= gemm_tile_rows (", rows, "), got ", small));
+    }
+    h.gemm_kernels = small == rows ? GemmKernels(GemmTileRule::kFixed, {rows}, {cols})
+                                   : GemmKernels(GemmTileRule::kFixed, {small, rows}, {cols});
   }
-  if (p.has_gemm_tile_rows()) {
-    PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_rows", true, p.gemm_tile_rows(),
-                                        limits::kMaxGemmTile, "no GEMM tile is that large"));
-    h.gemm_tile_rows = p.gemm_tile_rows();
+  h.bf16_gemm_kernels = h.gemm_kernels;
+  if (p.has_bf16_gemm_kernels()) {
+    PM_ASSIGN_OR_RETURN(h.bf16_gemm_kernels,
+                        ToGemmKernels(f, "bf16_gemm_kernels", p.bf16_gemm_kernels()));
   }
-  if (p.has_gemm_tile_cols()) {
-    PM_RETURN_IF_ERROR(f.PositiveAtMost("gemm_tile_cols", true, p.gemm_tile_cols(),
-                                        limits::kMaxGemmTile, "no GEMM tile is that large"));
-    h.gemm_tile_cols = p.gemm_tile_cols();
-  }
-  // Small-M tiles above the large ones made a GEMM of more rows cheaper
-  // (found by //fuzz:estimate_fuzzer: batch 257 ran 26 % faster than 256).
-  if (h.gemm_tile_rows_small > h.gemm_tile_rows) {
-    return f.Error("gemm_tile_rows_small",
-                   absl::StrCat("must be <= gemm_tile_rows (", h.gemm_tile_rows, "), got ",
-                                h.gemm_tile_rows_small));
-  }
+  PM_RETURN_IF_ERROR(f.NonNegativeAtMost("in_kernel_fixed_us", true, p.in_kernel_fixed_us(),
+                                         p.kernel_launch_overhead_us(),
+                                         "a part of kernel_launch_overhead_us"));
+  out.in_kernel_fixed = Microseconds(p.in_kernel_fixed_us());
   out.source = p.source();
   return out;
 }

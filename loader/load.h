@@ -65,7 +65,7 @@ inline constexpr int64_t kMaxContextTokens = int64_t{1} << 27;
 // GPUs of one model replica, and in one scale-up domain (NVL72: 72).
 inline constexpr int64_t kMaxGpus = int64_t{1} << 12;
 inline constexpr int64_t kMaxSms = int64_t{1} << 16;         // per GPU; B200: 148
-inline constexpr int64_t kMaxGemmTile = int64_t{1} << 12;    // rows or columns; in use 64, 128
+inline constexpr int64_t kMaxGemmTile = int64_t{1} << 12;    // rows or columns; in use 16 to 256
 inline constexpr int64_t kMaxBatchPerDp = int64_t{1} << 20;  // = kMaxBatchPerRank of the sweeps
 inline constexpr int64_t kMaxDraftTokens = 1024;             // MTP drafts per step; in use <= 4
 // Query tokens one DP rank feeds one forward: decode batch x (1 + drafts),
@@ -90,6 +90,10 @@ struct LoadedHardware final {
   HardwareSpec spec;
   std::array<std::string, kOpClassCount> efficiency_source;
   std::string source;
+  // Of spec.kernel_launch_overhead, the part inside a kernel's own duration
+  // (proto/hardware.proto in_kernel_fixed_us): what a profiler's kernel time
+  // holds beyond the roofline, for comparing with one (measure/kernel_check).
+  Duration in_kernel_fixed;
 };
 
 // ReadFile() reads a whole file; NotFound names the path.

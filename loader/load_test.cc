@@ -167,13 +167,98 @@ TEST(LoadTest, DpTimesTpMustEqualGpus) {
               StatusIs(kInvalid, HasSubstr("parallelism.moe_ep")));
 }
 
+// A description without gemm_kernels (fixed tiles).
+const char kFixedTilesHw[] = "hw/b200.textproto";
+
 // Found by //fuzz:estimate_fuzzer: 128-row tiles up to M = 256 and 64-row
 // tiles beyond made batch 257 cheaper than 256.
 TEST(LoadTest, SmallGemmTilesNoLargerThanLargeOnes) {
-  EXPECT_THAT(ParseHardware(Text(kHw) + "gemm_tile_rows_small: 128\ngemm_tile_rows: 64\n", kHw),
-              StatusIs(kInvalid, AllOf(HasSubstr(kHw), HasSubstr("gemm_tile_rows_small: must be <= "
+  const std::string hw = Text(kFixedTilesHw);
+  EXPECT_THAT(ParseHardware(hw + "gemm_tile_rows_small: 128\ngemm_tile_rows: 64\n", kFixedTilesHw),
+              StatusIs(kInvalid,
+                       AllOf(HasSubstr(kFixedTilesHw), HasSubstr("gemm_tile_rows_small: must be <= "
                                                                  "gemm_tile_rows (64), got 128"))));
-  EXPECT_THAT(ParseHardware(Text(kHw) + "gemm_tile_rows_small: 128\n", kHw), IsOk());
+  EXPECT_THAT(ParseHardware(hw + "gemm_tile_rows_small: 128\n", kFixedTilesHw), IsOk());
+}
+
+// The older fixed-tile fields still load, as the FIXED rule, for both libraries.
+TEST(LoadTest, FixedTileFieldsAreTheFixedRule) {
+  absl::StatusOr<LoadedHardware> h = ParseHardware(
+      Text(kFixedTilesHw) + "gemm_tile_rows_small: 32\ngemm_tile_cols: 256\n", kFixedTilesHw);
+  ASSERT_THAT(h, IsOk());
+  EXPECT_TRUE(h->spec.gemm_kernels == GemmKernels(GemmTileRule::kFixed, {32, 128}, {256}));
+  EXPECT_TRUE(h->spec.bf16_gemm_kernels == h->spec.gemm_kernels);
+  absl::StatusOr<LoadedHardware> d = ParseHardware(Text(kFixedTilesHw), kFixedTilesHw);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_TRUE(d->spec.gemm_kernels == GemmKernels());
+  absl::StatusOr<LoadedHardware> one =
+      ParseHardware(Text(kFixedTilesHw) + "gemm_tile_rows_small: 128\n", kFixedTilesHw);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_TRUE(one->spec.gemm_kernels == GemmKernels(GemmTileRule::kFixed, {128}, {128}));
+}
+
+TEST(LoadTest, GemmKernelsAreCheckedNamingTheField) {
+  const std::string base = Text(kFixedTilesHw);
+  auto with = [&](absl::string_view kernels) {
+    return ParseHardware(absl::StrCat(base, "gemm_kernels {", kernels, "}\n"), kFixedTilesHw);
+  };
+  const char* const kOk = " source: \"s\" ";
+  EXPECT_THAT(with(absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: 64 block_n: [16, 32]", kOk)),
+              IsOk());
+  struct Bad final {
+    std::string kernels;
+    const char* message;
+  };
+  const std::vector<Bad> bad = {
+      {absl::StrCat("block_m: 64 block_n: 16", kOk),
+       "gemm_kernels.rule: required field is missing"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_n: 16", kOk),
+       "gemm_kernels.block_m: needs at least one candidate"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: 64", kOk),
+       "gemm_kernels.block_n: needs at least one candidate"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: [64, 0] block_n: 16", kOk),
+       "gemm_kernels.block_m[1]: must be > 0, got 0"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: 64 block_n: -8", kOk),
+       "gemm_kernels.block_n[0]: must be > 0, got -8"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: 64 block_n: 8192", kOk),
+       "gemm_kernels.block_n[0]: must be <= 4096 (no GEMM tile is that large), got 8192"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: [128, 64] block_n: 16", kOk),
+       "gemm_kernels.block_m[1]: candidates must ascend, got 64 after 128"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: [16, 32, 64, 128, 256] block_n: 16", kOk),
+       "gemm_kernels.block_m: at most 4 candidates, got 5"},
+      {absl::StrCat("rule: FIXED block_m: [64, 128, 256] block_n: 128", kOk),
+       "gemm_kernels.block_m: at most 2 candidates, got 3"},
+      {absl::StrCat("rule: FIXED block_m: 64 block_n: [64, 128]", kOk),
+       "gemm_kernels.block_n: at most 1 candidates, got 2"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: 256 block_n: [160, 192] "
+                    "max_short_side: 128",
+                    kOk),
+       "gemm_kernels.max_short_side: must be >= the narrowest block_n (160), got 128"},
+      {absl::StrCat("rule: DEEPGEMM_MIN_WAVES block_m: 64 block_n: 16 sm_operand_feed_gbps: -1",
+                    kOk),
+       "gemm_kernels.sm_operand_feed_gbps: must be >= 0, got -1"},
+      {"rule: DEEPGEMM_MIN_WAVES block_m: 64 block_n: 16", "gemm_kernels.source: required field"},
+  };
+  for (const Bad& b : bad) {
+    EXPECT_THAT(with(b.kernels),
+                StatusIs(kInvalid, AllOf(HasSubstr(kFixedTilesHw), HasSubstr(b.message))))
+        << b.kernels;
+  }
+  std::string many = "rule: DEEPGEMM_MIN_WAVES block_m: 64 block_n: [";
+  for (int i = 1; i <= 33; ++i) absl::StrAppend(&many, i > 1 ? ", " : "", 8 * i);
+  EXPECT_THAT(with(absl::StrCat(many, "]", kOk)),
+              StatusIs(kInvalid, HasSubstr("gemm_kernels.block_n: at most 32 candidates, got 33")));
+  // The BF16 library is checked under its own name; the fixed fields and a
+  // library do not mix.
+  EXPECT_THAT(
+      ParseHardware(base + "bf16_gemm_kernels { rule: FIXED block_m: 64 }\n", kFixedTilesHw),
+      StatusIs(kInvalid, HasSubstr("bf16_gemm_kernels.block_n: needs at least one")));
+  EXPECT_THAT(ParseHardware(base + "gemm_tile_cols: 64\ngemm_kernels { rule: FIXED block_m: 64 "
+                                   "block_n: 64 source: \"s\" }\n",
+                            kFixedTilesHw),
+              StatusIs(kInvalid, HasSubstr("gemm_tile_cols: not together with gemm_kernels")));
+  EXPECT_THAT(ParseHardware(base + "in_kernel_fixed_us: 2\n", kFixedTilesHw),
+              StatusIs(kInvalid, HasSubstr("in_kernel_fixed_us: must be <= 1.885")));
 }
 
 // Found by //fuzz:deployment_fuzzer: attention_dp x attention_tp overflowed
@@ -440,7 +525,7 @@ TEST(LimitsTest, AnEstimateAtTheLimitsStaysFinite) {
                                  .dense_tp = limits::kMaxGpus,
                                  .moe_ep = limits::kMaxGpus,
                                  .moe_tp = 1};
-  h->spec.gemm_tile_rows_small = h->spec.gemm_tile_rows = h->spec.gemm_tile_cols = 1;
+  h->spec.gemm_kernels = h->spec.bf16_gemm_kernels = GemmKernels(GemmTileRule::kFixed, {1}, {1});
   ASSERT_THAT(ValidateDeploymentFor(*m, h->spec, d->spec, kDeployment), IsOk());
   w->spec.batch_per_dp = limits::kMaxTokensPerForward / 4;
   w->spec.mtp_draft_tokens = 3;

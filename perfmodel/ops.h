@@ -7,6 +7,8 @@
 // achieved-efficiency factor of the op's class (hw/*.textproto, with sources):
 //
 //   compute  = flops / (peak_flops(dtype) * eff.compute * wave_utilisation)
+//              (a GEMM: the larger of its tiles' tensor work, in the tiles its
+//              kernel library picks, and their operand intake; TilesOf())
 //   reads    = bytes read / (hbm_bandwidth * eff.memory)
 //   writes   = bytes written / (hbm_bandwidth * eff.memory)
 //   kernel   = max(compute, reads) + writes      (the epilogue follows the main loop)
@@ -19,7 +21,8 @@
 //   OpCost c = Gemm({.m = 64, .n = 2112, .k = 7168}, GemmTypes::Fp8(), h800);
 //   ToGigaflops(c.flops)   // == 1.94  (2 * 64 * 2112 * 7168)
 //   ToMegabytes(c.bytes)   // == 15.9  (weights + scales + A + C)
-//   c.bound                // == Bound::kMemory
+//   c.bound                // == Bound::kSmFeed (132 tiles of 64 x 16, each
+//                          //    taking in 64 rows of A: 0.59 MB per SM)
 //
 // All functions are constexpr and allocation-free, so the compile-time graph
 // (perfmodel/graph.h) and the tools share them bit for bit.
@@ -30,20 +33,27 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <limits>
 #include <string_view>
+#include <type_traits>
 
 #include "perfmodel/spec.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel {
 
-enum class Bound : uint8_t { kCompute, kMemory, kNetwork };
+// What binds an op: the tensor cores (compute), HBM (memory), a link
+// (network), or a GEMM's tiles taking in their operands (sm_feed: narrow
+// tiles re-read their A rows through L2).
+enum class Bound : uint8_t { kCompute, kMemory, kNetwork, kSmFeed };
 
 constexpr std::string_view BoundName(Bound b) {
   switch (b) {
     case Bound::kCompute: return "compute";
     case Bound::kMemory: return "memory";
     case Bound::kNetwork: return "network";
+    case Bound::kSmFeed:
+      return "sm_feed";
   }
   return "?";
 }
@@ -84,9 +94,12 @@ constexpr double WeightBytesPerElement(DType d) {
 
 // Finish() completes an OpCost from its times and quantities. Reads overlap
 // compute (a pipelined main loop); writes are the epilogue, after it.
+// `compute_bound` is what binds when compute does (the tensor cores, or a
+// GEMM's operand intake).
 [[gnu::always_inline]] constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute,
                                                Bytes read, Bytes written, const HardwareSpec& hw,
-                                               int64_t kernels) {
+                                               int64_t kernels,
+                                               Bound compute_bound = Bound::kCompute) {
   // One division for both byte terms (this runs ~60 times a step).
   const auto time_per_byte = 1.0 / (hw.hbm_bandwidth * hw.EfficiencyOf(cls).memory);
   const Duration reading = read * time_per_byte;
@@ -94,7 +107,7 @@ constexpr double WeightBytesPerElement(DType d) {
   c.op_class = cls;
   c.flops = flops;
   c.bytes = read + written;
-  c.bound = compute > reading ? Bound::kCompute : Bound::kMemory;
+  c.bound = compute > reading ? compute_bound : Bound::kMemory;
   c.kernel_time = Max(compute, reading) + written * time_per_byte;
   c.kernels = kernels;
   c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
@@ -131,57 +144,235 @@ constexpr double WeightBytesPerElement(DType d) {
   return (a + b - 1) / b;
 }
 
-// OccupiedFlops() is the tensor-core work the SMs are held for by `batch`
-// GEMMs of m x n outputs over depth k: output tiles (the hardware
-// description's: DeepGEMM's 64 rows for m <= 128, else 128, by 128 columns)
-// run in waves over the SMs, a tile's padding rows and columns cost as much as
-// real ones, and an SM idle in the last wave is held too. So a wave-bound
-// GEMM's time never falls as m grows. Useful FLOPs / OccupiedFlops() is the
-// tensor cores' utilisation.
-// The output tiles of one m x n GEMM: DeepGEMM's 64 rows for m <= 128, else
-// 128, by the hardware description's columns.
+// The output tiles of `groups` GEMMs of m x n each (a batch, or a grouped
+// GEMM's experts), as the kernel library picks them: block_m x block_n, and
+// `count` tiles per GEMM. A tile's padding rows and columns cost as much as
+// real ones.
 struct Tiles final {
   int64_t block_m = 0;
   int64_t block_n = 0;
   int64_t count = 0;
 };
-[[gnu::always_inline]] constexpr Tiles TilesOf(double m, int64_t n, const HardwareSpec& hw) {
+
+// Waves() is ceil(tiles / sms) for tiles >= 1 without an integer division:
+// `per_sm` is 1 / sms, the estimate is corrected to the exact count.
+[[gnu::always_inline]] constexpr int64_t Waves(int64_t tiles, int64_t sms, double per_sm) {
+  if (tiles <= sms) return 1;
+  int64_t w = static_cast<int64_t>(static_cast<double>(tiles) * per_sm);
+  while (w * sms < tiles) ++w;
+  while ((w - 1) * sms >= tiles) --w;
+  return w;
+}
+
+// DeepGemmTiles() is DeepGEMM's choice (deep_gemm/jit_kernels/gemm.py,
+// get_best_configs() at deepseek-ai/DeepGEMM@327ec92f, 2025-04-09): of every
+// candidate pair (block_m ascending, then block_n ascending), the fewest
+// waves of T = ceil(m / block_m) x ceil(n / block_n) x groups tiles over the
+// SMs; among equal waves the fullest last wave (the most tiles); among equal
+// tiles DeepGEMM keeps the earlier pair unless the later one has the same
+// block_m and a narrower block_n, the same block_n and a smaller block_m, or
+// both different and a wider block_n. Scanned as DeepGEMM does that is ~50
+// candidates; here each block_m costs a few multiplies: its fewest waves W
+// are those of its widest usable block_n (tiles fall as block_n grows); its
+// most tiles within W waves are those of the narrowest block_n with p x
+// ceil(n / block_n) <= W x SMs, p = ceil(m / block_m) x groups, which is no
+// narrower than n p / (W x SMs) (a table gives the first candidate that
+// wide; a step or two finds it); and the pairs that tie it share that
+// ceil(n / block_n) -- which is all the sequential scan's tie-breaks need
+// (tiles_test holds this against the scan itself). A block_m whose p and W
+// equal the previous one's reuses its answer.
+template <bool kExact>
+constexpr Tiles DeepGemmTilesOf(int64_t rows, int64_t n, int64_t groups, const GemmKernels& lib,
+                                int64_t sms) {
+  const uint64_t n_minus_1 = static_cast<uint64_t>(n - 1);
+  auto columns = [&](std::size_t j) {
+    if constexpr (kExact) {
+      return lib.ColumnTilesFast(n_minus_1, j);
+    } else {
+      return lib.ColumnTiles(n, j);
+    }
+  };
+  const double per_sm = 1.0 / static_cast<double>(sms);
+  const double n_per_sm = static_cast<double>(n) * per_sm * (1.0 - 1e-9);  // a hair low
+  int64_t best_waves = std::numeric_limits<int64_t>::max(), best_tiles = 0;
+  std::size_t best_i = 0, best_j = 0;
+  int64_t last_p = 0, last_waves = 0;
+  std::size_t last_j = 0;
+  for (std::size_t i = 0; i < lib.block_m_count(); ++i) {
+    const std::size_t usable = lib.Usable(i);
+    if (usable == 0) continue;
+    const int64_t p = lib.RowTiles(rows, i) * groups;  // tiles per column of tiles
+    const int64_t waves = Waves(p * columns(usable - 1), sms, per_sm);
+    if (waves > best_waves) continue;  // nothing of this block_m wins or ties
+    const int64_t slots = waves * sms;
+    std::size_t j = last_j;
+    if (p != last_p || waves != last_waves) {
+      // No block_n below n p / slots fits: start at the first candidate that
+      // wide and widen until one does.
+      const double at_least =
+          static_cast<double>(p) * n_per_sm / (waves == 1 ? 1.0 : static_cast<double>(waves));
+      j = lib.FirstAtLeast(static_cast<int64_t>(at_least));
+      if (j > usable - 1) j = usable - 1;
+      while (p * columns(j) > slots) ++j;  // stops at usable - 1, which fits
+      last_p = p;
+      last_waves = waves;
+      last_j = j;
+    }
+    const int64_t cols = columns(j);
+    const int64_t tiles = p * cols;
+    if (waves == best_waves && tiles <= best_tiles) {
+      // A tie replaces the best with this block_m's first pair of the same
+      // tiles and a wider block_n (the lists ascend: a later index).
+      if (tiles < best_tiles) continue;
+      if (j <= best_j) j = best_j + 1;
+      if (j >= usable || columns(j) != cols) continue;
+    }
+    best_waves = waves;
+    best_tiles = tiles;
+    best_i = i;
+    best_j = j;
+  }
+  if (best_tiles == 0) return Tiles{};
+  return Tiles{lib.block_m(best_i), lib.block_n(best_j),
+               lib.RowTiles(rows, best_i) * columns(best_j)};
+}
+constexpr Tiles DeepGemmTiles(int64_t rows, int64_t n, int64_t groups, const GemmKernels& lib,
+                              int64_t sms) {
+  if (lib.ExactReciprocals() && static_cast<uint64_t>(n - 1) < (uint64_t{1} << 31)) {
+    return DeepGemmTilesOf<true>(rows, n, groups, lib, sms);
+  }
+  return DeepGemmTilesOf<false>(rows, n, groups, lib, sms);
+}
+
+// The tiles DeepGemmTiles() picks, remembered per thread (as DeepGEMM
+// memoizes get_best_configs() with functools.lru_cache): a step's GEMMs
+// repeat their shapes (the same rows through every N = 7168 weight, the
+// dense and MoE layers' attention) and a sweep its steps'. Four ways of 128
+// sets, keyed on the library's fingerprint, the SMs and the shape; a shape
+// too large for the key is computed every time. Not constexpr: TilesOf()
+// computes during constant evaluation.
+struct TileMemo final {
+  struct Slot final {
+    uint64_t rows_sms = 0, n_groups = 0, fingerprint = 0;  // 0: empty (fingerprints are odd)
+    int32_t block_m = 0, block_n = 0;
+    int64_t count = 0;
+  };
+  static constexpr int kSetBits = 7;
+  static constexpr int kWays = 4;
+  Slot slots[std::size_t{1} << kSetBits][kWays];
+
+  static TileMemo& ThisThread() {
+    thread_local TileMemo memo;
+    return memo;
+  }
+  // Missed() computes a shape's tiles into the first way of its set, the
+  // others moving down (the last is evicted).
+  [[gnu::noinline]] static Tiles Missed(Slot* set, uint64_t a, uint64_t b, uint64_t f, int64_t rows,
+                                        int64_t n, int64_t groups, const GemmKernels& lib,
+                                        int64_t sms) {
+    const Tiles t = DeepGemmTiles(rows, n, groups, lib, sms);
+    for (int way = kWays - 1; way > 0; --way) set[way] = set[way - 1];
+    set[0] =
+        Slot{a, b, f, static_cast<int32_t>(t.block_m), static_cast<int32_t>(t.block_n), t.count};
+    return t;
+  }
+};
+[[gnu::always_inline]] inline Tiles RememberedDeepGemmTiles(int64_t rows, int64_t n, int64_t groups,
+                                                            const GemmKernels& lib, int64_t sms) {
+  if ((static_cast<uint64_t>(rows) | static_cast<uint64_t>(n)) >= (uint64_t{1} << 32) ||
+      (static_cast<uint64_t>(groups) | static_cast<uint64_t>(sms)) >= (uint64_t{1} << 16)) {
+    return DeepGemmTiles(rows, n, groups, lib, sms);
+  }
+  const uint64_t a = static_cast<uint64_t>(rows) << 16 | static_cast<uint64_t>(sms);
+  const uint64_t b = static_cast<uint64_t>(n) << 16 | static_cast<uint64_t>(groups);
+  const uint64_t f = lib.Fingerprint();
+  const uint64_t h = ((a * 0x9e3779b97f4a7c15) ^ b ^ f) * 0xc2b2ae3d27d4eb4f;
+  TileMemo::Slot* set = TileMemo::ThisThread().slots[h >> (64 - TileMemo::kSetBits)];
+  for (int way = 0; way < TileMemo::kWays; ++way) {
+    const TileMemo::Slot& s = set[way];
+    if (s.rows_sms == a && s.n_groups == b && s.fingerprint == f) {
+      return Tiles{s.block_m, s.block_n, s.count};
+    }
+  }
+  return TileMemo::Missed(set, a, b, f, rows, n, groups, lib, sms);
+}
+
+// TilesOf() is the tiles `lib` runs `groups` GEMMs of m x n in on `sms` SMs;
+// m may be a mean (a hottest expert's tokens) and rounds up to whole rows. A
+// FIXED library's tiles do not depend on the shape.
+[[gnu::always_inline]] constexpr Tiles TilesOf(double m, int64_t n, int64_t groups,
+                                               const GemmKernels& lib, int64_t sms) {
   const int64_t rows = static_cast<int64_t>(m);
   const int64_t whole_rows = static_cast<double>(rows) < m ? rows + 1 : rows;
+  if (whole_rows <= 0 || n <= 0 || groups <= 0 || lib.block_m_count() == 0 ||
+      lib.block_n_count() == 0) {
+    return Tiles{};
+  }
+  if (lib.rule() == GemmTileRule::kDeepGemmMinWaves) {
+    if (std::is_constant_evaluated()) return DeepGemmTiles(whole_rows, n, groups, lib, sms);
+    return RememberedDeepGemmTiles(whole_rows, n, groups, lib, sms);
+  }
+  const std::size_t i =
+      whole_rows <= 2 * lib.block_m(0) || lib.block_m_count() == 1 ? 0 : lib.block_m_count() - 1;
   Tiles t;
-  t.block_m =
-      whole_rows <= 2 * hw.gemm_tile_rows_small ? hw.gemm_tile_rows_small : hw.gemm_tile_rows;
-  t.block_n = hw.gemm_tile_cols;
-  t.count = CeilDiv(whole_rows, t.block_m) * CeilDiv(n, t.block_n);
+  t.block_m = lib.block_m(i);
+  t.block_n = lib.block_n(0);
+  t.count = lib.RowTiles(whole_rows, i) * CeilDiv(n, t.block_n);
   return t;
 }
 
-// WaveFlops() is the tensor-core work of `tiles` tiles of `t`'s shape over
-// depth k, in whole waves over the SMs.
-[[gnu::always_inline]] constexpr Flops WaveFlops(const Tiles& t, int64_t tiles, int64_t k,
-                                                 const HardwareSpec& hw) {
-  const int64_t waves = tiles <= hw.sm_count ? 1 : CeilDiv(tiles, hw.sm_count);
-  return FlopCount(2.0 * static_cast<double>(k) * static_cast<double>(t.block_m * t.block_n) *
-                   static_cast<double>(hw.sm_count * waves));
+// HeldWaves() is the waves of `tiles` tiles over the SMs: an SM idle in the
+// last wave is held too, so a wave-bound GEMM costs its waves.
+[[gnu::always_inline]] constexpr int64_t HeldWaves(int64_t tiles, const HardwareSpec& hw) {
+  return tiles <= hw.sm_count ? 1 : CeilDiv(tiles, hw.sm_count);
 }
 
+// OccupiedFlops() is the tensor-core work the SMs are held for by `batch`
+// GEMMs of m x n outputs over depth k in `lib`'s tiles, in whole waves: a
+// tile's padding rows and columns cost as much as real ones. Useful FLOPs /
+// OccupiedFlops() is the tensor cores' utilisation.
 [[gnu::always_inline]] constexpr Flops OccupiedFlops(double m, int64_t n, int64_t k, int64_t batch,
+                                                     const GemmKernels& lib,
                                                      const HardwareSpec& hw) {
   if (m <= 0 || n <= 0 || batch <= 0 || k <= 0) return Flops::Zero();
-  const Tiles t = TilesOf(m, n, hw);
-  return WaveFlops(t, t.count * batch, k, hw);
+  const Tiles t = TilesOf(m, n, batch, lib, hw.sm_count);
+  return FlopCount(2.0 * static_cast<double>(k) * static_cast<double>(t.block_m * t.block_n) *
+                   static_cast<double>(hw.sm_count * HeldWaves(t.count * batch, hw)));
 }
 
-// TiledRoofline() costs a GEMM-class op whose compute time is its
-// OccupiedFlops() at the op class's share of `peak`.
-[[gnu::always_inline]] constexpr OpCost TiledRoofline(OpClass cls, Flops flops, Flops occupied,
-                                                      FlopsPerSecond peak, Bytes read,
-                                                      Bytes written, const HardwareSpec& hw,
-                                                      int64_t kernels) {
-  const Duration compute = flops > Flops::Zero()
-                               ? occupied / (peak * hw.EfficiencyOf(cls).compute)
-                               : Duration::Zero();
-  return Finish(cls, flops, compute, read, written, hw, kernels);
+// TiledRoofline() costs a GEMM-class op run as `tiles` tiles of `t`'s shape
+// over depth k. Each SM holds one tile at a time for a wave: the tensor
+// cores' work of its waves at the op class's share of `peak`, or, when the
+// library says how fast an SM takes in operands, its tiles' A and B slabs
+// (`a_bytes`, `b_bytes` per element, scales included) at that rate,
+// whichever is longer (a tile's main loop streams both); against the HBM
+// traffic.
+[[gnu::always_inline]] constexpr OpCost TiledRoofline(OpClass cls, Flops flops, const Tiles& t,
+                                                      int64_t tiles, int64_t k, double a_bytes,
+                                                      double b_bytes, FlopsPerSecond peak,
+                                                      Bytes read, Bytes written,
+                                                      const GemmKernels& lib,
+                                                      const HardwareSpec& hw, int64_t kernels) {
+  Duration compute;
+  Bound bound = Bound::kCompute;
+  if (flops > Flops::Zero() && tiles > 0) {
+    const int64_t waves = HeldWaves(tiles, hw);
+    const double depth = static_cast<double>(waves) * static_cast<double>(k);  // per SM
+    compute = FlopCount(2.0 * static_cast<double>(t.block_m * t.block_n) * depth *
+                        static_cast<double>(hw.sm_count)) /
+              (peak * hw.EfficiencyOf(cls).compute);
+    if (lib.sm_operand_feed() > BytesPerSecond::Zero()) {
+      const Duration intake = ByteCount((static_cast<double>(t.block_m) * a_bytes +
+                                         static_cast<double>(t.block_n) * b_bytes) *
+                                        depth) /
+                              lib.sm_operand_feed();
+      if (intake > compute) {
+        compute = intake;
+        bound = Bound::kSmFeed;
+      }
+    }
+  }
+  return Finish(cls, flops, compute, read, written, hw, kernels, bound);
 }
 
 }  // namespace ops_internal
@@ -247,8 +438,9 @@ struct WeightTensor final {
 
 // Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;
 // bytes = weights (with block scales) + A (with activation scales) + C. The
-// compute time counts padded output tiles in waves (OccupiedFlops()). An
-// empty shape costs nothing but its launch.
+// compute time counts the padded output tiles the library of the math dtype
+// picks (HardwareSpec::GemmKernelsFor()), in waves, and their operand intake
+// (TiledRoofline()). An empty shape costs nothing but its launch.
 [[gnu::always_inline]] constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t,
                                              const HardwareSpec& hw, OpClass cls = OpClass::kGemm,
                                              int64_t kernels = 1) {
@@ -259,8 +451,13 @@ struct WeightTensor final {
   const Bytes read = ByteCount(b * (k * n * WeightBytesPerElement(t.weight) +
                                     m * k * ActivationBytesPerElement(t.input)));
   const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
-  return TiledRoofline(cls, flops, OccupiedFlops(m, s.n, s.k, s.batch, hw), hw.PeakFlops(t.math),
-                       read, written, hw, kernels);
+  const GemmKernels& lib = hw.GemmKernelsFor(t.math);
+  Tiles tiles;
+  if (s.m > 0 && s.n > 0 && s.k > 0 && s.batch > 0)
+    tiles = TilesOf(m, s.n, s.batch, lib, hw.sm_count);
+  return TiledRoofline(cls, flops, tiles, tiles.count * s.batch, s.k,
+                       ActivationBytesPerElement(t.input), WeightBytesPerElement(t.weight),
+                       hw.PeakFlops(t.math), read, written, lib, hw, kernels);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` experts
@@ -269,7 +466,9 @@ struct WeightTensor final {
 // the masked layout: every expert's rows are padded to whole tiles, so FLOPs
 // follow the padded rows while weights are read once per active expert (an
 // expert with no rows is skipped). `experts` may be an expectation (say 3.8
-// of a rank's 32); its tiles round up to whole ones.
+// of a rank's 32); its tiles round up to whole ones. The library picks the
+// tile for that many whole experts of `tokens_per_expert` rows (DeepGEMM's
+// masked layout is given the expected rows per expert).
 [[gnu::always_inline]] constexpr OpCost GroupedGemm(double tokens_per_expert, double experts,
                                                     int64_t n, int64_t k, const GemmTypes& t,
                                                     const HardwareSpec& hw, int64_t kernels = 1) {
@@ -281,16 +480,20 @@ struct WeightTensor final {
                                rows * kk * ActivationBytesPerElement(t.input));
   const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
   // One expert's tiles times the experts, rounded up to whole tiles.
-  Flops occupied;
+  const GemmKernels& lib = hw.GemmKernelsFor(t.math);
+  Tiles one;
+  int64_t tiles = 0;
   if (tokens_per_expert > 0 && experts > 0 && n > 0 && k > 0) {
-    const Tiles one = TilesOf(tokens_per_expert, n, hw);
+    int64_t groups = static_cast<int64_t>(experts);
+    if (static_cast<double>(groups) < experts) ++groups;
+    one = TilesOf(tokens_per_expert, n, groups, lib, hw.sm_count);
     const double all = static_cast<double>(one.count) * experts;
-    int64_t tiles = static_cast<int64_t>(all);
+    tiles = static_cast<int64_t>(all);
     if (static_cast<double>(tiles) < all) ++tiles;
-    occupied = WaveFlops(one, tiles, k, hw);
   }
-  return TiledRoofline(OpClass::kGroupedGemm, flops, occupied, hw.PeakFlops(t.math), read,
-                       written, hw, kernels);
+  return TiledRoofline(OpClass::kGroupedGemm, flops, one, tiles, k,
+                       ActivationBytesPerElement(t.input), WeightBytesPerElement(t.weight),
+                       hw.PeakFlops(t.math), read, written, lib, hw, kernels);
 }
 
 // MlaKvBytesPerToken() is one layer's latent KV-cache entry per token. In

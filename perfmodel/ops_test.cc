@@ -328,24 +328,27 @@ TEST(OpsTest, OccupiedFlops) {
   h.sm_count = 132;
   const double k = 7168;
   // One wave of 132 full 128 x 128 tiles: every SM busy, no padding.
-  EXPECT_DOUBLE_EQ(ToFlops(ops_internal::OccupiedFlops(256, 66 * 128, 7168, 1, h)),
+  EXPECT_DOUBLE_EQ(ToFlops(ops_internal::OccupiedFlops(256, 66 * 128, 7168, 1, h.gemm_kernels, h)),
                    2.0 * k * 128 * 128 * 132);
   // 133 tiles need a second wave: the SMs are held for two.
-  EXPECT_DOUBLE_EQ(ToFlops(ops_internal::OccupiedFlops(256, 66 * 128, 7168, 1, h)) * 2,
-                   ToFlops(ops_internal::OccupiedFlops(256 + 1, 66 * 128, 7168, 1, h)));
+  EXPECT_DOUBLE_EQ(
+      ToFlops(ops_internal::OccupiedFlops(256, 66 * 128, 7168, 1, h.gemm_kernels, h)) * 2,
+      ToFlops(ops_internal::OccupiedFlops(256 + 1, 66 * 128, 7168, 1, h.gemm_kernels, h)));
   // Padding: m = 65 fills two 64-row tiles (m <= 128 uses 64-row tiles), one
   // 128-column tile, one wave: utilisation 65 x 128 / (132 x 64 x 128).
   const double useful = 2.0 * 65 * 128 * k;
-  EXPECT_DOUBLE_EQ(useful / ToFlops(ops_internal::OccupiedFlops(65, 128, 7168, 1, h)),
-                   65.0 / 128.0 * 2.0 / 132.0);
+  EXPECT_DOUBLE_EQ(
+      useful / ToFlops(ops_internal::OccupiedFlops(65, 128, 7168, 1, h.gemm_kernels, h)),
+      65.0 / 128.0 * 2.0 / 132.0);
   // A fractional row count (hottest expert's mean tokens) rounds up to a row.
-  EXPECT_EQ(ops_internal::OccupiedFlops(64.5, 128, 7168, 1, h),
-            ops_internal::OccupiedFlops(65, 128, 7168, 1, h));
-  EXPECT_EQ(ops_internal::OccupiedFlops(0, 128, 7168, 1, h), Flops::Zero());
+  EXPECT_EQ(ops_internal::OccupiedFlops(64.5, 128, 7168, 1, h.gemm_kernels, h),
+            ops_internal::OccupiedFlops(65, 128, 7168, 1, h.gemm_kernels, h));
+  EXPECT_EQ(ops_internal::OccupiedFlops(0, 128, 7168, 1, h.gemm_kernels, h), Flops::Zero());
   // One-element tiles on one core: no padding, one tile at a time.
-  h.gemm_tile_rows_small = h.gemm_tile_rows = h.gemm_tile_cols = 1;
+  h.gemm_kernels = GemmKernels(GemmTileRule::kFixed, {1}, {1});
   h.sm_count = 1;
-  EXPECT_DOUBLE_EQ(ToFlops(ops_internal::OccupiedFlops(1, 512, 7168, 1, h)), 2.0 * k * 512);
+  EXPECT_DOUBLE_EQ(ToFlops(ops_internal::OccupiedFlops(1, 512, 7168, 1, h.gemm_kernels, h)),
+                   2.0 * k * 512);
 }
 
 TEST(OpsTest, GemmTimeNeverFallsAsRowsGrow) {

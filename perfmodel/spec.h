@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 
@@ -203,6 +204,149 @@ struct Efficiency final {
   }
 };
 
+// How a GEMM kernel library picks the output tile of a shape
+// (proto/hardware.proto GemmTileRule).
+enum class GemmTileRule : uint8_t {
+  // block_m[0] rows while m <= 2 x block_m[0], else the last block_m; block_n[0]
+  // columns, whatever the shape.
+  kFixed,
+  // DeepGEMM's get_best_configs() (SM90): the fewest waves over the SMs, then
+  // the fullest last wave, then its tie-breaks (perfmodel/ops.h TilesOf()).
+  kDeepGemmMinWaves,
+};
+
+// A GEMM kernel library as the cost model sees it: the output tiles its
+// kernels come in, the rule that picks one per shape, and the rate at which
+// one SM takes in a tile's A and B operands (zero: not a bound). Candidates
+// ascend and are positive (the loader checks); what only they determine --
+// each block_m's usable block_n, shifts, exact reciprocals -- is worked out
+// here once, not per GEMM.
+class GemmKernels final {
+ public:
+  static constexpr std::size_t kMaxBlockM = 4;
+  static constexpr std::size_t kMaxBlockN = 32;
+
+  // DeepGEMM's early fixed tiles: 64 rows for m <= 128, else 128, by 128.
+  constexpr GemmKernels() : GemmKernels(GemmTileRule::kFixed, {64, 128}, {128}) {}
+  constexpr GemmKernels(GemmTileRule rule, std::initializer_list<int64_t> block_m,
+                        std::initializer_list<int64_t> block_n, int64_t max_short_side = 0,
+                        BytesPerSecond sm_operand_feed = BytesPerSecond::Zero())
+      : GemmKernels(rule, block_m.begin(), block_m.size(), block_n.begin(), block_n.size(),
+                    max_short_side, sm_operand_feed) {}
+  // From arrays (the loader's repeated fields); at most kMaxBlockM / kMaxBlockN
+  // are kept.
+  constexpr GemmKernels(GemmTileRule rule, const int64_t* block_m, std::size_t block_m_count,
+                        const int64_t* block_n, std::size_t block_n_count, int64_t max_short_side,
+                        BytesPerSecond sm_operand_feed)
+      : rule_(rule), max_short_side_(max_short_side), sm_operand_feed_(sm_operand_feed) {
+    block_m_count_ = block_m_count < kMaxBlockM ? block_m_count : kMaxBlockM;
+    block_n_count_ = block_n_count < kMaxBlockN ? block_n_count : kMaxBlockN;
+    for (std::size_t j = 0; j < block_n_count_; ++j) {
+      block_n_[j] = block_n[j];
+      // floor(x / d) == high 64 bits of x * (2^64 / d, rounded up) for every
+      // 32-bit x (Lemire, Kaser and Kurz, "Faster remainder by direct
+      // computation", 2019); zero (d = 1 or not positive) falls back to `/`.
+      reciprocal_[j] = block_n[j] > 1 ? ~uint64_t{0} / static_cast<uint64_t>(block_n[j]) + 1 : 0;
+    }
+    for (std::size_t i = 0; i < block_m_count_; ++i) {
+      block_m_[i] = block_m[i];
+      shift_[i] = -1;
+      for (int s = 0; s < 62; ++s) {
+        if ((int64_t{1} << s) == block_m[i]) shift_[i] = static_cast<int8_t>(s);
+      }
+      // DeepGEMM: "the block sizes can not be too large, so at least one dim
+      // less than 128": a tile's shorter side is at most max_short_side.
+      std::size_t usable = block_n_count_;
+      if (max_short_side_ > 0 && block_m[i] > max_short_side_) {
+        usable = 0;
+        while (usable < block_n_count_ && block_n_[usable] <= max_short_side_) ++usable;
+      }
+      usable_[i] = static_cast<uint8_t>(usable);
+    }
+    // Fingerprint(): what the tile choice depends on, hashed (FNV-1a),
+    // never zero.
+    uint64_t h = 0xcbf29ce484222325;
+    auto mix = [&h](int64_t v) { h = (h ^ static_cast<uint64_t>(v)) * 0x100000001b3; };
+    mix(static_cast<int64_t>(rule_));
+    mix(max_short_side_);
+    for (std::size_t i = 0; i < block_m_count_; ++i) mix(block_m_[i]);
+    mix(-1);
+    for (std::size_t k = 0; k < block_n_count_; ++k) mix(block_n_[k]);
+    fingerprint_ = h | 1;
+    // FirstAtLeast(): for each width w up to kTable, the first block_n >= w.
+    exact_reciprocals_ = block_n_count_ > 0;
+    for (std::size_t j = 0; j < block_n_count_; ++j) {
+      exact_reciprocals_ = exact_reciprocals_ && reciprocal_[j] != 0;
+    }
+    std::size_t j = 0;
+    for (std::size_t w = 0; w <= kTable; ++w) {
+      while (j < block_n_count_ && block_n_[j] < static_cast<int64_t>(w)) ++j;
+      first_at_least_[w] = static_cast<uint8_t>(j);
+    }
+  }
+
+  constexpr GemmTileRule rule() const { return rule_; }
+  constexpr std::size_t block_m_count() const { return block_m_count_; }
+  constexpr std::size_t block_n_count() const { return block_n_count_; }
+  constexpr int64_t block_m(std::size_t i) const { return block_m_[i]; }
+  constexpr int64_t block_n(std::size_t j) const { return block_n_[j]; }
+  constexpr int64_t max_short_side() const { return max_short_side_; }  // 0: any
+  constexpr BytesPerSecond sm_operand_feed() const { return sm_operand_feed_; }
+  // Usable() is how many block_n (the narrowest first) pair with block_m(i).
+  constexpr std::size_t Usable(std::size_t i) const { return usable_[i]; }
+
+  // RowTiles() is ceil(rows / block_m(i)), a shift for a power of two.
+  constexpr int64_t RowTiles(int64_t rows, std::size_t i) const {
+    const int s = shift_[i];
+    return s >= 0 ? (rows + block_m_[i] - 1) >> s : (rows + block_m_[i] - 1) / block_m_[i];
+  }
+  // ColumnTiles() is ceil(n / block_n(j)) for n >= 1: a multiply, no divide,
+  // for n below 2^31.
+  constexpr int64_t ColumnTiles(int64_t n, std::size_t j) const {
+    const uint64_t x = static_cast<uint64_t>(n - 1);
+    if (reciprocal_[j] != 0 && x < (uint64_t{1} << 31)) {
+      return static_cast<int64_t>((static_cast<unsigned __int128>(reciprocal_[j]) * x) >> 64) + 1;
+    }
+    return (n + block_n_[j] - 1) / block_n_[j];
+  }
+
+  // Fingerprint() is a hash of the candidates, rule and short-side limit:
+  // equal for libraries that pick equal tiles (a memo's key, ops.h).
+  constexpr uint64_t Fingerprint() const { return fingerprint_; }
+  // ColumnTilesFast() is ColumnTiles(n, j) given n - 1 (below 2^31) and
+  // ExactReciprocals(): no check, no divide.
+  constexpr bool ExactReciprocals() const { return exact_reciprocals_; }
+  constexpr int64_t ColumnTilesFast(uint64_t n_minus_1, std::size_t j) const {
+    return static_cast<int64_t>((static_cast<unsigned __int128>(reciprocal_[j]) * n_minus_1) >>
+                                64) +
+           1;
+  }
+  // FirstAtLeast() is the index of the first block_n >= w (block_n_count()
+  // when none is) for w <= kTable; beyond it, that of kTable: never past the
+  // first block_n >= w.
+  static constexpr std::size_t kTable = 256;
+  constexpr std::size_t FirstAtLeast(int64_t w) const {
+    return first_at_least_[w < 0 ? 0 : (w > static_cast<int64_t>(kTable) ? kTable : w)];
+  }
+
+  friend constexpr bool operator==(const GemmKernels&, const GemmKernels&) = default;
+
+ private:
+  GemmTileRule rule_ = GemmTileRule::kFixed;
+  std::array<int64_t, kMaxBlockM> block_m_{};
+  std::array<int64_t, kMaxBlockN> block_n_{};
+  std::array<uint64_t, kMaxBlockN> reciprocal_{};
+  std::array<int8_t, kMaxBlockM> shift_{};
+  std::array<uint8_t, kMaxBlockM> usable_{};
+  std::array<uint8_t, kTable + 1> first_at_least_{};
+  bool exact_reciprocals_ = false;
+  uint64_t fingerprint_ = 0;
+  std::size_t block_m_count_ = 0;
+  std::size_t block_n_count_ = 0;
+  int64_t max_short_side_ = 0;
+  BytesPerSecond sm_operand_feed_;
+};
+
 // A per-op time correction (proto/hardware.proto OpCorrection).
 struct OpCorrection final {
   friend constexpr bool operator==(const OpCorrection&, const OpCorrection&) = default;
@@ -232,14 +376,19 @@ struct HardwareSpec final {
   std::array<Efficiency, kOpClassCount> efficiency{};
   std::array<OpCorrection, kMaxCorrections> corrections{};
   std::size_t correction_count = 0;
-  // GEMM output tiles: rows for m <= 2 x gemm_tile_rows_small, rows beyond,
-  // and columns (proto/hardware.proto).
-  int64_t gemm_tile_rows_small = 64;
-  int64_t gemm_tile_rows = 128;
-  int64_t gemm_tile_cols = 128;
+  // The GEMM kernel libraries (proto/hardware.proto): the one that runs FP8
+  // and FP4 math (DeepGEMM on Hopper) and the one that runs BF16, FP16 and
+  // FP32 math (cuBLAS).
+  GemmKernels gemm_kernels;
+  GemmKernels bf16_gemm_kernels;
 
   constexpr const Efficiency& EfficiencyOf(OpClass c) const {
     return efficiency[static_cast<std::size_t>(c)];
+  }
+
+  // GemmKernelsFor() is the library whose kernels run GEMMs of `math`.
+  constexpr const GemmKernels& GemmKernelsFor(DType math) const {
+    return math == DType::kFp8 || math == DType::kFp4 ? gemm_kernels : bf16_gemm_kernels;
   }
 
   // TimeFactor() is the product of the corrections that apply to `op` in

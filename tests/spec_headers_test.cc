@@ -73,7 +73,7 @@ TEST(SpecHeadersTest, DeploymentsAndWorkloadsEqualTheLoadedOnes) {
 // A field changed in one spec makes them differ: the comparison is not vacuous.
 TEST(SpecHeadersTest, ComparisonSeesEveryKindOfField) {
   HardwareSpec h = specs::kH200Sxm;
-  h.gemm_tile_cols *= 2;
+  h.bf16_gemm_kernels = GemmKernels(GemmTileRule::kFixed, {64, 128}, {256});
   EXPECT_FALSE(h == specs::kH200Sxm);
   ModelSpec m = specs::kDeepSeekV3;
   m.layer_groups[1].count += 1;

@@ -112,6 +112,23 @@ std::string Model(const ModelSpec& m) {
       ",\n    .max_context_tokens = ", I(m.max_context_tokens), ",\n}");
 }
 
+// G() spells a GEMM library as its constructor call.
+std::string G(const GemmKernels& g) {
+  std::string block_m, block_n;
+  for (std::size_t i = 0; i < g.block_m_count(); ++i) {
+    absl::StrAppend(&block_m, i > 0 ? ", " : "", I(g.block_m(i)));
+  }
+  for (std::size_t j = 0; j < g.block_n_count(); ++j) {
+    absl::StrAppend(&block_n, j > 0 ? ", " : "", I(g.block_n(j)));
+  }
+  return absl::StrCat("::perfmodel::GemmKernels(",
+                      g.rule() == GemmTileRule::kFixed
+                          ? "::perfmodel::GemmTileRule::kFixed"
+                          : "::perfmodel::GemmTileRule::kDeepGemmMinWaves",
+                      ", {", block_m, "}, {", block_n, "}, ", I(g.max_short_side()), ", ",
+                      Q(g.sm_operand_feed()), ")");
+}
+
 std::string Hardware(const HardwareSpec& h) {
   std::string eff;
   for (const Efficiency& e : h.efficiency) {
@@ -124,19 +141,20 @@ std::string Hardware(const HardwareSpec& h) {
     absl::StrAppend(&corrections, "{", N(c.op), ", ", N(c.part), ", ", D(c.time_factor), "}, ");
   }
   return absl::StrCat(
-      "::perfmodel::HardwareSpec{\n    .name = ", N(h.name), ",\n    .bf16_dense = ", Q(h.bf16_dense),
-      ",\n    .fp8_dense = ", Q(h.fp8_dense), ",\n    .fp4_dense = ", Q(h.fp4_dense),
-      ",\n    .fp32 = ", Q(h.fp32), ",\n    .hbm_capacity = ", Q(h.hbm_capacity),
-      ",\n    .hbm_bandwidth = ", Q(h.hbm_bandwidth), ",\n    .scale_up_bandwidth = ",
-      Q(h.scale_up_bandwidth), ",\n    .scale_up_latency = ", Q(h.scale_up_latency),
-      ",\n    .scale_out_bandwidth = ", Q(h.scale_out_bandwidth), ",\n    .scale_out_latency = ",
-      Q(h.scale_out_latency), ",\n    .gpus_per_node = ", I(h.gpus_per_node),
-      ",\n    .sm_count = ", I(h.sm_count), ",\n    .kernel_launch_overhead = ",
-      Q(h.kernel_launch_overhead), ",\n    .efficiency = {{", eff, "}},\n    .corrections = {{",
-      corrections, "}},\n    .correction_count = ", I(h.correction_count),
-      ",\n    .gemm_tile_rows_small = ", I(h.gemm_tile_rows_small),
-      ",\n    .gemm_tile_rows = ", I(h.gemm_tile_rows), ",\n    .gemm_tile_cols = ",
-      I(h.gemm_tile_cols), ",\n}");
+      "::perfmodel::HardwareSpec{\n    .name = ", N(h.name),
+      ",\n    .bf16_dense = ", Q(h.bf16_dense), ",\n    .fp8_dense = ", Q(h.fp8_dense),
+      ",\n    .fp4_dense = ", Q(h.fp4_dense), ",\n    .fp32 = ", Q(h.fp32),
+      ",\n    .hbm_capacity = ", Q(h.hbm_capacity), ",\n    .hbm_bandwidth = ", Q(h.hbm_bandwidth),
+      ",\n    .scale_up_bandwidth = ", Q(h.scale_up_bandwidth),
+      ",\n    .scale_up_latency = ", Q(h.scale_up_latency),
+      ",\n    .scale_out_bandwidth = ", Q(h.scale_out_bandwidth),
+      ",\n    .scale_out_latency = ", Q(h.scale_out_latency),
+      ",\n    .gpus_per_node = ", I(h.gpus_per_node), ",\n    .sm_count = ", I(h.sm_count),
+      ",\n    .kernel_launch_overhead = ", Q(h.kernel_launch_overhead), ",\n    .efficiency = {{",
+      eff, "}},\n    .corrections = {{", corrections,
+      "}},\n    .correction_count = ", I(h.correction_count),
+      ",\n    .gemm_kernels = ", G(h.gemm_kernels),
+      ",\n    .bf16_gemm_kernels = ", G(h.bf16_gemm_kernels), ",\n}");
 }
 
 std::string Deployment(const DeploymentSpec& d) {
