@@ -318,6 +318,12 @@ absl::StatusOr<std::string> CalibratedTextproto(const DiffInputs& in, const Cali
   }
   const HardwareSpec& h = r.hardware.spec;
   p.set_name(absl::StrCat(p.name(), " calibrated").substr(0, Name::kCapacity - 1));
+  // The fixed cost's part inside a kernel keeps its share of the refitted
+  // whole (below it, as the loader requires).
+  if (p.has_in_kernel_fixed_us() && p.kernel_launch_overhead_us() > 0) {
+    p.set_in_kernel_fixed_us(p.in_kernel_fixed_us() * ToMicroseconds(h.kernel_launch_overhead) /
+                             p.kernel_launch_overhead_us());
+  }
   p.set_kernel_launch_overhead_us(ToMicroseconds(h.kernel_launch_overhead));
   for (pb::Efficiency& e : *p.mutable_efficiency()) {
     const std::size_t c = static_cast<std::size_t>(e.op_class() - pb::GEMM);
