@@ -144,7 +144,7 @@ TEST(LoadTest, ZeroOrNegativeSizes) {
 }
 
 TEST(LoadTest, EfficiencyOutOfRangeOrWithoutSource) {
-  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "compute: 0.81", "compute: 1.3"), kHw),
+  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "compute: 0.79", "compute: 1.3"), kHw),
               StatusIs(kInvalid, HasSubstr("efficiency[0].compute: must be in (0, 1]")));
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "source: \"DeepGEMM dense FP8 rows DG-D-* (H800)\"",
                                  ""),
@@ -195,6 +195,26 @@ TEST(LoadTest, FixedTileFieldsAreTheFixedRule) {
       ParseHardware(Text(kFixedTilesHw) + "gemm_tile_rows_small: 128\n", kFixedTilesHw);
   ASSERT_THAT(one, IsOk());
   EXPECT_TRUE(one->spec.gemm_kernels == GemmKernels(GemmTileRule::kFixed, {128}, {128}));
+}
+
+TEST(LoadTest, GemmKernelsOfTheHopperDescriptions) {
+  absl::StatusOr<LoadedHardware> h = LoadHardware(kHw);
+  ASSERT_THAT(h, IsOk());
+  const GemmKernels& fp8 = h->spec.gemm_kernels;
+  EXPECT_EQ(fp8.rule(), GemmTileRule::kDeepGemmMinWaves);
+  ASSERT_EQ(fp8.block_m_count(), 3u);
+  EXPECT_EQ(fp8.block_m(2), 256);
+  ASSERT_EQ(fp8.block_n_count(), 17u);
+  EXPECT_EQ(fp8.block_n(0), 16);
+  EXPECT_EQ(fp8.block_n(16), 160);
+  EXPECT_EQ(fp8.max_short_side(), 128);
+  EXPECT_EQ(fp8.Usable(2), 15u);  // 256 rows pair with block_n up to 128
+  EXPECT_GT(fp8.sm_operand_feed(), BytesPerSecond::Zero());
+  EXPECT_EQ(h->spec.bf16_gemm_kernels.block_n_count(), 3u);
+  EXPECT_TRUE(h->spec.GemmKernelsFor(DType::kBf16) == h->spec.bf16_gemm_kernels);
+  EXPECT_TRUE(h->spec.GemmKernelsFor(DType::kFp8) == fp8);
+  EXPECT_GT(h->in_kernel_fixed, Duration::Zero());
+  EXPECT_LE(h->in_kernel_fixed, h->spec.kernel_launch_overhead);
 }
 
 TEST(LoadTest, GemmKernelsAreCheckedNamingTheField) {
@@ -257,8 +277,9 @@ TEST(LoadTest, GemmKernelsAreCheckedNamingTheField) {
                                    "block_n: 64 source: \"s\" }\n",
                             kFixedTilesHw),
               StatusIs(kInvalid, HasSubstr("gemm_tile_cols: not together with gemm_kernels")));
-  EXPECT_THAT(ParseHardware(base + "in_kernel_fixed_us: 2\n", kFixedTilesHw),
-              StatusIs(kInvalid, HasSubstr("in_kernel_fixed_us: must be <= 1.885")));
+  EXPECT_THAT(
+      ParseHardware(Edit(Text(kHw), "in_kernel_fixed_us: 0.932", "in_kernel_fixed_us: 2"), kHw),
+      StatusIs(kInvalid, HasSubstr("in_kernel_fixed_us: must be <= 1.722")));
 }
 
 // Found by //fuzz:deployment_fuzzer: attention_dp x attention_tp overflowed

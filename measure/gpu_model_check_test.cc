@@ -40,27 +40,23 @@ struct Gpu {
   std::map<std::string, const char*> known_misses;
 };
 
-constexpr char kSmallN[] =
-    "the model fills a 2112-wide output with 128-column tiles (17 tiles x 1-2 rows on 132 SMs); "
-    "cuBLAS splits K or narrows tiles to fill the GPU";
 constexpr char kTorchCopy[] =
     "torch's copy_ kernel: 2.7 TB/s where the Triton kernels that also write reach 4.2: the "
     "kernel, not the memory";
 
+// BF16 GEMMs with N = 2112 missed by up to 74 % while the model's tiles were
+// fixed at 64/128 x 128 (17 tiles on 132 SMs); with cuBLAS's tiles chosen per
+// shape (hw/*.textproto bf16_gemm_kernels) they fit, as does the H100's M =
+// 128, N = 7168, K = 16384 row once the GEMM memory factor left DeepGEMM's
+// in-kernel fixed time out (0.76, was 0.70).
 std::vector<Gpu> Gpus() {
   return {
       {"baselines/gpu/h200_sxm.json",
        "hw/h200_sxm.textproto",
-       {{"gemm_bf16/M:64/N:2112/K:7168", kSmallN},
-        {"gemm_bf16/M:128/N:2112/K:7168", kSmallN},
-        {"grouped_gemm_bf16/groups:8/M:64/N:4096/K:7168",
+       {{"grouped_gemm_bf16/groups:8/M:64/N:4096/K:7168",
          "torch.bmm streams B at 4.37 TB/s here (91 % of HBM, above the DeepGEMM-set 0.70)"},
         {"memory_copy/bytes:2147483648", kTorchCopy}}},
-      {"baselines/gpu/h100_sxm.json",
-       "hw/h100_sxm.textproto",
-       {{"gemm_bf16/M:64/N:2112/K:7168", kSmallN},
-        {"gemm_bf16/M:128/N:7168/K:16384",
-         "cuBLAS streams B at 3.04 TB/s here (91 % of HBM, above the DeepGEMM-set 0.70)"}}},
+      {"baselines/gpu/h100_sxm.json", "hw/h100_sxm.textproto", {}},
   };
 }
 

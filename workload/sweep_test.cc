@@ -115,12 +115,21 @@ struct MonotoneCase {
 
 class MonotoneInBatchTest : public ::testing::TestWithParam<MonotoneCase> {};
 
-// Context sums, memory, attention, every op and the step time never fall as
-// batch rises: a GEMM's compute counts the padded tiles it holds the SMs for
-// (perfmodel/ops.h, OccupiedFlops), so crossing a tile boundary never makes it
-// cheaper. This is what lets the sweep bisect for the SLA limit.
+// Context sums, memory, attention, every op but a GEMM and the step time never
+// fall as batch rises; this is what lets the sweep bisect for the SLA limit.
+// A GEMM's compute counts the padded tiles it holds the SMs for
+// (perfmodel/ops.h), so with fixed tiles crossing a tile boundary never makes
+// it cheaper; a library that picks its tile per shape (DeepGEMM's rule counts
+// waves and tiles, not the operands a tile takes in) may pick a better-fed
+// one for one more row: q_a_kv_a at 321 rows (batch 107 x 3) takes 64 x 96
+// tiles where 320 rows took 128 x 48, ~10 % faster (perfmodel/tiles_test).
+// Such a step stays a small part of the step: a GEMM may fall by at most a
+// quarter, the step not at all.
 TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
   const perfmodel::Setup setup = Load(GetParam().paths);
+  const HardwareSpec& hw = setup.hardware.spec;
+  const bool tiles_per_shape = hw.gemm_kernels.rule() != GemmTileRule::kFixed ||
+                               hw.bf16_gemm_kernels.rule() != GemmTileRule::kFixed;
   const SweepConfig config =
       Config(setup, {.user_tps = 1.0,
                      .context = GetParam().context,
@@ -141,7 +150,9 @@ TEST_P(MonotoneInBatchTest, OnlyGemmTileStepsMakeTheStepFaster) {
       const OpRow& row = step.rows[i];
       const OpRow* before = prev_step.Find(row.op, row.part);
       ASSERT_NE(before, nullptr) << row.op;
-      EXPECT_GE(row.cost.time(), before->cost.time())
+      const bool gemm =
+          row.cost.op_class == OpClass::kGemm || row.cost.op_class == OpClass::kGroupedGemm;
+      EXPECT_GE(row.cost.time(), before->cost.time() * (gemm && tiles_per_shape ? 0.75 : 1.0))
           << PartName(row.part) << "/" << row.op << " got cheaper at batch " << b;
     }
     EXPECT_GE(p.forward, prev.forward) << "forward fell at batch " << b;
@@ -422,12 +433,12 @@ TEST(DistributionTest, LongTailMakesTheSlowestRanksAttentionLonger) {
   const BatchPoint f = Eval(fs, 24);
   // README.md's row "long tail, mean 4K, batch 24": attention per MoE layer
   // 130 -> 165 us (+27 %) at sigma 0.5, -> 240 us (+85 %) at sigma 1; the
-  // forward +7.5 % and +23.3 %.
+  // forward +7.7 % and +24.0 %.
   struct Tail final {
     double sigma, attention_us, attention_pct, forward_pct;
   };
   EXPECT_NEAR(ToMicroseconds(f.attention_actual), 130, 0.5);
-  for (const Tail& tail : {Tail{0.5, 165, 27, 7.5}, Tail{1.0, 240, 85, 23.3}}) {
+  for (const Tail& tail : {Tail{0.5, 165, 27, 7.7}, Tail{1.0, 240, 85, 24.0}}) {
     const double sigma = tail.sigma;
     const SweepConfig config =
         Config(setup, {.user_tps = 60, .context = LogNormal(4096, sigma)});
@@ -661,12 +672,12 @@ struct SeedAnswer final {
 
 TEST(SeedQuestions, TheReadmesAnswers) {
   for (const SeedAnswer& a : std::vector<SeedAnswer>{
-           {"hw/h200_sxm.textproto", true, 37, 75.6},
-           {"hw/h200_sxm_seed_calibrated.textproto", true, 34, 77.1},
-           {"hw/h200_sxm_seed_refsim.textproto", true, 45, 99.9},
-           {"hw/h200_sxm.textproto", false, 39, 79.0},
-           {"hw/h200_sxm_seed_calibrated.textproto", false, 35, 80.6},
-           {"hw/h200_sxm_seed_refsim.textproto", false, 48, 105.8},
+           {"hw/h200_sxm.textproto", true, 38, 77.9},
+           {"hw/h200_sxm_seed_calibrated.textproto", true, 34, 77.5},
+           {"hw/h200_sxm_seed_refsim.textproto", true, 42, 97.6},
+           {"hw/h200_sxm.textproto", false, 39, 81.5},
+           {"hw/h200_sxm_seed_calibrated.textproto", false, 36, 81.1},
+           {"hw/h200_sxm_seed_refsim.textproto", false, 44, 103.3},
        }) {
     SCOPED_TRACE(absl::StrCat(a.hardware, a.host_gap ? " with" : " without", " the host gap"));
     perfmodel::Setup setup = Load({.hardware = a.hardware});
