@@ -160,6 +160,27 @@ HardwareChoice MakeHardware(FuzzInput& in) {
     const int64_t rows = 64 * in.Int(1, 4);
     absl::StrAppend(&t, "gemm_tile_rows_small: ", 16 * in.Int(1, rows / 16),
                     "\ngemm_tile_rows: ", rows, "\ngemm_tile_cols: ", 64 * in.Int(1, 4), "\n");
+  } else if (in.Bool()) {
+    // A library that picks its tile per shape (DeepGEMM's rule): ascending
+    // candidates, a short-side limit no narrower than the narrowest block_n.
+    for (const char* field : {"gemm_kernels", "bf16_gemm_kernels"}) {
+      if (in.Bool()) continue;
+      std::string block_m, block_n;
+      int64_t m = 0, n = 0, first_n = 0;
+      for (int64_t i = in.Int(1, 4); i > 0; --i) {
+        m += 16 * in.Int(1, 8);
+        absl::StrAppend(&block_m, block_m.empty() ? "" : ", ", m);
+      }
+      for (int64_t j = in.Int(1, 32); j > 0; --j) {
+        n += 8 * in.Int(1, 8);
+        if (first_n == 0) first_n = n;
+        absl::StrAppend(&block_n, block_n.empty() ? "" : ", ", n);
+      }
+      absl::StrAppend(&t, field, " { rule: DEEPGEMM_MIN_WAVES block_m: [", block_m, "] block_n: [",
+                      block_n, "] max_short_side: ", in.Bool() ? 0 : first_n + 8 * in.Int(0, 16),
+                      " sm_operand_feed_gbps: ", in.Bool() ? 0.0 : in.Fraction(1.0, 500.0),
+                      " source: \"fuzz\" }\n");
+    }
   }
   return h;
 }
