@@ -297,9 +297,26 @@ struct TileMemo final {
   return TileMemo::Missed(set, a, b, f, rows, n, groups, lib, sms);
 }
 
-// TilesOf() is the tiles `lib` runs `groups` GEMMs of m x n in on `sms` SMs;
-// m may be a mean (a hottest expert's tokens) and rounds up to whole rows. A
-// FIXED library's tiles do not depend on the shape.
+// TilesOfRows() is the tiles `lib` runs `groups` GEMMs of `rows` x n in on
+// `sms` SMs, all of them positive and `lib` with candidates (as the loader
+// makes every library). A FIXED library's tiles do not depend on the shape.
+[[gnu::always_inline]] constexpr Tiles TilesOfRows(int64_t rows, int64_t n, int64_t groups,
+                                                   const GemmKernels& lib, int64_t sms) {
+  if (lib.rule() == GemmTileRule::kDeepGemmMinWaves) {
+    if (std::is_constant_evaluated()) return DeepGemmTiles(rows, n, groups, lib, sms);
+    return RememberedDeepGemmTiles(rows, n, groups, lib, sms);
+  }
+  const std::size_t i =
+      rows <= 2 * lib.block_m(0) || lib.block_m_count() == 1 ? 0 : lib.block_m_count() - 1;
+  Tiles t;
+  t.block_m = lib.block_m(i);
+  t.block_n = lib.block_n(0);
+  t.count = lib.RowTiles(rows, i) * CeilDiv(n, t.block_n);
+  return t;
+}
+
+// TilesOf() is TilesOfRows() for m rows, which may be a mean (a hottest
+// expert's tokens) and round up to whole rows; nothing for an empty shape.
 [[gnu::always_inline]] constexpr Tiles TilesOf(double m, int64_t n, int64_t groups,
                                                const GemmKernels& lib, int64_t sms) {
   const int64_t rows = static_cast<int64_t>(m);
@@ -308,17 +325,7 @@ struct TileMemo final {
       lib.block_n_count() == 0) {
     return Tiles{};
   }
-  if (lib.rule() == GemmTileRule::kDeepGemmMinWaves) {
-    if (std::is_constant_evaluated()) return DeepGemmTiles(whole_rows, n, groups, lib, sms);
-    return RememberedDeepGemmTiles(whole_rows, n, groups, lib, sms);
-  }
-  const std::size_t i =
-      whole_rows <= 2 * lib.block_m(0) || lib.block_m_count() == 1 ? 0 : lib.block_m_count() - 1;
-  Tiles t;
-  t.block_m = lib.block_m(i);
-  t.block_n = lib.block_n(0);
-  t.count = lib.RowTiles(whole_rows, i) * CeilDiv(n, t.block_n);
-  return t;
+  return TilesOfRows(whole_rows, n, groups, lib, sms);
 }
 
 // HeldWaves() is the waves of `tiles` tiles over the SMs: an SM idle in the
@@ -453,8 +460,10 @@ struct WeightTensor final {
   const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
   const GemmKernels& lib = hw.GemmKernelsFor(t.math);
   Tiles tiles;
-  if (s.m > 0 && s.n > 0 && s.k > 0 && s.batch > 0)
-    tiles = TilesOf(m, s.n, s.batch, lib, hw.sm_count);
+  if (s.m > 0 && s.n > 0 && s.k > 0 && s.batch > 0 && lib.block_m_count() > 0 &&
+      lib.block_n_count() > 0) {
+    tiles = TilesOfRows(s.m, s.n, s.batch, lib, hw.sm_count);
+  }
   return TiledRoofline(cls, flops, tiles, tiles.count * s.batch, s.k,
                        ActivationBytesPerElement(t.input), WeightBytesPerElement(t.weight),
                        hw.PeakFlops(t.math), read, written, lib, hw, kernels);
