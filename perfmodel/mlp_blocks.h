@@ -198,19 +198,20 @@ struct MoeMlp final {
                         c.hw, link_factor, kernels);
     });
     const double per_expert = routing.PairsPerActiveExpert();
+    const double per_expert_sd = routing.RowsSdPerActiveExpert();
     const double active = routing.active_experts;
     const GemmTypes types = GemmTypes::ForWeight(m.weight_dtype, m.activation_dtype);
     const std::size_t experts_first = r.row_count;
     graph_internal::Emit(c, r, Op::kMoeUpGate, [&] {
       const WeightTensor& u = w.experts_up_gate;
-      return GroupedGemm(per_expert, active, u.n, u.k, types, c.hw);
+      return GroupedGemm(per_expert, active, u.n, u.k, types, c.hw, per_expert_sd);
     });
     graph_internal::Emit(c, r, Op::kMoeAct, [&] {
       return ActAndQuant(c, routing.hottest_pairs * static_cast<double>(w.experts_down.k));
     });
     graph_internal::Emit(c, r, Op::kMoeDown, [&] {
       const WeightTensor& dn = w.experts_down;
-      return GroupedGemm(per_expert, active, dn.n, dn.k, types, c.hw);
+      return GroupedGemm(per_expert, active, dn.n, dn.k, types, c.hw, per_expert_sd);
     });
     const std::size_t combine_row = r.row_count;
     graph_internal::Emit(c, r, Op::kCombine, [&] {

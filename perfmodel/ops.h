@@ -37,6 +37,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "perfmodel/constexpr_math.h"
 #include "perfmodel/spec.h"
 #include "perfmodel/units.h"
 
@@ -347,24 +348,103 @@ struct TileMemo final {
                    static_cast<double>(hw.sm_count * HeldWaves(t.count * batch, hw)));
 }
 
-// TiledRoofline() costs a GEMM-class op run as `tiles` tiles of `t`'s shape
-// over depth k. Each SM holds one tile at a time for a wave: the tensor
+// ExpectedHeldWaves() is E[HeldWaves()] of a grouped GEMM whose `experts`
+// active experts each have rows m ~ Normal(mean, sd^2) (the routing's noise;
+// m >= 1), in tiles of block_m x block_n chosen for the mean (as DeepGEMM is
+// given the expected rows): the kernel runs R_e = ceil(m_e / block_m) row
+// tiles per expert, their sum S over the experts times ceil(n / block_n)
+// column tiles in waves over the SMs. P(R > j) = P(m > j bm) is a normal tail
+// (continuity-corrected); terms more than 5 sd from the mean are exactly 0 or
+// 1, so a mean with no tile boundary within reach is `deterministic` (what
+// the mean alone gives) and costs no exponential. With one boundary in reach
+// (the usual case) R is r or r + 1 and S is a binomial over the experts
+// (rounded to whole ones), summed exactly up to 64 of them; otherwise S is
+// normal with the experts' summed moments, E[waves] = 1 + sum over u >= 1 of
+// P(S > u SMs / cols), and past 16 terms E[ceil x] = E[x] + 1/2.
+[[gnu::always_inline]] constexpr double ExpectedHeldWaves(double mean, double sd, double experts,
+                                                          const Tiles& one, int64_t n,
+                                                          int64_t deterministic,
+                                                          const HardwareSpec& hw) {
+  constexpr double kWindow = 5.0;
+  constexpr int64_t kMaxTerms = 16, kMaxExact = 64;
+  const double bm = static_cast<double>(one.block_m);
+  if (!(sd > 0.0) || bm <= 0.0 || !(experts > 0.0)) return static_cast<double>(deterministic);
+  const double lo = (mean - kWindow * sd - 0.5) / bm, hi = (mean + kWindow * sd - 0.5) / bm;
+  const int64_t full = lo > 0.0 ? static_cast<int64_t>(lo) : 0;  // j in [1, full]: P(R > j) = 1
+  const int64_t last = hi > 0.0 ? static_cast<int64_t>(hi) : 0;  // j > last: P(R > j) = 0
+  if (last <= full) return static_cast<double>(deterministic);
+  const int64_t cols = CeilDiv(n, one.block_n);
+  const int64_t sms = hw.sm_count;
+  const double inv_sd = 1.0 / sd;
+  if (last == full + 1) {
+    // R = full + 1 + Bernoulli(p): S = a (full + 1) + Binomial(a, p).
+    const double p = cmath::NormalSf((static_cast<double>(last) * bm + 0.5 - mean) * inv_sd);
+    const int64_t a = experts < 1.5 ? 1 : static_cast<int64_t>(experts + 0.5);
+    if (a <= kMaxExact && p < 1.0) {
+      const int64_t base = a * (full + 1);
+      const double odds = p / (1.0 - p);
+      double pk = cmath::IntPow(1.0 - p, a);  // P(Binomial = 0)
+      double waves = 0.0;
+      for (int64_t k = 0; k <= a; ++k) {
+        waves += pk * static_cast<double>(HeldWaves((base + k) * cols, hw));
+        pk *= odds * static_cast<double>(a - k) / static_cast<double>(k + 1);
+      }
+      return waves;
+    }
+  }
+  // Per expert E[R] and E[R^2] = sums of P(R > j) and (2j + 1) P(R > j).
+  double r1 = 0.0, r2 = 0.0;
+  if (last - full > kMaxTerms) {
+    r1 = mean / bm + 0.5;
+    r2 = (sd * sd) / (bm * bm) + 1.0 / 12.0 + r1 * r1;
+  } else {
+    const double f = static_cast<double>(full);
+    r1 = 1.0 + f;
+    r2 = 1.0 + f * (f + 2.0);
+    for (int64_t j = full + 1; j <= last; ++j) {
+      const double jj = static_cast<double>(j);
+      const double pj = cmath::NormalSf((jj * bm + 0.5 - mean) * inv_sd);
+      r1 += pj;
+      r2 += (2.0 * jj + 1.0) * pj;
+    }
+  }
+  const double var_r = r2 - r1 * r1 > 0.0 ? r2 - r1 * r1 : 0.0;
+  const double mean_s = experts * r1, sd_s = cmath::Sqrt(experts * var_r);
+  if (!(sd_s > 0.0)) return static_cast<double>(deterministic);
+  const double per_col = static_cast<double>(sms) / static_cast<double>(cols);  // S per wave
+  const double ulo = (mean_s - kWindow * sd_s - 1.0) / per_col;
+  const double uhi = (mean_s + kWindow * sd_s) / per_col;
+  const int64_t ufull = ulo > 1.0 ? static_cast<int64_t>(ulo) : 0;  // u in [1, ufull]: P = 1
+  const int64_t ulast = uhi > 0.0 ? static_cast<int64_t>(uhi) : 0;  // u > ulast: P = 0
+  if (ulast - ufull > kMaxTerms) return mean_s / per_col + 0.5;
+  double waves = 1.0 + static_cast<double>(ufull);
+  const double inv_sd_s = 1.0 / sd_s;
+  for (int64_t u = ufull + 1; u <= ulast; ++u) {
+    // W > u when S > u SMs / cols, S whole: S >= floor(u SMs / cols) + 1.
+    const double s_u = static_cast<double>((u * sms) / cols);
+    waves += cmath::NormalSf((s_u + 0.5 - mean_s) * inv_sd_s);
+  }
+  return waves;
+}
+
+// TiledRoofline() costs a GEMM-class op run in `waves` waves (an expectation
+// for a grouped GEMM's noisy rows) of tiles of `t`'s shape over depth k. Each
+// SM holds one tile at a time for a wave: the tensor
 // cores' work of its waves at the op class's share of `peak`, or, when the
 // library says how fast an SM takes in operands, its tiles' A and B slabs
 // (`a_bytes`, `b_bytes` per element, scales included) at that rate,
 // whichever is longer (a tile's main loop streams both); against the HBM
 // traffic.
 [[gnu::always_inline]] constexpr OpCost TiledRoofline(OpClass cls, Flops flops, const Tiles& t,
-                                                      int64_t tiles, int64_t k, double a_bytes,
+                                                      double waves, int64_t k, double a_bytes,
                                                       double b_bytes, FlopsPerSecond peak,
                                                       Bytes read, Bytes written,
                                                       const GemmKernels& lib,
                                                       const HardwareSpec& hw, int64_t kernels) {
   Duration compute;
   Bound bound = Bound::kCompute;
-  if (flops > Flops::Zero() && tiles > 0) {
-    const int64_t waves = HeldWaves(tiles, hw);
-    const double depth = static_cast<double>(waves) * static_cast<double>(k);  // per SM
+  if (flops > Flops::Zero() && waves > 0.0) {
+    const double depth = waves * static_cast<double>(k);  // per SM
     compute = FlopCount(2.0 * static_cast<double>(t.block_m * t.block_n) * depth *
                         static_cast<double>(hw.sm_count)) /
               (peak * hw.EfficiencyOf(cls).compute);
@@ -464,9 +544,11 @@ struct WeightTensor final {
       lib.block_n_count() > 0) {
     tiles = TilesOfRows(s.m, s.n, s.batch, lib, hw.sm_count);
   }
-  return TiledRoofline(cls, flops, tiles, tiles.count * s.batch, s.k,
-                       ActivationBytesPerElement(t.input), WeightBytesPerElement(t.weight),
-                       hw.PeakFlops(t.math), read, written, lib, hw, kernels);
+  const double waves =
+      tiles.count > 0 ? static_cast<double>(HeldWaves(tiles.count * s.batch, hw)) : 0.0;
+  return TiledRoofline(cls, flops, tiles, waves, s.k, ActivationBytesPerElement(t.input),
+                       WeightBytesPerElement(t.weight), hw.PeakFlops(t.math), read, written, lib,
+                       hw, kernels);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` experts
@@ -477,10 +559,14 @@ struct WeightTensor final {
 // expert with no rows is skipped). `experts` may be an expectation (say 3.8
 // of a rank's 32); its tiles round up to whole ones. The library picks the
 // tile for that many whole experts of `tokens_per_expert` rows (DeepGEMM's
-// masked layout is given the expected rows per expert).
+// masked layout is given the expected rows per expert). `rows_sd` > 0 says
+// the experts' rows vary about that mean (the routing's noise): the waves are
+// then their expectation over it (ExpectedHeldWaves()), which a tile
+// boundary near the mean makes fractional.
 [[gnu::always_inline]] constexpr OpCost GroupedGemm(double tokens_per_expert, double experts,
                                                     int64_t n, int64_t k, const GemmTypes& t,
-                                                    const HardwareSpec& hw, int64_t kernels = 1) {
+                                                    const HardwareSpec& hw, double rows_sd = 0.0,
+                                                    int64_t kernels = 1) {
   using namespace ops_internal;
   const double nn = static_cast<double>(n), kk = static_cast<double>(k);
   const double rows = tokens_per_expert * experts;
@@ -491,16 +577,19 @@ struct WeightTensor final {
   // One expert's tiles times the experts, rounded up to whole tiles.
   const GemmKernels& lib = hw.GemmKernelsFor(t.math);
   Tiles one;
-  int64_t tiles = 0;
+  double waves = 0.0;
   if (tokens_per_expert > 0 && experts > 0 && n > 0 && k > 0) {
     int64_t groups = static_cast<int64_t>(experts);
     if (static_cast<double>(groups) < experts) ++groups;
     one = TilesOf(tokens_per_expert, n, groups, lib, hw.sm_count);
     const double all = static_cast<double>(one.count) * experts;
-    tiles = static_cast<int64_t>(all);
+    int64_t tiles = static_cast<int64_t>(all);
     if (static_cast<double>(tiles) < all) ++tiles;
+    const int64_t held = tiles > 0 ? HeldWaves(tiles, hw) : 0;
+    waves =
+        held > 0 ? ExpectedHeldWaves(tokens_per_expert, rows_sd, experts, one, n, held, hw) : 0.0;
   }
-  return TiledRoofline(OpClass::kGroupedGemm, flops, one, tiles, k,
+  return TiledRoofline(OpClass::kGroupedGemm, flops, one, waves, k,
                        ActivationBytesPerElement(t.input), WeightBytesPerElement(t.weight),
                        hw.PeakFlops(t.math), read, written, lib, hw, kernels);
 }

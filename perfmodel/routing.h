@@ -68,6 +68,14 @@ struct RoutingLoad final {
   constexpr double PairsPerActiveExpert() const {
     return active_experts > 0.0 ? hottest_pairs / active_experts : 0.0;
   }
+  // RowsSdPerActiveExpert() is the spread of one active expert's rows about
+  // PairsPerActiveExpert(): the hottest rank's pairs split over its active
+  // experts at random, a multinomial share, variance mean x (1 - 1 / active)
+  // (0 for one expert, which takes them all).
+  constexpr double RowsSdPerActiveExpert() const {
+    if (!(active_experts > 1.0)) return 0.0;
+    return cmath::Sqrt(PairsPerActiveExpert() * (1.0 - 1.0 / active_experts));
+  }
   // Imbalance() is hottest / mean (1 for one rank).
   constexpr double Imbalance() const { return mean_pairs > 0.0 ? hottest_pairs / mean_pairs : 1.0; }
 };

@@ -14,7 +14,9 @@
 // and counts all groups' rows as one GEMM; the masked layout (decode) passes
 // the expected rows per group and the groups.
 
+#include <cmath>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -319,6 +321,98 @@ TEST(GroupedGemmTest, TilesForWholeActiveExperts) {
   EXPECT_EQ(c.bound, Bound::kCompute);
   EXPECT_NEAR(ToSeconds(c.kernel_time),
               2.0 * 7168 * 64 * 128 * 132 / 1979e12 + 3.2 * 20 * 4096 * 2 / 1000e12, 1e-15);
+}
+
+TEST(NormalSfTest, MatchesErfc) {
+  for (double z = -6.0; z <= 6.0; z += 0.125) {
+    EXPECT_NEAR(cmath::NormalSf(z), 0.5 * std::erfc(z / std::sqrt(2.0)), 1e-7) << z;
+  }
+}
+
+// The waves a grouped GEMM holds when its experts' rows vary: a seeded
+// sampler of the kernel itself (each expert's rows drawn, its row tiles
+// counted, all experts' tiles put in waves over the SMs) against
+// ExpectedHeldWaves(), within 4 standard errors of the sample mean.
+double SampledWaves(double mean, double sd, int experts, const Tiles& one, int64_t n, int64_t sms,
+                    int trials, double* stderr_out) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> rows(mean, sd);
+  const int64_t cols = (n + one.block_n - 1) / one.block_n;
+  double sum = 0.0, sum2 = 0.0;
+  for (int i = 0; i < trials; ++i) {
+    int64_t row_tiles = 0;
+    for (int e = 0; e < experts; ++e) {
+      const int64_t m = std::max<int64_t>(1, std::llround(rows(rng)));
+      row_tiles += (m + one.block_m - 1) / one.block_m;
+    }
+    const int64_t tiles = row_tiles * cols;
+    const double w = static_cast<double>(tiles <= sms ? 1 : (tiles + sms - 1) / sms);
+    sum += w;
+    sum2 += w * w;
+  }
+  const double m = sum / trials;
+  *stderr_out = std::sqrt(std::max(0.0, sum2 / trials - m * m) / trials);
+  return m;
+}
+
+TEST(GroupedGemmTest, ExpectedWavesAgainstASampler) {
+  const HardwareSpec h = H800Gemms();
+  struct Case {
+    double mean;
+    int experts;
+    int64_t n;
+  };
+  // Decode near DeepGEMM's 256-row tile (4 experts a rank: EP 64), a wider
+  // rank (EP 8: 32 experts), and prefill-sized rows.
+  for (const Case& c :
+       {Case{240, 4, 4096}, Case{252, 4, 4096}, Case{262, 4, 7168}, Case{120, 32, 4096},
+        Case{130, 32, 7168}, Case{2000, 32, 4096}, Case{9000, 8, 7168}}) {
+    SCOPED_TRACE(testing::Message() << "mean " << c.mean << ", experts " << c.experts);
+    const double sd = std::sqrt(c.mean * (1.0 - 1.0 / c.experts));
+    const Tiles one = TilesOf(c.mean, c.n, c.experts, h.gemm_kernels, h.sm_count);
+    const int64_t cols = (c.n + one.block_n - 1) / one.block_n;
+    const int64_t whole = static_cast<int64_t>(std::ceil(c.mean));
+    const int64_t tiles = (whole + one.block_m - 1) / one.block_m * cols * c.experts;
+    const int64_t deterministic = tiles <= h.sm_count ? 1 : (tiles + h.sm_count - 1) / h.sm_count;
+    double se = 0.0;
+    const double sampled = SampledWaves(c.mean, sd, c.experts, one, c.n, h.sm_count, 20000, &se);
+    const double expected =
+        ops_internal::ExpectedHeldWaves(c.mean, sd, c.experts, one, c.n, deterministic, h);
+    // The normal sum of the row tiles is an approximation: a hundredth of a
+    // wave besides the sampler's error.
+    EXPECT_NEAR(expected, sampled, 4.0 * se + 0.01 * sampled);
+    // No spread: the rows' mean alone.
+    EXPECT_EQ(ops_internal::ExpectedHeldWaves(c.mean, 0.0, c.experts, one, c.n, deterministic, h),
+              static_cast<double>(deterministic));
+  }
+}
+
+TEST(GroupedGemmTest, NoisyRowsSmoothTheTileBoundary) {
+  // With the rows' spread the grouped GEMM's time rises through a tile
+  // boundary over a few standard deviations instead of jumping at it, never
+  // falls as the mean grows, and meets the deterministic cost away from it.
+  const HardwareSpec h = H800Gemms();
+  double last = 0.0, largest_step = 0.0;
+  const Tiles chosen = TilesOf(200, 4096, 4, h.gemm_kernels, h.sm_count);
+  for (double m = 200; m <= 256; m += 1) {
+    // The tile is chosen for the mean; up to 256 rows it is the same one.
+    ASSERT_EQ(TilesOf(m, 4096, 4, h.gemm_kernels, h.sm_count).block_m, chosen.block_m);
+    const double sd = std::sqrt(m * 0.75);
+    const double t =
+        ToMicroseconds(GroupedGemm(m, 4, 4096, 7168, GemmTypes::Fp8(), h, sd).kernel_time);
+    if (last > 0.0) {
+      EXPECT_GE(t, last - 1e-9) << m;
+      largest_step = std::max(largest_step, t - last);
+    }
+    last = t;
+  }
+  const double deterministic_jump =
+      ToMicroseconds(GroupedGemm(257, 4, 4096, 7168, GemmTypes::Fp8(), h).kernel_time) -
+      ToMicroseconds(GroupedGemm(256, 4, 4096, 7168, GemmTypes::Fp8(), h).kernel_time);
+  EXPECT_GT(deterministic_jump, 10.0);  // a second wave of 256 x 128 tiles
+  EXPECT_LT(largest_step, deterministic_jump / 4);
+  EXPECT_EQ(GroupedGemm(150, 4, 4096, 7168, GemmTypes::Fp8(), h, std::sqrt(150 * 0.75)).kernel_time,
+            GroupedGemm(150, 4, 4096, 7168, GemmTypes::Fp8(), h).kernel_time);
 }
 
 }  // namespace
