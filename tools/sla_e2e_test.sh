@@ -57,7 +57,7 @@ expect_ok 'user_output_tps,tpot_ms' "${seed_target[@]}" --ttft_ms=1000 --prompt_
 
 # --predict_prefill: the cost model's prefill row for the seed's P node, in the
 # measured row's format; --batch_per_dp and the prefill flags override the workload.
-expect_ok 'simulated,476.04,474.74,1.30,4096,8,1,8628,69023' --predict_prefill --format=csv
+expect_ok 'simulated,447.49,446.19,1.30,4096,8,1,9180,73439' --predict_prefill --format=csv
 expect_ok 'Prefill SLA predicted by the cost model' --predict_prefill
 expect_ok '"batch_per_dp": 2,' --predict_prefill --batch_per_dp=2 --chunk_tokens=4096 --format=json
 expect_ok '"prefill": {' --predict_prefill "${seed_target[@]}" --format=json

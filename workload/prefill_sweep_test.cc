@@ -456,33 +456,33 @@ TEST(SeedQuestions, TheReadmesPNodeAnswers) {
   EXPECT_EQ(c.target.ttft, Seconds(1));  // the seed's TTFT target
   const PrefillSweepResult r = Sweep(setup, c);
   EXPECT_EQ(r.dp_per_machine, 8);
-  // Batch 2 prompts per rank; 3 gives 1.24 s; the TTFT binds.
+  // Batch 2 prompts per rank; 3 gives 1.22 s; the TTFT binds.
   EXPECT_EQ(r.max_batch, 2);
   EXPECT_EQ(r.binding, BindingLimit::kSla);
   ASSERT_TRUE(r.at_max.has_value());
   const PrefillPoint& two = *r.at_max;
-  EXPECT_NEAR(ToMilliseconds(two.forward), 841.8, 0.05);
-  EXPECT_NEAR(ToMilliseconds(two.ttft), 843.1, 0.05);
-  EXPECT_NEAR(ToTokensPerSecond(two.machine_prefill_tps), 77855, 0.5);
-  EXPECT_NEAR(ToTokensPerSecond(two.machine_prefill_tps) / 8, 9732, 0.5);
+  EXPECT_NEAR(ToMilliseconds(two.forward), 815.0, 0.05);
+  EXPECT_NEAR(ToMilliseconds(two.ttft), 816.3, 0.05);
+  EXPECT_NEAR(ToTokensPerSecond(two.machine_prefill_tps), 80414, 0.5);
+  EXPECT_NEAR(ToTokensPerSecond(two.machine_prefill_tps) / 8, 10052, 0.5);
   EXPECT_NEAR(ToGigabytes(two.memory.Total()), 114.7, 0.05);
   EXPECT_NEAR(ToGigabytes(two.memory.capacity), 141, 0.05);
   EXPECT_NEAR(ToGigabytes(two.memory.weights), 103.6, 0.05);
   EXPECT_NEAR(ToGigabytes(two.memory.activations), 2.4, 0.05);
   PrefillSweeper s(setup);
-  EXPECT_NEAR(ToSeconds(s.Evaluate(3, c.target.ttft).ttft), 1.24, 0.005);
-  // One prompt per rank: TTFT 476 ms at 69,023 prompt tokens/s per machine.
+  EXPECT_NEAR(ToSeconds(s.Evaluate(3, c.target.ttft).ttft), 1.22, 0.005);
+  // One prompt per rank: TTFT 447 ms at 73,439 prompt tokens/s per machine.
   const PrefillPoint one = s.Evaluate(1, c.target.ttft);
-  EXPECT_NEAR(ToMilliseconds(one.ttft), 476, 0.5);
-  EXPECT_NEAR(ToTokensPerSecond(one.machine_prefill_tps), 69023, 0.5);
-  // Under Poisson load, p90 TTFT <= 1 s: 6.44 requests/s per machine, 26,366
-  // prompt tokens/s, utilisation 0.38; the KV transfer to a decode node adds
+  EXPECT_NEAR(ToMilliseconds(one.ttft), 447.5, 0.5);
+  EXPECT_NEAR(ToTokensPerSecond(one.machine_prefill_tps), 73439, 0.5);
+  // Under Poisson load, p90 TTFT <= 1 s: 7.44 requests/s per machine, 30,481
+  // prompt tokens/s, utilisation 0.42; the KV transfer to a decode node adds
   // 5.9 ms (293 MB per GPU over the 50 GB/s NIC).
   ASSERT_TRUE(r.load.max_rate.reachable);
   const double per_machine = ToHertz(r.load.max_rate.rate) * 8;
-  EXPECT_NEAR(per_machine, 6.44, 0.005);
-  EXPECT_NEAR(per_machine * 4096, 26366, 0.5 + 0.005 * 4096);
-  EXPECT_NEAR(ToHertz(r.load.max_rate.rate) / ToHertz(r.load.rank_saturation), 0.38, 0.005);
+  EXPECT_NEAR(per_machine, 7.44, 0.005);
+  EXPECT_NEAR(per_machine * 4096, 30481, 0.5 + 0.005 * 4096);
+  EXPECT_NEAR(ToHertz(r.load.max_rate.rate) / ToHertz(r.load.rank_saturation), 0.42, 0.005);
   EXPECT_NEAR(ToMilliseconds(r.load.kv_transfer), 5.9, 0.05);
   EXPECT_NEAR(ToMegabytes(r.load.kv_bytes_per_token) * 4096, 293, 0.5);
 }
