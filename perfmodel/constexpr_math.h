@@ -17,6 +17,7 @@
 #ifndef PERFMODEL_CONSTEXPR_MATH_H_
 #define PERFMODEL_CONSTEXPR_MATH_H_
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -81,9 +82,11 @@ constexpr double Exp(double x) {
     term *= r / i;
     sum += term;
   }
-  double p = 1.0;
-  for (int64_t i = 0; i < (k < 0 ? -k : k); ++i) p *= 2.0;
-  return k < 0 ? sum / p : sum * p;
+  // 2^k: its bits directly where it is a normal double, by halvings below.
+  if (k >= -1022) return sum * std::bit_cast<double>(static_cast<uint64_t>(k + 1023) << 52);
+  double p = sum * std::bit_cast<double>(uint64_t{1} << 52);  // 2^-1022
+  for (int64_t i = -1022; i > k; --i) p *= 0.5;
+  return p;
 }
 
 // IntPow() is b^n for n >= 0, by squaring (exact up to rounding of the
