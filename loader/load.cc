@@ -59,6 +59,45 @@ absl::Status FillDType(const Fields& f, absl::string_view field, bool has, int v
   return absl::OkStatus();
 }
 
+// ToSlidingWindow() fills `m.sliding` from `p.sliding_window()`: a positive
+// window and layers each once within the model's decoder layers, counted by
+// the kind of the group each falls in.
+absl::Status ToSlidingWindow(const pb::Model& p, const Fields& f, ModelSpec& m) {
+  const pb::SlidingWindow& s = p.sliding_window();
+  if (p.attention_case() != pb::Model::kGqa) {
+    return f.Error("sliding_window", "only with gqa attention (no MLA model slides)");
+  }
+  PM_RETURN_IF_ERROR(f.PositiveAtMost("sliding_window.window_tokens", s.has_window_tokens(),
+                                      s.window_tokens(), limits::kMaxContextTokens,
+                                      kNoContextIsThatLong));
+  if (s.layers_size() == 0) return f.Missing("sliding_window.layers");
+  const int64_t total = m.TotalLayers();
+  std::vector<bool> seen(static_cast<std::size_t>(total), false);
+  for (int i = 0; i < s.layers_size(); ++i) {
+    const int64_t layer = s.layers(i);
+    const std::string at = absl::StrCat("sliding_window.layers[", i, "]");
+    if (layer < 0 || layer >= total) {
+      return f.Error(at, absl::StrCat("layer ", layer, " is not in [0, ", total,
+                                      "): the model has ", total, " decoder layers"));
+    }
+    if (seen[static_cast<std::size_t>(layer)]) {
+      return f.Error(at, absl::StrCat("layer ", layer, " is listed twice"));
+    }
+    seen[static_cast<std::size_t>(layer)] = true;
+    int64_t first = 0;
+    for (std::size_t g = 0; g < m.layer_group_count; ++g) {
+      const LayerGroup& group = m.layer_groups[g];
+      if (layer < first + group.count) {
+        (group.kind == LayerKind::kDense ? m.sliding.dense_layers : m.sliding.moe_layers) += 1;
+        break;
+      }
+      first += group.count;
+    }
+  }
+  m.sliding.window_tokens = s.window_tokens();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) {
   const Fields f(origin);
   ModelSpec m;
@@ -95,6 +134,22 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
                                           limits::kMaxHeadDim, kNoHeadIsThatWide));
       m.mla = MlaSpec{a.heads(), a.q_lora_rank(), a.kv_lora_rank(), a.qk_nope_head_dim(),
                       a.qk_rope_head_dim(), a.v_head_dim()};
+      if (a.has_sparse()) {
+        const pb::SparseIndexer& x = a.sparse();
+        PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.sparse.topk", x.has_topk(), x.topk(),
+                                            limits::kMaxContextTokens, kNoContextIsThatLong));
+        PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.sparse.heads", x.has_heads(), x.heads(),
+                                            limits::kMaxHeads, kNoModelHasSoManyHeads));
+        PM_RETURN_IF_ERROR(f.PositiveAtMost("mla.sparse.head_dim", x.has_head_dim(), x.head_dim(),
+                                            limits::kMaxHeadDim, kNoHeadIsThatWide));
+        if (a.q_lora_rank() <= 0) {
+          return f.Error("mla.sparse",
+                         "needs mla.q_lora_rank > 0 (the indexer's queries come from the q LoRA)");
+        }
+        m.mla.index_topk = x.topk();
+        m.mla.index_heads = x.heads();
+        m.mla.index_head_dim = x.head_dim();
+      }
       break;
     }
     case pb::Model::kGqa: {
@@ -110,7 +165,7 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
         return f.Error("gqa.kv_heads", absl::StrCat("must divide heads (", a.heads(), "), got ",
                                                     a.kv_heads()));
       }
-      m.gqa = GqaSpec{a.heads(), a.kv_heads(), a.head_dim()};
+      m.gqa = GqaSpec{a.heads(), a.kv_heads(), a.head_dim(), a.sinks()};
       break;
     }
     default:
@@ -210,6 +265,7 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
                                         limits::kMaxContextTokens, kNoContextIsThatLong));
     m.max_context_tokens = p.max_context_tokens();
   }
+  if (p.has_sliding_window()) PM_RETURN_IF_ERROR(ToSlidingWindow(p, f, m));
   return m;
 }
 
@@ -360,6 +416,14 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
         PM_RETURN_IF_ERROR(
             f.Fraction(absl::StrCat(at, ".compute_fp8"), true, e.compute_fp8()));
         eff.compute_fp8 = e.compute_fp8();
+      }
+      if (e.has_compute_sparse_decode()) {
+        const std::string field = absl::StrCat(at, ".compute_sparse_decode");
+        if (static_cast<OpClass>(c) != OpClass::kAttention) {
+          return f.Error(field, "only the ATTENTION class has a sparse decode kernel");
+        }
+        PM_RETURN_IF_ERROR(f.Fraction(field, true, e.compute_sparse_decode()));
+        eff.compute_sparse_decode = e.compute_sparse_decode();
       }
     }
     PM_RETURN_IF_ERROR(f.Text(absl::StrCat(at, ".source"), e.has_source(), e.source()));

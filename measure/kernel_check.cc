@@ -278,7 +278,27 @@ absl::Status Checker::Row(const std::vector<std::string>& f, int line,
       return absl::OkStatus();
     }
     if (id == "FM-08" || id == "FM-09") return PrefillRow(f, line, k, out);
-    return out_of_scope("sparse (DSA) decode attention: issue 15");
+    if (id == "FM-06" || id == "FM-07") {
+      // DeepSeek sparse attention's FP8-KV decode kernel. FM-06's conditions
+      // (b 128, h_q 128, s_q 2, top-2048); FM-07 gives none, FM-06's stand
+      // in. Each query token gathers its own top-k (656 B FP8 entries).
+      PM_ASSIGN_OR_RETURN(const HardwareSpec* const hw, Hw(k.hardware));
+      if (figures.empty())
+        return Bad(line, absl::StrCat(id, ": no TFLOPS figure in '", value, "'"));
+      const int64_t b = 128, s_q = 2, topk = 2048, h_q = 128;
+      const double pairs = static_cast<double>(b * s_q * topk);
+      const OpCost c = MlaDecodeAttention(b * s_q, h_q, pairs, pairs, mla, DType::kFp8,
+                                          DType::kBf16, *hw, 1, true);
+      k.what = absl::StrCat("sparse mla_decode b=", b, " s_q=", s_q, " topk=", topk, " h_q=", h_q,
+                            " fp8 kv", id == "FM-07" ? " (FM-06's shape)" : "");
+      k.unit = "TFLOPS";
+      k.in_scope = true;
+      k.published = figures[0];
+      k.predicted = Tflops(c);
+      out.push_back(k);
+      return absl::OkStatus();
+    }
+    return out_of_scope("not a kernel row perfmodel costs");
   }
 
   if (absl::StartsWith(id, "EP-")) {

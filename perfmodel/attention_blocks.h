@@ -50,7 +50,7 @@ constexpr void EmitOutputProjection(const StepContext& c, StepResult& r,
 // their norms, q_b up-projection, q·W_uk per head, RoPE (and the KV-cache
 // write), FlashMLA, ·W_uv per head, o_proj.
 struct MlaAttention final {
-  static constexpr std::size_t kMaxRows = 10;
+  static constexpr std::size_t kMaxRows = 12;
 
   // The block's weights on one GPU. The absorbed per-head products read
   // kv_b's two halves as W_uk and W_uv in the attention dtype (the engine
@@ -63,9 +63,16 @@ struct MlaAttention final {
     WeightTensor w_uk;      // heads / tp x [nope, kv_lora]
     WeightTensor w_uv;      // heads / tp x [kv_lora, v]
     WeightTensor o_proj;    // [heads / tp x v, hidden]
+    // DeepSeek sparse attention's indexer (absent for dense MLA): its
+    // queries from the q LoRA, [q_lora, index heads / tp x index_head_dim],
+    // and its key and per-head weights from the hidden state, [hidden,
+    // index_head_dim + index heads / tp].
+    WeightTensor indexer_q;
+    WeightTensor indexer_k_w;
 
     constexpr Bytes Total() const {
-      return q_a_kv_a.Size() + q_b.Size() + w_uk.Size() + w_uv.Size() + o_proj.Size();
+      return q_a_kv_a.Size() + q_b.Size() + w_uk.Size() + w_uv.Size() + o_proj.Size() +
+             indexer_q.Size() + indexer_k_w.Size();
     }
   };
 
@@ -81,12 +88,29 @@ struct MlaAttention final {
     w.w_uk = {a.qk_nope_head_dim, a.kv_lora_rank, heads, m.attention_dtype};
     w.w_uv = {a.kv_lora_rank, a.v_head_dim, heads, m.attention_dtype};
     w.o_proj = {heads * a.v_head_dim, m.hidden_size, 1, m.weight_dtype};
+    if (a.Sparse()) {
+      const int64_t index_heads = IndexerHeads(m, d);
+      w.indexer_q = {a.q_lora_rank, index_heads * a.index_head_dim, 1, m.weight_dtype};
+      w.indexer_k_w = {m.hidden_size, a.index_head_dim + index_heads, 1, m.weight_dtype};
+    }
     return w;
   }
 
+  // IndexerHeads() is the indexer's heads on one GPU (split as the query
+  // heads are).
+  static constexpr int64_t IndexerHeads(const ModelSpec& m, const DeploymentSpec& d) {
+    const int64_t tp = d.parallel.attention_tp;
+    return m.mla.index_heads >= tp ? m.mla.index_heads / tp : 1;
+  }
+
   // KvCacheBytesPerToken() is one layer's latent KV (and its RoPE key) per
-  // token, replicated on every attention TP rank.
+  // token, replicated on every attention TP rank, and with sparse attention
+  // the indexer's FP8 key (IndexerKBytesPerToken()).
   static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+    if (m.mla.Sparse()) {
+      return ByteCount(MlaKvBytesPerToken(m.mla, KvCacheDType(m, d)) +
+                       IndexerKBytesPerToken(m.mla));
+    }
     return ByteCount(MlaKvBytesPerToken(m.mla, KvCacheDType(m, d)));
   }
 
@@ -112,10 +136,14 @@ struct MlaAttention final {
   // AbsorbedPrefill() is causal attention over the latent (the decode
   // kernel's form): every head's query has width kv_lora + rope against the
   // shared latent, values kv_lora wide.
+  // With sparse attention each query attends its top-k only (the window
+  // pairs: Σ min(position, topk), WindowedCausalPairs()), every attended
+  // entry read once (FM-08's kernel: the chunk's latent stays in L2).
   static constexpr OpCost AbsorbedPrefill(const StepContext& c, DType kv, DType math) {
     const MlaSpec& a = c.model.mla;
     return PrefillAttention(c.Tokens(), a.heads / c.deployment.parallel.attention_tp,
-                            c.attention_pairs, a.kv_lora_rank + a.qk_rope_head_dim, a.kv_lora_rank,
+                            a.Sparse() ? c.window_pairs : c.attention_pairs,
+                            a.kv_lora_rank + a.qk_rope_head_dim, a.kv_lora_rank,
                             c.attention_kv_tokens, MlaKvBytesPerToken(a, kv), math, c.hw, 2);
   }
 
@@ -132,8 +160,14 @@ struct MlaAttention final {
     OpCost kv_b_proj;
     OpCost mha;
     Duration absorbed;  // bmm_q_uk + attention + bmm_uv of the absorbed form
+    // Whether the MHA form computes the same attention: always for dense
+    // MLA; with sparse attention only while no query has more than top-k
+    // keys to choose from (the MHA form attends them all).
+    bool mha_exact = true;
 
-    constexpr bool MhaCheaper() const { return kv_b_proj.time() + mha.time() < absorbed; }
+    constexpr bool MhaCheaper() const {
+      return mha_exact && kv_b_proj.time() + mha.time() < absorbed;
+    }
   };
   static constexpr PrefillForm PrefillForms(const StepContext& c, const WeightSet& w) {
     const MlaSpec& a = c.model.mla;
@@ -151,6 +185,7 @@ struct MlaAttention final {
     const double kv_bytes = static_cast<double>(heads * (qk + a.v_head_dim)) * 2.0;
     f.mha = PrefillAttention(t, heads, c.attention_pairs, qk, a.v_head_dim, c.attention_kv_tokens,
                              kv_bytes, math, c.hw);
+    f.mha_exact = !a.Sparse() || c.window_pairs == c.attention_pairs;
     f.absorbed = Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2).time() +
                  AbsorbedPrefill(c, kv, math).time() +
                  Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2).time();
@@ -161,10 +196,54 @@ struct MlaAttention final {
   // query-key pairs and cached entries.
   [[gnu::always_inline]] static constexpr OpCost AttentionCost(const StepContext& c) {
     const ModelSpec& m = c.model;
+    if (m.mla.Sparse()) return SparseAttentionCost(c);
     return MlaDecodeAttention(c.Tokens(), m.mla.heads / c.deployment.parallel.attention_tp,
                               c.attention_pairs, c.attention_kv_tokens, m.mla,
                               KvCacheDType(m, c.deployment), AttentionDType(m, c.deployment),
                               c.hw, 2);
+  }
+
+  // SparseAttentionCost() is DeepSeek sparse attention's decode kernel: each
+  // query token attends (and gathers for itself) min(context, topk) entries
+  // (Windowed()), at the sparse kernel's efficiency.
+  [[gnu::noinline]] static constexpr OpCost SparseAttentionCost(const StepContext& c) {
+    const ModelSpec& m = c.model;
+    const StepContext s = graph_internal::Windowed(c);
+    return MlaDecodeAttention(c.Tokens(), m.mla.heads / c.deployment.parallel.attention_tp,
+                              s.attention_pairs, s.attention_pairs, m.mla,
+                              KvCacheDType(m, c.deployment), AttentionDType(m, c.deployment), c.hw,
+                              2, true);
+  }
+
+  // IndexerCost() is the lightning indexer over `c`'s queries and every
+  // token they may attend (its pairs and entries, as dense attention's),
+  // the top-k selection, and its key's RoPE and FP8 cache write.
+  static constexpr OpCost IndexerCost(const StepContext& c) {
+    using graph_internal::Sum;
+    const MlaSpec& a = c.model.mla;
+    const int64_t t = c.Tokens();
+    const OpCost logits = LightningIndexer(t, IndexerHeads(c.model, c.deployment),
+                                           c.attention_pairs, c.attention_kv_tokens, a, c.hw);
+    const double d = static_cast<double>(a.index_head_dim);
+    const OpCost write =
+        Elementwise(static_cast<double>(t) * d, 2.0, IndexerKBytesPerToken(a) / d, 6.0, c.hw);
+    return Sum(Sum(logits, TopKSelect(t, c.attention_pairs, a, c.hw)), write);
+  }
+
+  // EmitIndexer() is sparse attention's indexer rows: its projections, then
+  // its logits and top-k over the context (a mixed forward's decode
+  // requests' and chunks' as two kernels). Out of line: dense MLA never
+  // runs it.
+  [[gnu::noinline]] static constexpr void EmitIndexer(const StepContext& c, StepResult& r,
+                                                      const WeightSet& w) {
+    using namespace graph_internal;
+    graph_internal::Emit(c, r, Op::kIndexerProj, [&] {
+      return Sum(QuantGemm(c, w.indexer_q), WeightGemm(c, w.indexer_k_w, c.Tokens()));
+    });
+    graph_internal::Emit(c, r, Op::kIndexer, [&] {
+      if (c.chunk == nullptr) return IndexerCost(c);
+      return Sum(IndexerCost(c.DecodePart()), IndexerCost(*c.chunk));
+    });
   }
 
   // RopeAndCacheWrite() is RoPE on q's and k's rope parts, then the latent
@@ -253,6 +332,7 @@ struct MlaAttention final {
       graph_internal::Emit(c, r, Op::kQKvNorm,
                            [&] { return RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false); });
       graph_internal::Emit(c, r, Op::kQB, [&] { return QuantGemm(c, w.q_b); });
+      if (a.Sparse()) EmitIndexer(c, r, w);
     } else {
       graph_internal::Emit(c, r, Op::kQKvNorm, [&] { return RmsNorm(c, a.kv_lora_rank, false); });
     }
@@ -281,7 +361,7 @@ struct MlaAttention final {
 // attention, o_proj. Under attention TP beyond the KV heads, each rank keeps
 // one KV head (replicated), in its weights and its cache alike.
 struct GqaAttention final {
-  static constexpr std::size_t kMaxRows = 5;
+  static constexpr std::size_t kMaxRows = 6;
 
   struct WeightSet final {
     WeightTensor qkv;     // [hidden, (heads / tp + 2 x local KV heads) x head_dim]
@@ -311,7 +391,15 @@ struct GqaAttention final {
 
   // AttentionCost() is the attention kernel over `c`'s query-key pairs and
   // cached entries: paged decode attention, or FlashAttention in prefill.
+  // With sinks (GqaSpec::sinks) each query's softmax per head holds one more
+  // score (AttentionSinks()).
   [[gnu::always_inline]] static constexpr OpCost AttentionCost(const StepContext& c) {
+    if (c.model.gqa.sinks) return WithSinks(c, KernelCost(c));
+    return KernelCost(c);
+  }
+
+  // KernelCost() is AttentionCost() without the sinks.
+  [[gnu::always_inline]] static constexpr OpCost KernelCost(const StepContext& c) {
     const DType kv = KvCacheDType(c.model, c.deployment);
     if (c.Prefill()) return PrefillCost(c, kv);
     if (c.chunk != nullptr) return MixedCost(c, kv);
@@ -322,10 +410,45 @@ struct GqaAttention final {
                               c.hw);
   }
 
+  // WithSinks() is `kernel` with the sink score of every (query, head) of
+  // `c`'s tokens on this GPU (out of line: no decode path of a model
+  // without sinks runs it).
+  [[gnu::noinline]] static constexpr OpCost WithSinks(const StepContext& c, const OpCost& kernel) {
+    return graph_internal::Sum(
+        kernel,
+        AttentionSinks(c.Tokens(), c.model.gqa.heads / c.deployment.parallel.attention_tp, c.hw));
+  }
+
   // MixedCost() is a mixed forward's attention: the decode requests' paged
   // attention and the chunks' FlashAttention, as two kernels.
   [[gnu::noinline]] static constexpr OpCost MixedCost(const StepContext& c, DType kv) {
-    return graph_internal::Sum(AttentionCost(c.DecodePart()), PrefillCost(*c.chunk, kv));
+    return graph_internal::Sum(KernelCost(c.DecodePart()), PrefillCost(*c.chunk, kv));
+  }
+
+  // SlidingCost() is a sliding layer's attention: AttentionCost() over the
+  // window (Windowed()), the chunks of a mixed forward windowed on their own.
+  [[gnu::noinline]] static constexpr OpCost SlidingCost(const StepContext& c) {
+    if (c.chunk == nullptr) return AttentionCost(graph_internal::Windowed(c));
+    const StepContext chunk = graph_internal::Windowed(*c.chunk);
+    StepContext w = graph_internal::Windowed(c.DecodePart());
+    w.chunk = &chunk;
+    w.chunk_tokens = c.chunk_tokens;
+    return AttentionCost(w);
+  }
+
+  // EmitAttention() is the attention rows of a part with sliding layers:
+  // `attention` over the full-attention layers, `sliding_attention` over
+  // the `sliding` others (out of line, away from the decode path).
+  [[gnu::noinline]] static constexpr void EmitAttention(const StepContext& c, StepResult& r,
+                                                        int64_t sliding) {
+    if (c.count > sliding) {
+      StepContext full = c;
+      full.count = c.count - sliding;
+      graph_internal::Emit(full, r, Op::kAttention, [&] { return AttentionCost(c); });
+    }
+    StepContext window = c;
+    window.count = sliding;
+    graph_internal::Emit(window, r, Op::kSlidingAttention, [&] { return SlidingCost(c); });
   }
 
   // PrefillCost() is FlashAttention over a prefill chunk: K and V of every
@@ -366,7 +489,11 @@ struct GqaAttention final {
     const OpCost cache_write = Elementwise(static_cast<double>(t * 2 * kv_heads * a.head_dim),
                                            2.0, BytesPerElement(kv), 0.0, c.hw);
     graph_internal::Emit(c, r, Op::kRope, [&] { return Sum(rope, cache_write); });
-    graph_internal::Emit(c, r, Op::kAttention, [&] { return AttentionCost(c); });
+    if (const int64_t sliding = SlidingLayers(c); sliding > 0) {
+      EmitAttention(c, r, sliding);
+    } else {
+      graph_internal::Emit(c, r, Op::kAttention, [&] { return AttentionCost(c); });
+    }
     EmitOutputProjection(c, r, w.o_proj);
   }
 };

@@ -179,9 +179,38 @@ struct ForwardStep final {
       c.attention_pairs = (CausalPairs(a, p) + CausalPairs(rest, p + a)) / 2.0 * seqs;
       c.attention_kv_tokens = (p + (a + static_cast<double>(n)) / 2.0) * seqs;
     }
+    if (const int64_t window = graph_internal::KeyWindow(c.model); window > 0) {
+      WindowContext(static_cast<double>(window), static_cast<double>(n), p, b, mb, c);
+    }
     // Prefill ranks are not told apart: none waits for another.
     c.balanced_sum_context = c.attention_sum_context;
     c.head_tokens = shape.samples ? b : 0;
+  }
+
+  // WindowContext() fills `c`'s windowed pairs and KV entries for
+  // micro-batches of a prefill chunk of `n` new tokens after `p` cached ones
+  // in each of `b` sequences (split as PrefillContext() splits them), under
+  // a window of `w`: each query sees at most w keys (WindowedCausalPairs()).
+  // Within the window they are the full ones.
+  static constexpr void WindowContext(double w, double n, double p, int64_t b, int64_t mb,
+                                      StepContext& c) {
+    if (p + n <= w) {
+      c.window_pairs = c.attention_pairs;
+      c.window_kv_tokens = c.attention_kv_tokens;
+      return;
+    }
+    if (b % mb == 0) {
+      const double seqs = static_cast<double>(c.requests);
+      c.window_pairs = WindowedCausalPairs(n, p, w) * seqs;
+      c.window_kv_tokens = WindowedKvEntries(n, p, w) * seqs;
+      return;
+    }
+    const double a = static_cast<double>(c.queries_per_request), rest = n - a;
+    const double seqs = static_cast<double>(b);
+    c.window_pairs =
+        (WindowedCausalPairs(a, p, w) + WindowedCausalPairs(rest, p + a, w)) / 2.0 * seqs;
+    c.window_kv_tokens =
+        (WindowedKvEntries(a, p, w) + WindowedKvEntries(rest, p + a, w)) / 2.0 * seqs;
   }
 
   // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
@@ -338,7 +367,8 @@ struct ForwardStep final {
     r.prefill = PrefillFromForward(
         r.forward, PrefillShape{r.dp_per_machine, plan.prompts, w.prompt_tokens}, r.host_gap);
     const double tokens = static_cast<double>(plan.prompts * w.prompt_tokens);
-    r.memory = MemoryUse{WeightBytes(model, d), KvBytesPerToken(model, d) * tokens,
+    r.memory = MemoryUse{WeightBytes(model, d),
+                         KvCache(model, d).Of(static_cast<double>(plan.prompts), tokens),
                          d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
     return r;
   }
@@ -349,9 +379,16 @@ struct ForwardStep final {
     return (Parts::WeightBytes(m, d) + ...);
   }
 
-  // KvBytesPerToken() is one token's KV cache on one GPU, over every part.
+  // KvCache() is one GPU's KV cache over every part: per token of the
+  // full-attention layers, and of the sliding ones up to their window.
+  static constexpr KvFootprint KvCache(const ModelSpec& m, const DeploymentSpec& d) {
+    return (Parts::KvCache(m, d) + ...);
+  }
+
+  // KvBytesPerToken() is one token's KV cache on one GPU, over every part
+  // (a sliding layer's too: the token of a request within its window).
   static constexpr Bytes KvBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
-    return (Parts::KvCacheBytesPerToken(m, d) + ...);
+    return KvCache(m, d).PerTokenInWindow();
   }
 
   // Workspace() is a prefill forward's activation workspace on one GPU: the
@@ -393,7 +430,19 @@ struct ForwardStep final {
     const double tokens =
         shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens) +
         static_cast<double>(shape.chunk_sequences * (shape.chunk_cached + shape.chunk_tokens));
-    const Bytes kv = KvBytesPerToken(m, d) * tokens;
+    const KvFootprint f = KvCache(m, d);
+    Bytes kv = f.per_token * tokens;
+    if (f.window_tokens > 0) {
+      // The sliding layers keep each request's window: the decode requests'
+      // and the chunks' prompts', each set at its mean.
+      const double chunks = static_cast<double>(shape.chunk_sequences);
+      kv += f.per_window_token *
+            (f.Windowed(
+                 static_cast<double>(shape.batch_per_dp),
+                 shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens)) +
+             f.Windowed(chunks,
+                        chunks * static_cast<double>(shape.chunk_cached + shape.chunk_tokens)));
+    }
     return MemoryUse{WeightBytes(m, d), kv, d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
   }
 
@@ -514,11 +563,25 @@ constexpr Bytes KvBytesPerToken(const ModelSpec& model, const DeploymentSpec& d)
                    [&]<typename G>(std::type_identity<G>) { return G::KvBytesPerToken(model, d); });
 }
 
-// KvTransfer() is one prompt's KV cache (`tokens` x `per_token` bytes per
-// GPU) sent from a P GPU to a D GPU over its own scale-out NIC: the link's
-// latency plus the bytes at its bandwidth.
+// KvCache() is one GPU's KV cache, over every part of the model's graph
+// (ForwardStep::KvCache()).
+constexpr KvFootprint KvCache(const ModelSpec& model, const DeploymentSpec& d) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) { return G::KvCache(model, d); });
+}
+
+// KvTransferBytes() is `bytes` of one prompt's KV cache sent from a P GPU to
+// a D GPU over its own scale-out NIC: the link's latency plus the bytes at
+// its bandwidth. KvTransfer() is that of `tokens` x `per_token` bytes, or of
+// one prompt of `tokens` under a footprint (its sliding layers send their
+// window only).
+constexpr Duration KvTransferBytes(const HardwareSpec& hw, Bytes bytes) {
+  return hw.scale_out_latency + bytes / hw.scale_out_bandwidth;
+}
 constexpr Duration KvTransfer(const HardwareSpec& hw, Bytes per_token, double tokens) {
-  return hw.scale_out_latency + per_token * tokens / hw.scale_out_bandwidth;
+  return KvTransferBytes(hw, per_token * tokens);
+}
+constexpr Duration KvTransfer(const HardwareSpec& hw, const KvFootprint& kv, double tokens) {
+  return KvTransferBytes(hw, kv.Of(1.0, tokens));
 }
 
 // EstimateMemory() is the memory per GPU of a step of `shape`, without

@@ -68,8 +68,16 @@ struct DecoderLayer final {
       balanced.attention_pairs =
           static_cast<double>(c.queries_per_request) * c.balanced_sum_context;
       balanced.attention_kv_tokens = c.balanced_sum_context;
-      const Duration lag = Attention::AttentionCost(c).time() -
-                           Attention::AttentionCost(balanced).time();
+      Duration lag = Attention::AttentionCost(c).time() - Attention::AttentionCost(balanced).time();
+      if constexpr (requires { Attention::SlidingCost(c); }) {
+        // Sliding layers lag by their windowed attention: the part's mean.
+        if (const int64_t s = graph_internal::SlidingLayers(c); s > 0) {
+          const Duration window =
+              Attention::SlidingCost(c).time() - Attention::SlidingCost(balanced).time();
+          lag = (lag * static_cast<double>(c.count - s) + window * static_cast<double>(s)) /
+                static_cast<double>(c.count);
+        }
+      }
       row.wait = lag * static_cast<double>(c.micro_batches) *
                  c.hw.TimeFactor(OpName(Op::kAttention), PartName(c.part));
       return;
@@ -119,9 +127,23 @@ struct Layers final {
     }
     return b;
   }
-  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
-    return Dense::KvCacheBytesPerToken(m, d) * static_cast<double>(m.LayerCount(LayerKind::kDense)) +
-           Moe::KvCacheBytesPerToken(m, d) * static_cast<double>(m.LayerCount(LayerKind::kMoe));
+  // KvCache() is the layers' KV cache: the full-attention layers' per
+  // token, the sliding layers' per token up to the window.
+  static constexpr KvFootprint KvCache(const ModelSpec& m, const DeploymentSpec& d) {
+    const SlidingWindowSpec& s = m.sliding;
+    const int64_t sd = s.window_tokens > 0 ? s.dense_layers : 0;
+    const int64_t sm = s.window_tokens > 0 ? s.moe_layers : 0;
+    KvFootprint f;
+    f.per_token =
+        Dense::KvCacheBytesPerToken(m, d) *
+            static_cast<double>(m.LayerCount(LayerKind::kDense) - sd) +
+        Moe::KvCacheBytesPerToken(m, d) * static_cast<double>(m.LayerCount(LayerKind::kMoe) - sm);
+    if (sd + sm > 0) {
+      f.per_window_token = Dense::KvCacheBytesPerToken(m, d) * static_cast<double>(sd) +
+                           Moe::KvCacheBytesPerToken(m, d) * static_cast<double>(sm);
+      f.window_tokens = s.window_tokens;
+    }
+    return f;
   }
 
   static constexpr Bytes Workspace(const StepContext& c) {
@@ -150,14 +172,17 @@ struct Layers final {
       // cost the same unless a per-part correction tells them apart.
       constexpr bool kSameBlock =
           std::is_same_v<typename Dense::AttentionBlock, typename Moe::AttentionBlock>;
-      const bool reuse = kSameBlock && base.hw.correction_count == 0;
+      // (Sliding layers split the attention rows by count: no copy.)
+      const bool reuse =
+          kSameBlock && base.hw.correction_count == 0 && m.sliding.window_tokens == 0;
       const RowRange moe_attention =
           Moe::Emit(c, r, dense_first, reuse ? dense_attention : RowRange{});
       if (dense_attention.empty()) dense_attention = moe_attention;
     }
     // Without per-part corrections a later part's identical block may copy
     // these rows (the prefill MTP layer).
-    if (base.shared != nullptr && base.hw.correction_count == 0 && !dense_attention.empty()) {
+    if (base.shared != nullptr && base.hw.correction_count == 0 && !dense_attention.empty() &&
+        m.sliding.window_tokens == 0) {
       base.shared->attention = dense_attention;
       base.shared->attention_block = m.LayerCount(LayerKind::kDense) > 0
                                          ? &Dense::AttentionBlock::Emit
@@ -213,9 +238,7 @@ struct LmHead final {
     const WeightTensor embedding{head.n, head.k, 1, head.dtype};  // [vocab / tp, hidden]
     return head.Size() + embedding.Size();
   }
-  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec&, const DeploymentSpec&) {
-    return Bytes::Zero();
-  }
+  static constexpr KvFootprint KvCache(const ModelSpec&, const DeploymentSpec&) { return {}; }
   // Workspace() is the head's FP32 logits for the tokens it samples.
   static constexpr Bytes Workspace(const StepContext& c) {
     return ByteCount(static_cast<double>(c.head_tokens) *
@@ -255,10 +278,11 @@ struct Mtp final {
         m.mtp_layer_kind == LayerKind::kMoe ? Moe::WeightBytes(m, d) : Dense::WeightBytes(m, d);
     return (EhProjWeight(m).Size() + layer) * static_cast<double>(m.mtp_modules);
   }
-  static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {
+  // KvCache() is the MTP layers' KV cache, per token (they never slide).
+  static constexpr KvFootprint KvCache(const ModelSpec& m, const DeploymentSpec& d) {
     const Bytes layer = m.mtp_layer_kind == LayerKind::kMoe ? Moe::KvCacheBytesPerToken(m, d)
                                                             : Dense::KvCacheBytesPerToken(m, d);
-    return layer * static_cast<double>(m.mtp_modules);
+    return {layer * static_cast<double>(m.mtp_modules), Bytes::Zero(), 0};
   }
 
   static constexpr Bytes Workspace(const StepContext& c) {

@@ -62,24 +62,56 @@ enum class Op : uint8_t {
   kFinalNorm,
   kLmHead,
   kSampling,
+  // A sliding-window layer's attention (its own row: its count is the
+  // part's sliding layers, `attention`'s the others).
+  kSlidingAttention,
+  // DeepSeek sparse attention's lightning indexer: its projections, and its
+  // logits over the context with the top-k selection.
+  kIndexerProj,
+  kIndexer,
 };
 
-inline constexpr std::array<std::string_view, 34> kOpNames = {
-    "attn_norm",     "q_a_kv_a",      "q_kv_norm",
-    "q_b",           "bmm_q_uk",      "kv_b_proj",
-    "qkv_proj",      "rope",          "attention",
-    "bmm_uv",        "o_proj",        "o_allreduce",
-    "mlp_norm",      "mlp_allgather", "mlp_up_gate",
-    "mlp_act",       "mlp_down",      "mlp_reducescatter",
-    "mlp_allreduce", "router",        "shared_up_gate",
-    "shared_act",    "shared_down",   "dispatch",
-    "moe_up_gate",   "moe_act",       "moe_down",
-    "combine",       "moe_post",      "mtp_norms",
-    "mtp_eh_proj",   "final_norm",    "lm_head",
+inline constexpr std::array<std::string_view, 37> kOpNames = {
+    "attn_norm",
+    "q_a_kv_a",
+    "q_kv_norm",
+    "q_b",
+    "bmm_q_uk",
+    "kv_b_proj",
+    "qkv_proj",
+    "rope",
+    "attention",
+    "bmm_uv",
+    "o_proj",
+    "o_allreduce",
+    "mlp_norm",
+    "mlp_allgather",
+    "mlp_up_gate",
+    "mlp_act",
+    "mlp_down",
+    "mlp_reducescatter",
+    "mlp_allreduce",
+    "router",
+    "shared_up_gate",
+    "shared_act",
+    "shared_down",
+    "dispatch",
+    "moe_up_gate",
+    "moe_act",
+    "moe_down",
+    "combine",
+    "moe_post",
+    "mtp_norms",
+    "mtp_eh_proj",
+    "final_norm",
+    "lm_head",
     "sampling",
+    "sliding_attention",
+    "indexer_proj",
+    "indexer",
 };
 inline constexpr std::size_t kOpCount = kOpNames.size();
-static_assert(static_cast<std::size_t>(Op::kSampling) + 1 == kOpCount,
+static_assert(static_cast<std::size_t>(Op::kIndexer) + 1 == kOpCount,
               "kOpNames must name every Op, in enum order");
 
 // OpName() is the op's name in rows, baselines and rules.

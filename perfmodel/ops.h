@@ -616,11 +616,13 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
 //   bytes = cached_tokens * MlaKvBytesPerToken() + q and output (BF16)
 // `math` is the dtype of its matrix products (FP8: FlashMLA's FP8 kernel, at
 // the FP8 peak and the class's compute_fp8 share).
-[[gnu::always_inline]] constexpr OpCost MlaDecodeAttention(int64_t queries, int64_t heads,
-                                                           double sum_context, double cached_tokens,
-                                                           const MlaSpec& mla, DType kv_dtype,
-                                                           DType math, const HardwareSpec& hw,
-                                                           int64_t kernels = 1) {
+// `sparse`: DeepSeek sparse attention's decode kernel (FlashMLA's sparse
+// FP8-KV decode): `sum_context` is Σ of each query's top-k, `cached_tokens`
+// the entries each query token gathers for itself, and the compute runs at
+// the class's compute_sparse_decode share of the math's peak (FM-06, FM-07).
+[[gnu::always_inline]] constexpr OpCost MlaDecodeAttention(
+    int64_t queries, int64_t heads, double sum_context, double cached_tokens, const MlaSpec& mla,
+    DType kv_dtype, DType math, const HardwareSpec& hw, int64_t kernels = 1, bool sparse = false) {
   const double d_qk = static_cast<double>(mla.kv_lora_rank + mla.qk_rope_head_dim);
   const double d_v = static_cast<double>(mla.kv_lora_rank);
   const double h = static_cast<double>(heads), q = static_cast<double>(queries);
@@ -628,8 +630,53 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
   const Bytes read = ByteCount(cached_tokens * MlaKvBytesPerToken(mla, kv_dtype) +
                                q * h * d_qk * 2.0);
   const Bytes written = ByteCount(q * h * d_v * 2.0);
+  if (sparse) {
+    const Efficiency& e = hw.EfficiencyOf(OpClass::kAttention);
+    const double share =
+        e.compute_sparse_decode > 0.0 ? e.compute_sparse_decode : e.ComputeFor(math);
+    const Duration compute =
+        flops > Flops::Zero() ? flops / (hw.PeakFlops(math) * share) : Duration::Zero();
+    return ops_internal::Finish(OpClass::kAttention, flops, compute, read, written, hw, kernels);
+  }
   return ops_internal::Roofline(OpClass::kAttention, flops, math, read,
                                 written, hw, kernels);
+}
+
+// IndexerKBytesPerToken() is DeepSeek sparse attention's cached indexer key
+// per token and layer: head_dim FP8 values and one FP32 scale per 128
+// (DeepSeek-V3.2: 128 + 4 B).
+constexpr double IndexerKBytesPerToken(const MlaSpec& mla) {
+  const double d = static_cast<double>(mla.index_head_dim);
+  return d * BytesPerElement(DType::kFp8) + d / 128.0 * 4.0;
+}
+
+// LightningIndexer() costs DeepSeek sparse attention's indexer logits (an
+// FP8 MQA: DeepGEMM's fp8_mqa_logits): each of `queries` query tokens' `heads`
+// FP8 heads of index_head_dim against the one cached key of every token it
+// may attend (`pairs` Σ over the queries, `kv_tokens` keys read), each head's
+// ReLU logit weighted and summed over the heads, the FP32 score of every pair
+// written for the top-k selection.
+//   FLOPs = 2 * heads * pairs * (index_head_dim + 1)   (the dot products; the weighted sum)
+//   bytes = kv_tokens * IndexerKBytesPerToken() + queries * heads * (head_dim + 4) + pairs * 4
+// In the ATTENTION class with FP8 math (no calibration row measures it).
+constexpr OpCost LightningIndexer(int64_t queries, int64_t heads, double pairs, double kv_tokens,
+                                  const MlaSpec& mla, const HardwareSpec& hw) {
+  const double h = static_cast<double>(heads), q = static_cast<double>(queries);
+  const double d = static_cast<double>(mla.index_head_dim);
+  const Flops flops = FlopCount(2.0 * h * pairs * (d + 1.0));
+  const Bytes read = ByteCount(kv_tokens * IndexerKBytesPerToken(mla) + q * h * (d + 4.0));
+  const Bytes written = ByteCount(pairs * 4.0);
+  return ops_internal::Roofline(OpClass::kAttention, flops, DType::kFp8, read, written, hw, 1);
+}
+
+// TopKSelect() costs picking each query's top `index_topk` of its `pairs`
+// FP32 scores (Σ over the queries): every score read and compared once, the
+// int32 indices of the picked ones written.
+constexpr OpCost TopKSelect(int64_t queries, double pairs, const MlaSpec& mla,
+                            const HardwareSpec& hw) {
+  const double picked = static_cast<double>(queries) * static_cast<double>(mla.index_topk);
+  return ops_internal::Roofline(OpClass::kElementwise, FlopCount(pairs), hw.fp32,
+                                ByteCount(pairs * 4.0), ByteCount(picked * 4.0), hw, 1);
 }
 
 // GqaDecodeAttention() costs grouped-query attention in decode: `heads` query
@@ -653,6 +700,41 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
 // `p` cached ones attend causally: each new token sees the cached ones, the
 // new ones before it and itself, n·p + n(n + 1) / 2 (CausalPairs(4, 0) == 10).
 constexpr double CausalPairs(double n, double p) { return n * p + n * (n + 1.0) / 2.0; }
+
+// WindowedCausalPairs() is CausalPairs() when each query attends at most
+// `w` keys, itself and the w - 1 before it (sliding-window attention): the
+// query at position i (1-based) sees min(i, w) keys, so n new tokens after p
+// cached ones see S(p + n) - S(p), S(x) = x(x + 1) / 2 up to w and
+// w(w + 1) / 2 + (x - w) w beyond. Within the window (p + n <= w) it is
+// CausalPairs() itself, bit for bit (WindowedCausalPairs(4, 0, 2) == 7).
+constexpr double WindowedCausalPairs(double n, double p, double w) {
+  if (p + n <= w) return CausalPairs(n, p);
+  const auto s = [w](double x) {
+    return x <= w ? x * (x + 1.0) / 2.0 : w * (w + 1.0) / 2.0 + (x - w) * w;
+  };
+  return s(p + n) - s(p);
+}
+
+// WindowedKvEntries() is the KV entries n new tokens after p cached ones read
+// under a window of `w`: the first new token's oldest key is at p + 2 - w, so
+// n + w - 1 once p + 1 > w, else all p + n (WindowedKvEntries(4, 10, 3) == 6).
+constexpr double WindowedKvEntries(double n, double p, double w) {
+  return p + 1.0 > w ? n + w - 1.0 : p + n;
+}
+
+// AttentionSinks() is what a learned sink logit per head (gpt-oss) adds to
+// an attention kernel it is fused into: one more score per (query, head) in
+// the softmax, never multiplied with a key or a value: its part of the
+// running max, the subtraction, the exponential and the add to the
+// denominator (kSinkFlopsPerScore FP32 FLOPs), and each head's logit read
+// once (FP32). No kernel of its own: add it to the kernel's cost (Sum()).
+inline constexpr double kSinkFlopsPerScore = 4.0;
+constexpr OpCost AttentionSinks(int64_t queries, int64_t heads, const HardwareSpec& hw) {
+  const double scores = static_cast<double>(queries) * static_cast<double>(heads);
+  return ops_internal::Roofline(OpClass::kAttention, FlopCount(scores * kSinkFlopsPerScore),
+                                hw.fp32, ByteCount(static_cast<double>(heads) * 4.0), Bytes::Zero(),
+                                hw, 0);
+}
 
 // PrefillAttention() costs causal flash attention over a prefill chunk
 // (FlashAttention-style MHA/GQA, or MLA's absorbed form over the latent):

@@ -101,7 +101,8 @@ class StepPredictor final {
       : model_(model), hw_(hw), deployment_(deployment), workload_(workload) {
     workload_.phase = Phase::kDecode;
     if (workload_.context_tokens <= 0) workload_.context_tokens = 1;
-    kv_bytes_per_token_ = perfmodel::KvBytesPerToken(model_, deployment_);
+    kv_cache_ = perfmodel::KvCache(model_, deployment_);
+    kv_bytes_per_token_ = kv_cache_.PerTokenInWindow();
     // The HBM an empty rank leaves (weights and reserve placed), in tokens.
     const Bytes free = perfmodel::EstimateMemory(model_, hw_, deployment_, workload_,
                                                  StepShape::Decode(workload_, 0, 0.0, 0.0))
@@ -169,14 +170,23 @@ class StepPredictor final {
 
   // KvCapacity() is the KV-cache tokens one attention DP rank holds in the
   // HBM left after the weights and the reserve (a decode step's own new
-  // tokens count against it too: MemoryLeft()).
+  // tokens count against it too: MemoryLeft()), at KvBytesPerToken() each.
+  // With sliding layers that is a floor: a request beyond the window costs
+  // its further tokens the full-attention layers' bytes only (KvCache();
+  // MemoryLeft() and CanAdmit() count it so).
   Tokens KvCapacity() const { return kv_capacity_; }
-  // KvBytesPerToken() is one token's KV cache on one GPU, every layer.
+  // KvBytesPerToken() is one token's KV cache on one GPU, every layer (a
+  // sliding layer's while its request is within the window).
   Bytes KvBytesPerToken() const { return kv_bytes_per_token_; }
+  // KvCache() is the rank's KV cache as a function of what it holds: per
+  // token of the full-attention layers, per token up to the window of the
+  // sliding ones.
+  const KvFootprint& KvCache() const { return kv_cache_; }
   // KvTransfer() is one prompt's KV cache of `prompt` tokens sent to a
-  // decode GPU over the scale-out link (disaggregated serving).
+  // decode GPU over the scale-out link (disaggregated serving; a sliding
+  // layer sends its window).
   Duration KvTransfer(Tokens prompt) const {
-    return perfmodel::KvTransfer(hw_, kv_bytes_per_token_, ToTokens(prompt));
+    return perfmodel::KvTransfer(hw_, kv_cache_, ToTokens(prompt));
   }
 
   // CanAdmit() is whether one more request of `context` tokens keeps the
@@ -254,6 +264,7 @@ class StepPredictor final {
   DeploymentSpec deployment_;
   WorkloadSpec workload_;
   StepResult result_;
+  KvFootprint kv_cache_;
   Bytes kv_bytes_per_token_;
   Tokens kv_capacity_;
 };

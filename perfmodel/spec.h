@@ -90,6 +90,14 @@ struct MlaSpec final {
   int64_t qk_nope_head_dim = 0;
   int64_t qk_rope_head_dim = 0;
   int64_t v_head_dim = 0;
+  // DeepSeek sparse attention (V3.2): each query attends only its top
+  // `index_topk` cached tokens, picked by a lightning indexer of
+  // `index_heads` x `index_head_dim` over the whole context. 0: dense MLA.
+  int64_t index_topk = 0;
+  int64_t index_heads = 0;
+  int64_t index_head_dim = 0;
+
+  constexpr bool Sparse() const { return index_topk > 0; }
 };
 
 struct GqaSpec final {
@@ -97,6 +105,7 @@ struct GqaSpec final {
   int64_t heads = 0;
   int64_t kv_heads = 0;
   int64_t head_dim = 0;
+  bool sinks = false;  // one learned sink logit per head joins each softmax (gpt-oss)
 };
 
 struct MoeSpec final {
@@ -121,6 +130,21 @@ struct LayerGroup final {
   int64_t count = 0;
 };
 
+// Sliding-window attention: the sliding layers of each kind attend (and
+// cache) only the last `window_tokens` tokens of a request, the query's own
+// included; the other layers and the MTP module's attend the whole context.
+struct SlidingWindowSpec final {
+  friend constexpr bool operator==(const SlidingWindowSpec&, const SlidingWindowSpec&) = default;
+  int64_t window_tokens = 0;  // 0: no sliding layers
+  int64_t dense_layers = 0;   // sliding layers among the DENSE groups' layers
+  int64_t moe_layers = 0;     // ... and the MOE groups'
+
+  // Layers() is the sliding layers among the layers of `kind`.
+  constexpr int64_t Layers(LayerKind kind) const {
+    return kind == LayerKind::kDense ? dense_layers : moe_layers;
+  }
+};
+
 struct ModelSpec final {
   friend constexpr bool operator==(const ModelSpec&, const ModelSpec&) = default;
   static constexpr std::size_t kMaxLayerGroups = 8;
@@ -143,6 +167,7 @@ struct ModelSpec final {
   DType attention_dtype = DType::kBf16;
   DType head_dtype = DType::kBf16;
   int64_t max_context_tokens = 0;  // the longest sequence it serves; 0: unstated
+  SlidingWindowSpec sliding;       // window_tokens 0: every layer attends the whole context
 
   // LayerCount() is the number of decoder layers of `kind` (MTP excluded).
   constexpr int64_t LayerCount(LayerKind kind) const {
@@ -197,6 +222,9 @@ struct Efficiency final {
   double memory = 1.0;
   double link = 1.0;
   double compute_fp8 = 0.0;  // with FP8 math; 0: as `compute`
+  // The sparse decode kernel's (DeepSeek sparse attention: gathered top-k
+  // entries); 0: as `compute`.
+  double compute_sparse_decode = 0.0;
 
   // ComputeFor() is the compute share for math in `math`.
   constexpr double ComputeFor(DType math) const {

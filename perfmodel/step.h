@@ -55,6 +55,43 @@ struct OpRow final {
   constexpr Duration Total() const { return visible * static_cast<double>(count); }
 };
 
+// One GPU's KV cache as a function of what it holds. Per-token bytes alone
+// cannot say it once some layers slide: a full-attention layer keeps every
+// token of a request (`per_token`, summed over those layers), a sliding
+// layer at most the request's last `window_tokens` (`per_window_token`).
+//
+//   KvFootprint f{ByteCount(100), ByteCount(50), 128};
+//   f.Of(1, 1000)          // == 100 x 1000 + 50 x 128 bytes
+//   f.PerTokenInWindow()   // == 150 bytes: a token of a request within the window
+struct KvFootprint final {
+  Bytes per_token = {};
+  Bytes per_window_token = {};
+  int64_t window_tokens = 0;  // 0: no sliding layers
+
+  // Windowed() is the tokens the sliding layers keep of `requests` requests
+  // holding `tokens` in all: min(tokens, requests x window), each request
+  // at the mean. Σ min(context, w) is at most that (min is concave), and
+  // equal when every request is within the window or every one beyond it.
+  constexpr double Windowed(double requests, double tokens) const {
+    const double cap = requests * static_cast<double>(window_tokens);
+    return tokens < cap ? tokens : cap;
+  }
+  // Of() is the KV cache of `requests` requests holding `tokens` tokens.
+  constexpr Bytes Of(double requests, double tokens) const {
+    Bytes b = per_token * tokens;
+    if (window_tokens > 0) b += per_window_token * Windowed(requests, tokens);
+    return b;
+  }
+  // PerTokenInWindow() is one token's bytes while its request is within the
+  // window: every layer's.
+  constexpr Bytes PerTokenInWindow() const { return per_token + per_window_token; }
+
+  friend constexpr KvFootprint operator+(const KvFootprint& a, const KvFootprint& b) {
+    return {a.per_token + b.per_token, a.per_window_token + b.per_window_token,
+            a.window_tokens > b.window_tokens ? a.window_tokens : b.window_tokens};
+  }
+};
+
 // Memory per GPU. `activations` is a prefill forward's workspace (its
 // largest live buffers, ForwardStep::Workspace()); a decode step's small,
 // CUDA-graph-captured buffers are within the deployment's reserve.
@@ -78,7 +115,7 @@ struct PartRouting final {
 };
 
 struct StepResult final {
-  static constexpr std::size_t kMaxRows = 96;
+  static constexpr std::size_t kMaxRows = 104;  // DeepSeekForward with sparse attention: 100
 
   std::array<OpRow, kMaxRows> rows{};
   std::size_t row_count = 0;

@@ -133,6 +133,10 @@ struct StepContext final {
   // (CausalPairs()) over cached and new.
   double attention_pairs = 0.0;
   double attention_kv_tokens = 0.0;
+  // The same two under the model's sliding window, prefill only (decode's
+  // follow from the Σ context: Windowed()); set when KeyWindow() caps them.
+  double window_pairs = 0.0;
+  double window_kv_tokens = 0.0;
   int64_t head_tokens = 1;  // tokens the LM head samples, per micro-batch
   int64_t micro_batches = 1;
   Phase phase = Phase::kDecode;
@@ -159,6 +163,45 @@ struct StepContext final {
 };
 
 namespace graph_internal {
+
+// SlidingLayers() is how many of the layers `c`'s part emits slide (the MTP
+// module's and the head's never do).
+[[gnu::always_inline]] constexpr int64_t SlidingLayers(const StepContext& c) {
+  if (c.model.sliding.window_tokens <= 0) return 0;
+  if (c.part == Part::kDense) return c.model.sliding.dense_layers;
+  if (c.part == Part::kMoe) return c.model.sliding.moe_layers;
+  return 0;
+}
+
+// KeyWindow() is the most keys one query attends: a sliding layer's window,
+// or DeepSeek sparse attention's top-k (the model has one or the other:
+// sliding layers need GQA, sparse attention MLA); 0: no cap.
+[[gnu::always_inline]] constexpr int64_t KeyWindow(const ModelSpec& m) {
+  if (m.sliding.window_tokens > 0) return m.sliding.window_tokens;
+  return m.attention_kind == AttentionKind::kMla ? m.mla.index_topk : 0;
+}
+
+// Windowed() is `c` as a sliding layer (or sparse attention) sees it: each
+// query attends at most KeyWindow() keys. Decode: each request's
+// context capped at the window, Σ min(context, w) taken as min(Σ, requests
+// x w) (each request at the mean: exact when all are within the window or
+// all beyond it, else an upper bound); prefill: PrefillContext()'s windowed
+// pairs and entries. Within the window it is `c`, bit for bit. A mixed
+// forward's chunks are windowed on their own (their context's Windowed()).
+constexpr StepContext Windowed(const StepContext& c) {
+  StepContext s = c;
+  if (c.Prefill()) {
+    s.attention_pairs = c.window_pairs;
+    s.attention_kv_tokens = c.window_kv_tokens;
+    return s;
+  }
+  const double cap = static_cast<double>(c.requests) * static_cast<double>(KeyWindow(c.model));
+  if (c.attention_sum_context > cap) s.attention_sum_context = cap;
+  if (c.balanced_sum_context > cap) s.balanced_sum_context = cap;
+  s.attention_pairs = static_cast<double>(c.queries_per_request) * s.attention_sum_context;
+  s.attention_kv_tokens = s.attention_sum_context;
+  return s;
+}
 
 // Sum() is two kernels run back to back as one row.
 [[gnu::always_inline]] constexpr OpCost Sum(const OpCost& a, const OpCost& b) {

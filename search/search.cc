@@ -467,8 +467,7 @@ absl::Status EvaluatePrefill(const SearchSpace& space, SearchResult& r, Misses& 
         ++r.pruned["prefill:memory"];
         continue;
       }
-      const Bytes per_token = KvBytesPerToken(space.model, d);
-      const Duration extra = KvTransfer(hw, per_token, mean_in);
+      const Duration extra = KvTransfer(hw, KvCache(space.model, d), mean_in);
       const MaxRate max =
           MaxArrivalRate(service, space.constraints.ttft, space.constraints.ttft_percentile, extra);
       if (!max.reachable || !(ToHertz(max.rate) > 0.0)) {

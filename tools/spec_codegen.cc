@@ -98,7 +98,9 @@ std::string Model(const ModelSpec& m) {
                                               : "::perfmodel::AttentionKind::kGqa",
       ",\n    .mla = {", I(m.mla.heads), ", ", I(m.mla.q_lora_rank), ", ", I(m.mla.kv_lora_rank),
       ", ", I(m.mla.qk_nope_head_dim), ", ", I(m.mla.qk_rope_head_dim), ", ", I(m.mla.v_head_dim),
-      "},\n    .gqa = {", I(m.gqa.heads), ", ", I(m.gqa.kv_heads), ", ", I(m.gqa.head_dim),
+      ", ", I(m.mla.index_topk), ", ", I(m.mla.index_heads), ", ", I(m.mla.index_head_dim),
+      "},\n    .gqa = {", I(m.gqa.heads), ", ", I(m.gqa.kv_heads), ", ", I(m.gqa.head_dim), ", ",
+      m.gqa.sinks ? "true" : "false",
       "},\n    .dense_intermediate_size = ", I(m.dense_intermediate_size), ",\n    .moe = {",
       I(m.moe.routed_experts), ", ", I(m.moe.experts_per_token), ", ", I(m.moe.shared_experts),
       ", ", I(m.moe.expert_intermediate_size), ", ", I(m.moe.groups), ", ",
@@ -109,7 +111,9 @@ std::string Model(const ModelSpec& m) {
       ",\n    .activation_dtype = ", T(m.activation_dtype),
       ",\n    .kv_cache_dtype = ", T(m.kv_cache_dtype),
       ",\n    .attention_dtype = ", T(m.attention_dtype), ",\n    .head_dtype = ", T(m.head_dtype),
-      ",\n    .max_context_tokens = ", I(m.max_context_tokens), ",\n}");
+      ",\n    .max_context_tokens = ", I(m.max_context_tokens), ",\n    .sliding = {",
+      I(m.sliding.window_tokens), ", ", I(m.sliding.dense_layers), ", ", I(m.sliding.moe_layers),
+      "},\n}");
 }
 
 // G() spells a GEMM library as its constructor call.
@@ -133,7 +137,7 @@ std::string Hardware(const HardwareSpec& h) {
   std::string eff;
   for (const Efficiency& e : h.efficiency) {
     absl::StrAppend(&eff, "{", D(e.compute), ", ", D(e.memory), ", ", D(e.link), ", ",
-                    D(e.compute_fp8), "}, ");
+                    D(e.compute_fp8), ", ", D(e.compute_sparse_decode), "}, ");
   }
   std::string corrections;
   for (std::size_t i = 0; i < h.correction_count; ++i) {

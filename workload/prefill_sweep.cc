@@ -116,9 +116,9 @@ absl::StatusOr<PrefillLoad> RunLoad(const Setup& setup, const PrefillSweepConfig
   const HardwareSpec& hw = setup.hardware.spec;
   load.kv_bytes_per_token = KvBytesPerToken(model, setup.deployment);
   if (config.disaggregated) {
-    load.kv_transfer = KvTransfer(hw, load.kv_bytes_per_token, ToTokens(load.mean_prompt));
+    load.kv_transfer = KvTransfer(hw, KvCache(model, setup.deployment), ToTokens(load.mean_prompt));
     load.kv_transfer_longest =
-        KvTransfer(hw, load.kv_bytes_per_token, static_cast<double>(load.lengths.back()));
+        KvTransfer(hw, KvCache(model, setup.deployment), static_cast<double>(load.lengths.back()));
     load.extra = load.kv_transfer;
   }
   if (absl::Status s = ValidateTtftInput(load.service, Hertz(0), load.extra); !s.ok()) {
