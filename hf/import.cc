@@ -47,17 +47,19 @@ const std::vector<ArchitectureEntry>& Entries() {
         "(model_type kimi_k2)"},
        Family::kDeepSeek},
       {{"DeepseekV32ForCausalLM",
-        "as DeepseekV3ForCausalLM; the sparse attention (index_topk) is a warning: costed as "
-        "dense MLA"},
+        "as DeepseekV3ForCausalLM, with DeepSeek sparse attention (index_topk, index_n_heads, "
+        "index_head_dim: the lightning indexer, then MLA over each query's top-k tokens)"},
        Family::kDeepSeek},
       {{"DeepseekV2ForCausalLM", "as DeepseekV3ForCausalLM"}, Family::kDeepSeek},
       {{"LlamaForCausalLM", "GQA; every layer dense (intermediate_size)"}, Family::kDense},
-      {{"MistralForCausalLM", "GQA; every layer dense; sliding_window is a warning"},
+      {{"MistralForCausalLM", "GQA; every layer dense; sliding_window on every layer"},
        Family::kDense},
-      {{"Qwen2ForCausalLM", "GQA; every layer dense; sliding_window is a warning when used"},
+      {{"Qwen2ForCausalLM",
+        "GQA; every layer dense; with use_sliding_window, sliding_window on the layers from "
+        "max_window_layers on"},
        Family::kDense},
       {{"Qwen3ForCausalLM",
-        "GQA (head_dim); every layer dense; sliding_window a warning when used"},
+        "GQA (head_dim); every layer dense; sliding_window as Qwen2's (layer_types when given)"},
        Family::kDense},
       {{"Qwen3MoeForCausalLM",
         "GQA; MoE (num_experts, no shared expert) every decoder_sparse_step-th layer, "
@@ -65,7 +67,7 @@ const std::vector<ArchitectureEntry>& Entries() {
        Family::kQwenMoe},
       {{"MixtralForCausalLM",
         "GQA; every layer MoE (num_local_experts of intermediate_size, no shared expert); "
-        "sliding_window a warning"},
+        "sliding_window on every layer"},
        Family::kMixtral},
       {{"Glm4MoeForCausalLM",
         "GQA; first_k_dense_replace dense layers then MoE (n_routed_experts, n_shared_experts); "
@@ -73,7 +75,7 @@ const std::vector<ArchitectureEntry>& Entries() {
        Family::kGlmMoe},
       {{"GptOssForCausalLM",
         "GQA (head_dim); every layer MoE (num_local_experts of intermediate_size, no shared "
-        "expert); MXFP4 experts; sliding-window layers and sinks are warnings"},
+        "expert); MXFP4 experts; sliding-window layers (layer_types) and attention sinks"},
        Family::kGptOss},
       {{"Llama4ForConditionalGeneration",
         "text_config: GQA; MoE (num_local_experts + 1 shared expert of intermediate_size) every "
@@ -598,60 +600,84 @@ absl::Status ReadDtypes(const Config& root, const Config& text, const ImportOpti
   return absl::OkStatus();
 }
 
-// Warnings: what changes the cost and is not modelled ------------------------
+// Attention patterns: sliding windows, sinks, sparse attention ---------------
 
-absl::Status WarnUnmodelled(Family family, const Config& root, const Config& c, int64_t layers,
-                            Draft& d) {
-  const std::string attention_kind = d.model.has_mla() ? "dense MLA" : "full attention";
-  // Sliding-window attention: per layer (layer_types) or on every layer.
+// ReadSlidingWindow() maps a config's sliding-window attention to the model's
+// sliding_window: per layer from layer_types (gpt-oss; newer Qwen and Mistral
+// configs), else Qwen2's use_sliding_window (the layers from
+// max_window_layers on slide: transformers' Qwen2Config), else a positive
+// sliding_window on every layer (Mistral, Mixtral). GQA families only.
+absl::Status ReadSlidingWindow(const Config& c, int64_t layers, Draft& d) {
   PM_ASSIGN_OR_RETURN(const std::optional<int64_t> window, c.OptInt("sliding_window"));
   PM_ASSIGN_OR_RETURN(const std::vector<std::string> layer_types, c.StringList("layer_types"));
-  const int64_t sliding = std::count(layer_types.begin(), layer_types.end(), "sliding_attention");
-  PM_ASSIGN_OR_RETURN(const bool use_sliding, c.BoolOr("use_sliding_window", true));
-  if (window.has_value() && *window > 0) {
-    if (!layer_types.empty()) {
-      if (sliding > 0) {
-        d.Warn(c.Key("sliding_window"),
-               absl::StrCat(sliding, " of ", layers, " layers (layer_types) attend only the last ",
-                            *window, " tokens: not modelled, every layer is costed with ",
-                            attention_kind,
-                            " over the whole context (overestimates those layers' KV reads and "
-                            "KV-cache memory at long context)"));
+  std::vector<int64_t> sliding;
+  if (!layer_types.empty()) {
+    if (static_cast<int64_t>(layer_types.size()) != layers) {
+      return c.Error("layer_types", absl::StrCat("must list num_hidden_layers (", layers,
+                                                 ") layers, got ", layer_types.size()));
+    }
+    for (std::size_t i = 0; i < layer_types.size(); ++i) {
+      if (layer_types[i] == "sliding_attention") {
+        sliding.push_back(static_cast<int64_t>(i));
+      } else if (layer_types[i] != "full_attention") {
+        return c.Error("layer_types", absl::StrCat("layer ", i, ": '", layer_types[i],
+                                                   "' is not sliding_attention or full_attention"));
       }
-    } else if (use_sliding && c.Has("use_sliding_window")) {
-      PM_ASSIGN_OR_RETURN(const int64_t max_window_layers, c.IntOr("max_window_layers", layers, 0));
-      d.Warn(c.Key("sliding_window"),
-             absl::StrCat("use_sliding_window: ", std::min(max_window_layers, layers), " of ",
-                          layers, " layers attend only the last ", *window,
-                          " tokens: not modelled, costed with full attention over the context"));
-    } else if (!c.Has("use_sliding_window")) {
-      d.Warn(c.Key("sliding_window"),
-             absl::StrCat("every layer attends only the last ", *window,
-                          " tokens: not modelled, costed with full attention over the whole "
-                          "context (overestimates KV reads and memory beyond ",
-                          *window, " tokens)"));
+    }
+  } else if (window.has_value() && *window > 0) {
+    PM_ASSIGN_OR_RETURN(const bool use_sliding, c.BoolOr("use_sliding_window", true));
+    if (c.Has("use_sliding_window")) {
+      if (use_sliding) {
+        PM_ASSIGN_OR_RETURN(const int64_t full, c.IntOr("max_window_layers", layers, 0));
+        for (int64_t i = full; i < layers; ++i) sliding.push_back(i);
+      }
+    } else {
+      for (int64_t i = 0; i < layers; ++i) sliding.push_back(i);
     }
   }
-  if (family == Family::kGptOss) {
-    d.Warn("sinks",
-           "gpt-oss attention has one learned sink logit per head: not modelled (one extra score "
-           "per head and query, negligible next to the attention it joins)");
+  if (sliding.empty()) return absl::OkStatus();
+  if (!window.has_value()) {
+    return c.Error("sliding_window", "required key is missing (layer_types has sliding layers)");
   }
-  // DeepSeek sparse attention (V3.2): the lightning indexer and top-k keys.
+  if (*window <= 0) return c.Error("sliding_window", absl::StrCat("must be > 0, got ", *window));
+  pb::SlidingWindow& w = *d.model.mutable_sliding_window();
+  w.set_window_tokens(*window);
+  for (const int64_t i : sliding) w.add_layers(i);
+  return absl::OkStatus();
+}
+
+// ReadSparseAttention() maps DeepSeek sparse attention (V3.2's index_topk,
+// index_n_heads, index_head_dim) to mla.sparse.
+absl::Status ReadSparseAttention(const Config& c, Draft& d) {
   PM_ASSIGN_OR_RETURN(const std::optional<int64_t> topk, c.OptInt("index_topk"));
-  if (topk.has_value()) {
-    PM_ASSIGN_OR_RETURN(const std::optional<int64_t> ih, c.OptInt("index_n_heads"));
-    PM_ASSIGN_OR_RETURN(const std::optional<int64_t> id, c.OptInt("index_head_dim"));
-    d.Warn(c.Key("index_topk"),
-           absl::StrCat("DeepSeek sparse attention (each query attends its top ", *topk,
-                        " tokens, picked by a lightning indexer of ", ih.value_or(0), " heads x ",
-                        id.value_or(0),
-                        "): not modelled, costed as dense MLA over the whole context "
-                        "(overestimates attention beyond ",
-                        *topk,
-                        " tokens; omits the indexer's pass over every cached token and its "
-                        "per-token key cache)"));
+  if (!topk.has_value()) return absl::OkStatus();
+  if (*topk <= 0) return c.Error("index_topk", absl::StrCat("must be > 0, got ", *topk));
+  if (!d.model.has_mla()) {
+    return c.Error("index_topk", "DeepSeek sparse attention needs MLA (a DeepSeek family)");
   }
+  PM_ASSIGN_OR_RETURN(const int64_t heads, c.Positive("index_n_heads"));
+  PM_ASSIGN_OR_RETURN(const int64_t dim, c.Positive("index_head_dim"));
+  pb::SparseIndexer& x = *d.model.mutable_mla()->mutable_sparse();
+  x.set_topk(*topk);
+  x.set_heads(heads);
+  x.set_head_dim(dim);
+  return absl::OkStatus();
+}
+
+absl::Status ReadAttentionPattern(Family family, const Config& c, int64_t layers, Draft& d) {
+  if (d.model.has_gqa()) PM_RETURN_IF_ERROR(ReadSlidingWindow(c, layers, d));
+  if (family == Family::kGptOss) {
+    d.model.mutable_gqa()->set_sinks(true);
+    d.Assume("gqa.sinks",
+             "true: gpt-oss attention has one learned sink logit per head (transformers' "
+             "GptOssAttention.sinks; the config has no key for it)");
+  }
+  return ReadSparseAttention(c, d);
+}
+
+// Warnings: what changes the cost and is not modelled ------------------------
+
+absl::Status WarnUnmodelled(const Config& root, const Config& c, int64_t layers, Draft& d) {
   // Llama 4: chunked local attention on the RoPE layers.
   PM_ASSIGN_OR_RETURN(const std::optional<int64_t> chunk, c.OptInt("attention_chunk_size"));
   if (chunk.has_value() && *chunk > 0) {
@@ -747,7 +773,8 @@ absl::StatusOr<ImportResult> Import(const Config& root, absl::string_view origin
   } else {
     d.Assume(c.Key("max_position_embeddings"), "absent: the context length is not checked");
   }
-  PM_RETURN_IF_ERROR(WarnUnmodelled(entry->family, root, c, layers, d));
+  PM_RETURN_IF_ERROR(ReadAttentionPattern(entry->family, c, layers, d));
+  PM_RETURN_IF_ERROR(WarnUnmodelled(root, c, layers, d));
   d.model.set_source(absl::StrCat("Hugging Face config.json ", origin, " (", entry->info.name,
                                   "), imported by //tools:import_hf"));
 

@@ -73,7 +73,8 @@ TEST(ImportTest, TheTextprotoNamesItsAssumptionsAndWarnings) {
   const ImportResult r = ImportFixture("gpt_oss_120b");
   const std::string text = ModelTextproto(r, "hf/testdata/gpt_oss_120b/config.json");
   EXPECT_THAT(text, HasSubstr("# assumed: kv_cache_dtype: BF16"));
-  EXPECT_THAT(text, HasSubstr("# not modelled: sliding_window: 18 of 36 layers"));
+  EXPECT_THAT(text, HasSubstr("# assumed: gqa.sinks: true"));
+  EXPECT_THAT(text, HasSubstr("sliding_window {\n  window_tokens: 128\n  layers: 0\n  layers: 2"));
   EXPECT_TRUE(ParseModel(text, "t").ok());
 }
 
@@ -89,13 +90,38 @@ TEST(ImportTest, KimiK2IsTheDeepSeekLayoutWith384ExpertsAnd64Heads) {
   EXPECT_EQ(r.model.weight_dtype(), pb::FP8);
 }
 
-TEST(ImportTest, DeepSeekV32WarnsThatSparseAttentionIsCostedDense) {
+TEST(ImportTest, DeepSeekV32MapsItsSparseAttention) {
   const ImportResult r = ImportFixture("deepseek_v3_2");
   EXPECT_EQ(r.architecture, "DeepseekV32ForCausalLM");
-  ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_EQ(r.warnings[0].key, "index_topk");
-  EXPECT_THAT(r.warnings[0].text, HasSubstr("top 2048"));
-  EXPECT_THAT(r.warnings[0].text, HasSubstr("64 heads x 128"));
+  EXPECT_TRUE(r.warnings.empty()) << Keys(r.warnings);
+  ASSERT_TRUE(r.model.mla().has_sparse());
+  EXPECT_EQ(r.model.mla().sparse().topk(), 2048);
+  EXPECT_EQ(r.model.mla().sparse().heads(), 64);
+  EXPECT_EQ(r.model.mla().sparse().head_dim(), 128);
+  absl::StatusOr<ModelSpec> m = ParseModel(ModelTextproto(r, "x"), "x");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->mla.index_topk, 2048);
+  // The rest is DeepSeek-V3's.
+  const ImportResult v3 = ImportFixture("deepseek_v3");
+  pb::Model dense = r.model;
+  dense.mutable_mla()->clear_sparse();
+  google::protobuf::util::MessageDifferencer diff;
+  diff.IgnoreField(pb::Model::descriptor()->FindFieldByName("source"));
+  diff.IgnoreField(pb::Model::descriptor()->FindFieldByName("name"));
+  diff.IgnoreField(pb::Model::descriptor()->FindFieldByName("max_context_tokens"));
+  EXPECT_TRUE(diff.Compare(v3.model, dense));
+}
+
+TEST(ImportTest, SparseAttentionErrorsNameTheKey) {
+  const std::string v32 = *ReadFile("hf/testdata/deepseek_v3_2/config.json");
+  EXPECT_THAT(
+      ImportConfig(absl::StrReplaceAll(v32, {{"\"index_topk\": 2048", "\"index_topk\": 0"}}),
+                   "x.json"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("x.json: index_topk: must be > 0, got 0")));
+  EXPECT_THAT(ImportConfig(absl::StrReplaceAll(v32, {{"\"index_n_heads\": 64,", ""}}), "x.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.json: index_n_heads: required key is missing")));
 }
 
 TEST(ImportTest, Qwen3DenseAndMoe) {
@@ -137,7 +163,7 @@ TEST(ImportTest, Llama4FollowsTextConfigAndInterleavesMaverick) {
   EXPECT_THAT(Keys(maverick.assumptions), HasSubstr("layer_groups;"));
 }
 
-TEST(ImportTest, GptOssIsMxfp4WithSlidingWindowAndSinkWarnings) {
+TEST(ImportTest, GptOssIsMxfp4WithSlidingLayersAndSinks) {
   const ImportResult r = ImportFixture("gpt_oss_120b");
   EXPECT_EQ(r.model.weight_dtype(), pb::FP4);
   EXPECT_EQ(r.model.activation_dtype(), pb::BF16);
@@ -145,9 +171,17 @@ TEST(ImportTest, GptOssIsMxfp4WithSlidingWindowAndSinkWarnings) {
   EXPECT_EQ(r.model.gqa().head_dim(), 64);
   EXPECT_EQ(r.model.moe().experts_per_token(), 4);
   EXPECT_EQ(r.model.moe().expert_intermediate_size(), 2880);
-  EXPECT_THAT(Keys(r.warnings), HasSubstr("sliding_window;"));
-  EXPECT_THAT(Keys(r.warnings), HasSubstr("sinks;"));
+  EXPECT_TRUE(r.model.gqa().sinks());
+  ASSERT_EQ(r.model.sliding_window().layers_size(), 18);  // the even layers (layer_types)
+  EXPECT_EQ(r.model.sliding_window().window_tokens(), 128);
+  for (int i = 0; i < 18; ++i) EXPECT_EQ(r.model.sliding_window().layers(i), 2 * i);
+  EXPECT_THAT(Keys(r.warnings), Not(HasSubstr("sliding_window;")));
+  EXPECT_THAT(Keys(r.warnings), Not(HasSubstr("sinks;")));
+  EXPECT_THAT(Keys(r.assumptions), HasSubstr("gqa.sinks;"));
   EXPECT_THAT(Keys(r.warnings), HasSubstr("quantization_config.modules_to_not_convert;"));
+  absl::StatusOr<ModelSpec> m = ParseModel(ModelTextproto(r, "x"), "x");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->sliding, (SlidingWindowSpec{128, 0, 18}));
 }
 
 TEST(ImportTest, MixtralAndLlama3AndGlm) {
@@ -183,6 +217,36 @@ TEST(ImportTest, TheSmallConfigImports) {
   absl::StatusOr<ImportResult> r = ImportConfig(kSmall, "small.json");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->model.name(), "Qwen3MoeForCausalLM");
+}
+
+// Mistral (every layer) and Qwen2 (use_sliding_window: the layers from
+// max_window_layers on) slide as transformers builds their layer_types.
+TEST(ImportTest, SlidingWindowWithoutLayerTypes) {
+  const std::string dense = absl::StrReplaceAll(
+      kSmall, {{"Qwen3MoeForCausalLM", "MistralForCausalLM"},
+               {"\"num_experts\": 8,", "\"intermediate_size\": 512, \"sliding_window\": 256,"}});
+  absl::StatusOr<ImportResult> mistral = ImportConfig(dense, "x.json");
+  ASSERT_TRUE(mistral.ok()) << mistral.status();
+  EXPECT_EQ(mistral->model.sliding_window().window_tokens(), 256);
+  EXPECT_EQ(mistral->model.sliding_window().layers_size(), 4);
+
+  absl::StatusOr<ImportResult> qwen = ImportConfig(
+      absl::StrReplaceAll(dense, {{"MistralForCausalLM", "Qwen2ForCausalLM"},
+                                  {"\"sliding_window\": 256,",
+                                   "\"sliding_window\": 256, \"use_sliding_window\": true, "
+                                   "\"max_window_layers\": 3,"}}),
+      "x.json");
+  ASSERT_TRUE(qwen.ok()) << qwen.status();
+  ASSERT_EQ(qwen->model.sliding_window().layers_size(), 1);
+  EXPECT_EQ(qwen->model.sliding_window().layers(0), 3);
+
+  EXPECT_THAT(ImportConfig(absl::StrReplaceAll(dense, {{"\"sliding_window\": 256,",
+                                                        "\"sliding_window\": 256, "
+                                                        "\"layer_types\": [\"full_attention\"],"}}),
+                           "x.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.json: layer_types: must list num_hidden_layers (4) layers, "
+                                 "got 1")));
 }
 
 TEST(ImportTest, MalformedJsonSaysWhere) {

@@ -104,6 +104,16 @@ TEST(HfImportTest, EveryFixtureImportsAndReportsOnH200AndB200) {
       EXPECT_TRUE(render::CheckDocument(doc).ok());
       EXPECT_THAT(render::Render(doc, render::Format::kJson), HasSubstr("\"tpot_ms\""));
       EXPECT_THAT(render::Render(doc, render::Format::kText), HasSubstr("attention"));
+      // The attention patterns the configs name are costed, not warned about.
+      if (c.family == "gpt_oss_120b") {
+        EXPECT_NE(r.Find("sliding_attention", Part::kMoe), nullptr);
+        EXPECT_EQ(r.Find("sliding_attention", Part::kMoe)->count, 18);
+        EXPECT_THAT(render::Render(doc, render::Format::kText), HasSubstr("sliding_attention"));
+      }
+      if (c.family == "deepseek_v3_2") {
+        EXPECT_NE(r.Find("indexer", Part::kMoe), nullptr);
+        EXPECT_THAT(render::Render(doc, render::Format::kText), HasSubstr("indexer"));
+      }
     }
   }
 }
