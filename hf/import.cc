@@ -498,6 +498,7 @@ absl::Status ReadDtypes(const Config& root, const Config& text, const ImportOpti
   }
   if (!found) d.Assume("torch_dtype", "absent: BF16 weights and activations");
   pb::DType weight = base, activation = base, kv = base;
+  std::optional<pb::DType> attention_weights;  // when the attention projections differ
   bool kv_from_config = false;
 
   std::optional<Config> q;
@@ -537,11 +538,10 @@ absl::Status ReadDtypes(const Config& root, const Config& text, const ImportOpti
         if (s.find("self_attn") != std::string::npos) linear.push_back(s);
       }
       if (!linear.empty()) {
-        d.Warn(q->Key("modules_to_not_convert"),
-               absl::StrCat(absl::StrJoin(linear, ", "), " stay ", pb::DType_Name(base),
-                            " in the checkpoint, but perfmodel has one linear-weight dtype: the "
-                            "attention projections are costed as FP4 (their weight bytes are "
-                            "underestimated 4x)"));
+        attention_weights = base;
+        d.Assume("attention_weight_dtype",
+                 absl::StrCat(pb::DType_Name(base), ": ", absl::StrJoin(linear, ", "),
+                              " stay unquantised (quantization_config.modules_to_not_convert)"));
       }
     } else if (*method == "modelopt") {
       PM_ASSIGN_OR_RETURN(const std::optional<std::string> algo, q->OptString("quant_algo"));
@@ -593,6 +593,9 @@ absl::Status ReadDtypes(const Config& root, const Config& text, const ImportOpti
                         ": attention math (FlashAttention / FlashMLA) runs in 16-bit; the config "
                         "does not say"));
   d.model.set_weight_dtype(weight);
+  if (attention_weights.has_value() && *attention_weights != weight) {
+    d.model.set_attention_weight_dtype(*attention_weights);
+  }
   d.model.set_activation_dtype(activation);
   d.model.set_kv_cache_dtype(kv);
   d.model.set_attention_dtype(attention);

@@ -178,10 +178,15 @@ TEST(ImportTest, GptOssIsMxfp4WithSlidingLayersAndSinks) {
   EXPECT_THAT(Keys(r.warnings), Not(HasSubstr("sliding_window;")));
   EXPECT_THAT(Keys(r.warnings), Not(HasSubstr("sinks;")));
   EXPECT_THAT(Keys(r.assumptions), HasSubstr("gqa.sinks;"));
-  EXPECT_THAT(Keys(r.warnings), HasSubstr("quantization_config.modules_to_not_convert;"));
+  // The attention projections stay BF16 beside the FP4 experts.
+  EXPECT_TRUE(r.warnings.empty()) << Keys(r.warnings);
+  EXPECT_EQ(r.model.attention_weight_dtype(), pb::BF16);
+  EXPECT_THAT(Keys(r.assumptions), HasSubstr("attention_weight_dtype;"));
   absl::StatusOr<ModelSpec> m = ParseModel(ModelTextproto(r, "x"), "x");
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->sliding, (SlidingWindowSpec{128, 0, 18}));
+  EXPECT_EQ(m->AttentionWeightDType(), DType::kBf16);
+  EXPECT_EQ(m->weight_dtype, DType::kFp4);
 }
 
 TEST(ImportTest, MixtralAndLlama3AndGlm) {

@@ -252,6 +252,12 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
 
   PM_RETURN_IF_ERROR(FillDType(f, "weight_dtype", p.has_weight_dtype(), p.weight_dtype(),
                                &m.weight_dtype));
+  if (p.has_attention_weight_dtype()) {
+    DType attention_weights = DType::kBf16;
+    PM_RETURN_IF_ERROR(FillDType(f, "attention_weight_dtype", true, p.attention_weight_dtype(),
+                                 &attention_weights));
+    m.attention_weight_dtype = attention_weights;
+  }
   PM_RETURN_IF_ERROR(FillDType(f, "activation_dtype", p.has_activation_dtype(),
                                p.activation_dtype(), &m.activation_dtype));
   PM_RETURN_IF_ERROR(FillDType(f, "kv_cache_dtype", p.has_kv_cache_dtype(), p.kv_cache_dtype(),

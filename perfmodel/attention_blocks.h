@@ -83,15 +83,15 @@ struct MlaAttention final {
     const int64_t down_n = (a.q_lora_rank > 0 ? a.q_lora_rank : a.heads * qk_head) +
                            a.kv_lora_rank + a.qk_rope_head_dim;
     WeightSet w;
-    w.q_a_kv_a = {m.hidden_size, down_n, 1, m.weight_dtype};
-    if (a.q_lora_rank > 0) w.q_b = {a.q_lora_rank, heads * qk_head, 1, m.weight_dtype};
+    w.q_a_kv_a = {m.hidden_size, down_n, 1, m.AttentionWeightDType()};
+    if (a.q_lora_rank > 0) w.q_b = {a.q_lora_rank, heads * qk_head, 1, m.AttentionWeightDType()};
     w.w_uk = {a.qk_nope_head_dim, a.kv_lora_rank, heads, m.attention_dtype};
     w.w_uv = {a.kv_lora_rank, a.v_head_dim, heads, m.attention_dtype};
-    w.o_proj = {heads * a.v_head_dim, m.hidden_size, 1, m.weight_dtype};
+    w.o_proj = {heads * a.v_head_dim, m.hidden_size, 1, m.AttentionWeightDType()};
     if (a.Sparse()) {
       const int64_t index_heads = IndexerHeads(m, d);
-      w.indexer_q = {a.q_lora_rank, index_heads * a.index_head_dim, 1, m.weight_dtype};
-      w.indexer_k_w = {m.hidden_size, a.index_head_dim + index_heads, 1, m.weight_dtype};
+      w.indexer_q = {a.q_lora_rank, index_heads * a.index_head_dim, 1, m.AttentionWeightDType()};
+      w.indexer_k_w = {m.hidden_size, a.index_head_dim + index_heads, 1, m.AttentionWeightDType()};
     }
     return w;
   }
@@ -380,8 +380,8 @@ struct GqaAttention final {
     const GqaSpec& a = m.gqa;
     const int64_t heads = a.heads / d.parallel.attention_tp;
     const int64_t kv_heads = LocalKvHeads(m, d);
-    return {{m.hidden_size, (heads + 2 * kv_heads) * a.head_dim, 1, m.weight_dtype},
-            {heads * a.head_dim, m.hidden_size, 1, m.weight_dtype}};
+    return {{m.hidden_size, (heads + 2 * kv_heads) * a.head_dim, 1, m.AttentionWeightDType()},
+            {heads * a.head_dim, m.hidden_size, 1, m.AttentionWeightDType()}};
   }
 
   static constexpr Bytes KvCacheBytesPerToken(const ModelSpec& m, const DeploymentSpec& d) {

@@ -162,12 +162,20 @@ struct ModelSpec final {
   int64_t mtp_modules = 0;
   LayerKind mtp_layer_kind = LayerKind::kMoe;
   DType weight_dtype = DType::kBf16;
+  // The attention projections' weights when they differ from weight_dtype
+  // (AttentionWeightDType()).
+  std::optional<DType> attention_weight_dtype = {};
   DType activation_dtype = DType::kBf16;
   DType kv_cache_dtype = DType::kBf16;
   DType attention_dtype = DType::kBf16;
   DType head_dtype = DType::kBf16;
   int64_t max_context_tokens = 0;  // the longest sequence it serves; 0: unstated
   SlidingWindowSpec sliding;       // window_tokens 0: every layer attends the whole context
+
+  // AttentionWeightDType() is the attention projections' weight dtype.
+  constexpr DType AttentionWeightDType() const {
+    return attention_weight_dtype.value_or(weight_dtype);
+  }
 
   // LayerCount() is the number of decoder layers of `kind` (MTP excluded).
   constexpr int64_t LayerCount(LayerKind kind) const {

@@ -410,3 +410,68 @@ TEST(SlidingWindowLoader, ErrorsNameTheField) {
 
 }  // namespace
 }  // namespace perfmodel
+
+namespace perfmodel {
+namespace {
+
+// A model may keep its attention projections in another dtype than its other
+// linear layers (gpt-oss: BF16 attention beside MXFP4 experts): their rows
+// read those bytes, the memory holds them, and nothing else moves.
+TEST(AttentionWeightDType, TheProjectionsReadTheirOwnBytes) {
+  ModelSpec fp8 = kLlama31_70b;
+  fp8.weight_dtype = DType::kFp8;
+  ModelSpec split = fp8;
+  split.attention_weight_dtype = DType::kBf16;
+  EXPECT_EQ(fp8.AttentionWeightDType(), DType::kFp8);
+  EXPECT_EQ(split.AttentionWeightDType(), DType::kBf16);
+  const WorkloadSpec w = Decode(8, 4096);
+  const StepResult a = EstimateDecode(fp8, kH200Sxm, kLlama70bTp8, w);
+  const StepResult b = EstimateDecode(split, kH200Sxm, kLlama70bTp8, w);
+  const OpRow* qkv_a = a.Find("qkv_proj", Part::kDense);
+  const OpRow* qkv_b = b.Find("qkv_proj", Part::kDense);
+  ASSERT_NE(qkv_a, nullptr);
+  ASSERT_NE(qkv_b, nullptr);
+  // q, k, v: hidden x (heads + 2 kv heads) x head_dim over the TP ranks, plus
+  // the 8 tokens' activations; BF16 weights are 2 bytes where FP8 had 1 and
+  // its block scales.
+  const GqaSpec& g = kLlama31_70b.gqa;
+  const double elements = static_cast<double>(kLlama31_70b.hidden_size) *
+                          static_cast<double>((g.heads + 2 * g.kv_heads) * g.head_dim) /
+                          static_cast<double>(kLlama70bTp8.parallel.attention_tp);
+  EXPECT_GT(ToBytes(qkv_b->cost.bytes) - ToBytes(qkv_a->cost.bytes), 0.9 * elements);
+  EXPECT_EQ(a.Find("mlp_up_gate", Part::kDense)->cost.bytes,
+            b.Find("mlp_up_gate", Part::kDense)->cost.bytes);
+  EXPECT_GT(b.memory.weights, a.memory.weights);
+  EXPECT_GT(b.forward, a.forward);
+}
+
+TEST(AttentionWeightDType, LoaderReadsItAndDefaultsToWeightDType) {
+  const std::string base = R"pb(
+    name: "m"
+    hidden_size: 1024
+    vocab_size: 1000
+    gqa { heads: 8 kv_heads: 8 head_dim: 128 }
+    dense_mlp { intermediate_size: 4096 }
+    layer_groups { kind: DENSE count: 2 }
+    weight_dtype: FP4
+    activation_dtype: BF16
+    kv_cache_dtype: BF16
+    attention_dtype: BF16
+    head_dtype: BF16
+  )pb";
+  absl::StatusOr<ModelSpec> plain = ParseModel(base, "m.textproto");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->attention_weight_dtype.has_value());
+  EXPECT_EQ(plain->AttentionWeightDType(), DType::kFp4);
+  absl::StatusOr<ModelSpec> split =
+      ParseModel(base + "attention_weight_dtype: BF16", "m.textproto");
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(split->AttentionWeightDType(), DType::kBf16);
+  absl::StatusOr<ModelSpec> bad =
+      ParseModel(base + "attention_weight_dtype: DTYPE_UNSPECIFIED", "m.textproto");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::HasSubstr("attention_weight_dtype"));
+}
+
+}  // namespace
+}  // namespace perfmodel

@@ -108,6 +108,9 @@ std::string Model(const ModelSpec& m) {
       "}},\n    .layer_group_count = ", I(m.layer_group_count),
       ",\n    .mtp_modules = ", I(m.mtp_modules), ",\n    .mtp_layer_kind = ", L(m.mtp_layer_kind),
       ",\n    .weight_dtype = ", T(m.weight_dtype),
+      m.attention_weight_dtype.has_value()
+          ? absl::StrCat(",\n    .attention_weight_dtype = ", T(*m.attention_weight_dtype))
+          : std::string(),
       ",\n    .activation_dtype = ", T(m.activation_dtype),
       ",\n    .kv_cache_dtype = ", T(m.kv_cache_dtype),
       ",\n    .attention_dtype = ", T(m.attention_dtype), ",\n    .head_dtype = ", T(m.head_dtype),
