@@ -647,7 +647,7 @@ constexpr double MlaKvBytesPerToken(const MlaSpec& mla, DType kv_dtype) {
 // (DeepSeek-V3.2: 128 + 4 B).
 constexpr double IndexerKBytesPerToken(const MlaSpec& mla) {
   const double d = static_cast<double>(mla.index_head_dim);
-  return d * BytesPerElement(DType::kFp8) + d / 128.0 * 4.0;
+  return d * (BytesPerElement(DType::kFp8) + ops_internal::kActivationScale);
 }
 
 // LightningIndexer() costs DeepSeek sparse attention's indexer logits (an
@@ -664,8 +664,9 @@ constexpr OpCost LightningIndexer(int64_t queries, int64_t heads, double pairs, 
   const double h = static_cast<double>(heads), q = static_cast<double>(queries);
   const double d = static_cast<double>(mla.index_head_dim);
   const Flops flops = FlopCount(2.0 * h * pairs * (d + 1.0));
-  const Bytes read = ByteCount(kv_tokens * IndexerKBytesPerToken(mla) + q * h * (d + 4.0));
-  const Bytes written = ByteCount(pairs * 4.0);
+  constexpr double kFp32 = BytesPerElement(DType::kFp32);  // a head's weight, a score
+  const Bytes read = ByteCount(kv_tokens * IndexerKBytesPerToken(mla) + q * h * (d + kFp32));
+  const Bytes written = ByteCount(pairs * kFp32);
   return ops_internal::Roofline(OpClass::kAttention, flops, DType::kFp8, read, written, hw, 1);
 }
 
@@ -676,7 +677,8 @@ constexpr OpCost TopKSelect(int64_t queries, double pairs, const MlaSpec& mla,
                             const HardwareSpec& hw) {
   const double picked = static_cast<double>(queries) * static_cast<double>(mla.index_topk);
   return ops_internal::Roofline(OpClass::kElementwise, FlopCount(pairs), hw.fp32,
-                                ByteCount(pairs * 4.0), ByteCount(picked * 4.0), hw, 1);
+                                ByteCount(pairs * BytesPerElement(DType::kFp32)),
+                                ByteCount(picked * static_cast<double>(sizeof(int32_t))), hw, 1);
 }
 
 // GqaDecodeAttention() costs grouped-query attention in decode: `heads` query
@@ -731,9 +733,9 @@ constexpr double WindowedKvEntries(double n, double p, double w) {
 inline constexpr double kSinkFlopsPerScore = 4.0;
 constexpr OpCost AttentionSinks(int64_t queries, int64_t heads, const HardwareSpec& hw) {
   const double scores = static_cast<double>(queries) * static_cast<double>(heads);
-  return ops_internal::Roofline(OpClass::kAttention, FlopCount(scores * kSinkFlopsPerScore),
-                                hw.fp32, ByteCount(static_cast<double>(heads) * 4.0), Bytes::Zero(),
-                                hw, 0);
+  return ops_internal::Roofline(
+      OpClass::kAttention, FlopCount(scores * kSinkFlopsPerScore), hw.fp32,
+      ByteCount(static_cast<double>(heads) * BytesPerElement(DType::kFp32)), Bytes::Zero(), hw, 0);
 }
 
 // PrefillAttention() costs causal flash attention over a prefill chunk
