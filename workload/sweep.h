@@ -36,8 +36,9 @@
 // The largest batch meeting the SLA is the largest b such that every batch
 // from batch_min to b meets it (a server admitting up to b requests runs at
 // every batch below b as requests come and go). The cost model's step time is
-// monotone non-decreasing in batch (GEMM compute counts padded tiles in waves;
-// sweep_lib_test checks every batch of the repo's deployments), so the default
+// monotone non-decreasing in batch on the repo's deployments (sweep_lib_test
+// checks every batch; a kernel library's tile switch can make one GEMM, and
+// in principle a step, faster at more rows, as the library's own does), so the default
 // search is bisection, O(log range); SlaSearch::kScan walks
 // batch_min, batch_min + 1, ... up to the first batch that misses, the exact
 // definition, for checking (the test holds the two equal). The largest batch
