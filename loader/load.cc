@@ -413,7 +413,20 @@ absl::StatusOr<LoadedHardware> ToHardware(const pb::Hardware& p, absl::string_vi
     if (comm) {
       PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".link"), e.has_link(), e.link()));
       eff.link = e.link();
+      if (e.has_message_us()) {
+        const std::string field = absl::StrCat(at, ".message_us");
+        if (static_cast<OpClass>(c) != OpClass::kScaleUpLowLatency) {
+          return f.Error(field, "only the SCALE_UP_LOW_LATENCY class sends per-message copies");
+        }
+        PM_RETURN_IF_ERROR(f.NonNegativeAtMost(field, true, e.message_us(), limits::kMaxLatencyUs,
+                                               "no link message takes that long"));
+        eff.per_message = Microseconds(e.message_us());
+      }
     } else {
+      if (e.has_message_us()) {
+        return f.Error(absl::StrCat(at, ".message_us"),
+                       "only the SCALE_UP_LOW_LATENCY class sends per-message copies");
+      }
       PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".compute"), e.has_compute(), e.compute()));
       PM_RETURN_IF_ERROR(f.Fraction(absl::StrCat(at, ".memory"), e.has_memory(), e.memory()));
       eff.compute = e.compute();

@@ -158,6 +158,22 @@ TEST(LoadTest, EfficiencyOutOfRangeOrWithoutSource) {
       StatusIs(kInvalid, HasSubstr("duplicate SCALE_OUT")));
 }
 
+TEST(LoadTest, PerMessageTimeOnlyForTheLowLatencyClass) {
+  // The H800's low-latency NVLink entry carries one; it loads into the class.
+  absl::StatusOr<LoadedHardware> h = ParseHardware(Text(kHw), kHw);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->spec.EfficiencyOf(OpClass::kScaleUpLowLatency).per_message, Microseconds(0.0338));
+  EXPECT_EQ(h->spec.EfficiencyOf(OpClass::kScaleUp).per_message, Duration::Zero());
+  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "message_us: 0.0338", "message_us: -1"), kHw),
+              StatusIs(kInvalid, AllOf(HasSubstr(kHw), HasSubstr(".message_us: must be >= 0"))));
+  // On another class it would be silently unused: an error naming the field.
+  EXPECT_THAT(ParseHardware(Edit(Text(kHw), "link: 0.77", "link: 0.77\n  message_us: 0.1"), kHw),
+              StatusIs(kInvalid, HasSubstr("message_us: only the SCALE_UP_LOW_LATENCY class")));
+  EXPECT_THAT(
+      ParseHardware(Edit(Text(kHw), "memory: 0.917", "memory: 0.917\n  message_us: 0.1"), kHw),
+      StatusIs(kInvalid, HasSubstr("message_us: only the SCALE_UP_LOW_LATENCY class")));
+}
+
 TEST(LoadTest, DpTimesTpMustEqualGpus) {
   EXPECT_THAT(
       ParseDeployment(Edit(Text(kDeployment), "attention_tp: 1", "attention_tp: 2"), kDeployment),

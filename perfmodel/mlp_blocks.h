@@ -190,8 +190,12 @@ struct MoeMlp final {
     // Pairs moved by one GPU relative to its own tokens' t x k.
     const double sent_pairs = static_cast<double>(t * e.experts_per_token);
     const double link_factor = sent_pairs > 0.0 ? routing.hottest_pairs / sent_pairs : 1.0;
-    // Decode runs DeepEP's low-latency kernels, prefill its normal (bulk) ones.
-    const EpKernels kernels = c.Prefill() ? EpKernels::kNormal : EpKernels::kLowLatency;
+    // A decode-only forward runs DeepEP's low-latency kernels; one with
+    // prefill tokens (a prefill, or a decode step carrying chunks) its normal
+    // (bulk) ones, as SGLang's DeepEP "auto" mode picks them per batch: the
+    // low-latency kernels' buffers are sized for a decode batch.
+    const EpKernels kernels =
+        c.Prefill() || c.chunk_tokens > 0 ? EpKernels::kNormal : EpKernels::kLowLatency;
     const std::size_t dispatch_row = r.row_count;
     graph_internal::Emit(c, r, Op::kDispatch, [&] {
       return EpDispatch(t, e.experts_per_token, h, m.activation_dtype, p.moe_ep, Transport::kAuto,

@@ -804,9 +804,6 @@ constexpr OpCost PrefillAttention(int64_t queries, int64_t heads, double pairs, 
   return Elementwise(elements, 2.0, ops_internal::ActivationBytesPerElement(out), 4.0, hw);
 }
 
-// LinkTransfer() costs one GPU sending `bytes` to its peers, the share
-// `nvlink_share` over NVLink and the rest over the NIC; both paths run at once,
-// the slower bounds the time, plus that path's latency.
 // NoOp() is an op that does not run (a collective over one rank).
 constexpr OpCost NoOp() {
   OpCost c;
@@ -814,27 +811,47 @@ constexpr OpCost NoOp() {
   return c;
 }
 
+// LinkTransfer() costs one GPU sending `bytes` to its peers, the share
+// `nvlink_share` over NVLink and the rest over the NIC, each path at its
+// bandwidth times the link efficiency of its op class (`nvlink_class` for
+// NVLink, SCALE_OUT for the NIC). The bulk kernels (rings, DeepEP's normal
+// kernels) drive both paths at once: the slower bounds the time, plus that
+// path's latency. DeepEP's low-latency kernels (`nvlink_class`
+// SCALE_UP_LOW_LATENCY) send `messages` token copies, each from one warp: an
+// NVLink peer's by the warp's own stores, which cost the class's per-message
+// time beside their bytes, a NIC peer's through its posts. The paths add,
+// plus the NIC's latency when any copy crosses it. Calibrated on the
+// NVLink-only row EP-LL8-v1 alone (link share and per-message time), this
+// is within 13 % of each mixed row EP-LL16/32/64-v1 (Jun 2025; NVLink share
+// 8 / EP); taking the slower path instead under-predicts them by up to 26 %.
 [[gnu::always_inline]] constexpr OpCost LinkTransfer(Bytes bytes, double nvlink_share,
                                                      const HardwareSpec& hw, int64_t kernels = 1,
-                                                     OpClass nvlink_class = OpClass::kScaleUp) {
+                                                     OpClass nvlink_class = OpClass::kScaleUp,
+                                                     double messages = 0.0) {
   const Bytes up = bytes * nvlink_share;
   const Bytes out = bytes * (1.0 - nvlink_share);
   const Efficiency& eu = hw.EfficiencyOf(nvlink_class);
   const Efficiency& eo = hw.EfficiencyOf(OpClass::kScaleOut);
-  const Duration t_up = up > Bytes::Zero()
-                            ? up / (hw.scale_up_bandwidth * eu.link) + hw.scale_up_latency
-                            : Duration::Zero();
-  const Duration t_out = out > Bytes::Zero()
-                             ? out / (hw.scale_out_bandwidth * eo.link) + hw.scale_out_latency
-                             : Duration::Zero();
+  const Duration wire_up = up > Bytes::Zero() ? up / (hw.scale_up_bandwidth * eu.link) +
+                                                    eu.per_message * (messages * nvlink_share)
+                                              : Duration::Zero();
+  const Duration wire_out =
+      out > Bytes::Zero() ? out / (hw.scale_out_bandwidth * eo.link) : Duration::Zero();
+  const Duration lat_up = up > Bytes::Zero() ? hw.scale_up_latency : Duration::Zero();
+  const Duration lat_out = out > Bytes::Zero() ? hw.scale_out_latency : Duration::Zero();
   OpCost c;
-  c.op_class = t_out > t_up ? OpClass::kScaleOut : nvlink_class;
   c.link_bytes = bytes;
   c.bytes = bytes * 2.0;  // read to send, written on receipt
   c.bound = Bound::kNetwork;
-  c.kernel_time = Max(t_up, t_out);
-  c.latency = t_out > t_up ? hw.scale_out_latency : (up > Bytes::Zero() ? hw.scale_up_latency
-                                                                         : Duration::Zero());
+  const Duration t_up = wire_up + lat_up, t_out = wire_out + lat_out;
+  c.op_class = t_out > t_up ? OpClass::kScaleOut : nvlink_class;
+  if (nvlink_class == OpClass::kScaleUpLowLatency) {
+    c.latency = out > Bytes::Zero() ? lat_out : lat_up;
+    c.kernel_time = wire_up + wire_out + c.latency;
+  } else {
+    c.latency = t_out > t_up ? lat_out : lat_up;
+    c.kernel_time = Max(t_up, t_out);
+  }
   c.kernels = kernels;
   c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
   return c;
@@ -896,9 +913,11 @@ constexpr double AllToAllNvlinkShare(int64_t ranks, Transport transport, const H
                                                    Transport transport, const HardwareSpec& hw,
                                                    double imbalance = 1.0,
                                                    EpKernels kernels = EpKernels::kLowLatency) {
-  const Bytes sent = ByteCount(static_cast<double>(tokens * experts_per_token * hidden) *
-                               ops_internal::ActivationBytesPerElement(payload) * imbalance);
-  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels));
+  const double copies = static_cast<double>(tokens * experts_per_token) * imbalance;
+  const Bytes sent = ByteCount(copies * static_cast<double>(hidden) *
+                               ops_internal::ActivationBytesPerElement(payload));
+  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels),
+                      copies);
 }
 
 // EpCombine() costs the way back: each expert output returns in BF16.
@@ -906,9 +925,10 @@ constexpr double AllToAllNvlinkShare(int64_t ranks, Transport transport, const H
                                                   int64_t hidden, int64_t ep, Transport transport,
                                                   const HardwareSpec& hw, double imbalance = 1.0,
                                                   EpKernels kernels = EpKernels::kLowLatency) {
-  const Bytes sent =
-      ByteCount(static_cast<double>(tokens * experts_per_token * hidden) * 2.0 * imbalance);
-  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels));
+  const double copies = static_cast<double>(tokens * experts_per_token) * imbalance;
+  const Bytes sent = ByteCount(copies * static_cast<double>(hidden) * 2.0);
+  return LinkTransfer(sent, AllToAllNvlinkShare(ep, transport, hw), hw, 1, NvlinkClass(kernels),
+                      copies);
 }
 
 // RingNvlinkShare() is 1 for a ring inside one node; a ring across nodes is

@@ -283,7 +283,9 @@ TEST(ElementwiseTest, QuantizeActivations) {
 TEST(CommTest, DispatchAcrossNodes) {
   // 72 tokens x top-8 x 7168 FP8 (+ scales) = 4.26 MB per rank; EP64 over
   // 8-GPU nodes: 8/64 of it stays on NVLink, 56/64 crosses the NIC.
-  const OpCost c = EpDispatch(72, 8, 7168, DType::kFp8, 64, Transport::kAuto, kGpu);
+  // The normal (bulk) kernels drive both paths at once: the slower bounds.
+  const OpCost c =
+      EpDispatch(72, 8, 7168, DType::kFp8, 64, Transport::kAuto, kGpu, 1.0, EpKernels::kNormal);
   const double sent = 72.0 * 8 * 7168 * kFp8Act;
   EXPECT_DOUBLE_EQ(ToBytes(c.link_bytes), sent);
   const double nic_s = sent * 56 / 64 / 10e9, nvl_s = sent * 8 / 64 / 100e9;
@@ -293,6 +295,27 @@ TEST(CommTest, DispatchAcrossNodes) {
   EXPECT_EQ(c.latency, kGpu.scale_out_latency);
   EXPECT_NEAR(ToSeconds(c.kernel_time - c.latency), nic_s - ToSeconds(kGpu.scale_out_latency),
               1e-15);
+  // The low-latency kernels (the default) send every copy from the same
+  // warps: the paths add, and each NVLink copy costs the class's per-message
+  // time beside its bytes (576 copies, 8/64 of them in the node).
+  HardwareSpec per_copy = kGpu;
+  per_copy.efficiency[static_cast<std::size_t>(OpClass::kScaleUpLowLatency)].per_message =
+      Nanoseconds(30);
+  per_copy.scale_up_latency = Microseconds(3);
+  per_copy.scale_out_latency = Microseconds(5);
+  const OpCost ll_mixed = EpDispatch(72, 8, 7168, DType::kFp8, 64, Transport::kAuto, per_copy);
+  const double ll_nvl_s = sent * 8 / 64 / 100e9 + 576.0 * 8 / 64 * 30e-9;
+  EXPECT_NEAR(ToSeconds(ll_mixed.kernel_time), nic_s + ll_nvl_s + 5e-6, 1e-15);
+  EXPECT_EQ(ll_mixed.latency, Microseconds(5));  // one latency: the NIC's
+  // In the node alone: the NVLink path and its latency.
+  const OpCost ll_node = EpDispatch(72, 8, 7168, DType::kFp8, 8, Transport::kAuto, per_copy);
+  EXPECT_NEAR(ToSeconds(ll_node.kernel_time), sent / 100e9 + 576.0 * 30e-9 + 3e-6, 1e-15);
+  EXPECT_EQ(ll_node.latency, Microseconds(3));
+  // Over the NIC alone there are no NVLink copies: the same as the bulk kernels.
+  EXPECT_EQ(
+      EpDispatch(72, 8, 7168, DType::kFp8, 64, Transport::kRdma, per_copy).kernel_time,
+      EpDispatch(72, 8, 7168, DType::kFp8, 64, Transport::kRdma, per_copy, 1.0, EpKernels::kNormal)
+          .kernel_time);
   // Combine returns BF16.
   EXPECT_DOUBLE_EQ(ToBytes(EpCombine(72, 8, 7168, 64, Transport::kAuto, kGpu).link_bytes),
                    72.0 * 8 * 7168 * 2);

@@ -233,6 +233,9 @@ struct Efficiency final {
   // The sparse decode kernel's (DeepSeek sparse attention: gathered top-k
   // entries); 0: as `compute`.
   double compute_sparse_decode = 0.0;
+  // SCALE_UP_LOW_LATENCY: the time per message (token copy) sent over NVLink
+  // beyond its bytes; zero for every other class.
+  Duration per_message = {};
 
   // ComputeFor() is the compute share for math in `math`.
   constexpr double ComputeFor(DType math) const {

@@ -47,6 +47,7 @@ struct Expected final {
   double read = 0.0, written = 0.0;
   DType math = DType::kBf16;
   double link_bytes = 0.0, nvlink_share = 0.0;  // link ops
+  double copies = 0.0;                          // token copies a low-latency all-to-all sends
 };
 
 constexpr double kFp8Act = 1.0 + 4.0 / 128.0;
@@ -96,7 +97,8 @@ TEST(OpLibTest, EveryOpCostsItsRooflineOnTheHardwareFile) {
       {.params = {.op = OpKind::kCombine, .tokens = 128, .ep = 8},
        .op_class = OpClass::kScaleUpLowLatency,
        .link_bytes = 128.0 * 8 * 7168 * 2,
-       .nvlink_share = 1.0},
+       .nvlink_share = 1.0,
+       .copies = 128.0 * 8},
       // ... and the normal kernels'.
       {.params =
            {.op = OpKind::kCombine, .tokens = 4096, .ep = 8, .ep_kernels = EpKernels::kNormal},
@@ -123,12 +125,14 @@ TEST(OpLibTest, EveryOpCostsItsRooflineOnTheHardwareFile) {
     if (IsLinkClass(e.op_class)) {
       EXPECT_DOUBLE_EQ(ToBytes(c->link_bytes), e.link_bytes);
       // One path carries it all: the bytes over that path's bandwidth x
-      // efficiency, plus its latency.
+      // efficiency, plus its latency (and the low-latency kernels' time per
+      // NVLink copy).
       const bool nvlink = e.nvlink_share > 0.0;
       const double bw =
           ToGigabytesPerSecond(nvlink ? hw.scale_up_bandwidth : hw.scale_out_bandwidth) * 1e9;
       const Duration latency = nvlink ? hw.scale_up_latency : hw.scale_out_latency;
-      want_s = e.link_bytes / (bw * eff.link) + ToSeconds(latency);
+      want_s = e.link_bytes / (bw * eff.link) + ToSeconds(latency) +
+               (nvlink ? e.copies * ToSeconds(eff.per_message) : 0.0);
       EXPECT_EQ(c->bound, Bound::kNetwork);
       EXPECT_EQ(c->latency, latency);
     } else {

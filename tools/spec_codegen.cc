@@ -140,7 +140,8 @@ std::string Hardware(const HardwareSpec& h) {
   std::string eff;
   for (const Efficiency& e : h.efficiency) {
     absl::StrAppend(&eff, "{", D(e.compute), ", ", D(e.memory), ", ", D(e.link), ", ",
-                    D(e.compute_fp8), ", ", D(e.compute_sparse_decode), "}, ");
+                    D(e.compute_fp8), ", ", D(e.compute_sparse_decode), ", ", Q(e.per_message),
+                    "}, ");
   }
   std::string corrections;
   for (std::size_t i = 0; i < h.correction_count; ++i) {
