@@ -69,17 +69,22 @@ struct DecoderLayer final {
           static_cast<double>(c.queries_per_request) * c.balanced_sum_context;
       balanced.attention_kv_tokens = c.balanced_sum_context;
       Duration lag = Attention::AttentionCost(c).time() - Attention::AttentionCost(balanced).time();
+      // Each attention row's lag scales with that row's correction.
+      double factor = c.hw.TimeFactor(OpName(Op::kAttention), PartName(c.part));
       if constexpr (requires { Attention::SlidingCost(c); }) {
         // Sliding layers lag by their windowed attention: the part's mean.
         if (const int64_t s = graph_internal::SlidingLayers(c); s > 0) {
           const Duration window =
               Attention::SlidingCost(c).time() - Attention::SlidingCost(balanced).time();
-          lag = (lag * static_cast<double>(c.count - s) + window * static_cast<double>(s)) /
+          const double window_factor =
+              c.hw.TimeFactor(OpName(Op::kSlidingAttention), PartName(c.part));
+          lag = (lag * factor * static_cast<double>(c.count - s) +
+                 window * window_factor * static_cast<double>(s)) /
                 static_cast<double>(c.count);
+          factor = 1.0;
         }
       }
-      row.wait = lag * static_cast<double>(c.micro_batches) *
-                 c.hw.TimeFactor(OpName(Op::kAttention), PartName(c.part));
+      row.wait = lag * static_cast<double>(c.micro_batches) * factor;
       return;
     }
   }

@@ -10,6 +10,7 @@
 //   OpFromName("moe_up_gate")    // == Op::kMoeUpGate
 //   OpFromName("conv")           // == std::nullopt
 //   PartName(Part::kMtp)         // == "mtp"
+//   CorrectionStandIn("sliding_attention")   // == "attention"
 
 #ifndef PERFMODEL_NAMES_H_
 #define PERFMODEL_NAMES_H_
@@ -123,6 +124,17 @@ constexpr std::optional<Op> OpFromName(std::string_view name) {
     if (kOpNames[i] == name) return static_cast<Op>(i);
   }
   return std::nullopt;
+}
+
+// CorrectionStandIn() is the op whose per-op time corrections (a hardware
+// file's op_correction, proto/hardware.proto) stand in for `op`'s where the
+// file has none for `op` itself, or "" for none: a sliding-window layer's
+// attention is the full layers' kernel over fewer keys, so `attention`'s
+// correction is `sliding_attention`'s unless that has its own. Names, not
+// Ops, because corrections hold names; one compare for any other op (it
+// runs once per row, only when a file has corrections).
+constexpr std::string_view CorrectionStandIn(std::string_view op) {
+  return op == OpName(Op::kSlidingAttention) ? OpName(Op::kAttention) : std::string_view();
 }
 
 namespace names_internal {

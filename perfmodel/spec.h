@@ -22,6 +22,7 @@
 #include <optional>
 #include <string_view>
 
+#include "perfmodel/names.h"
 #include "perfmodel/units.h"
 
 namespace perfmodel {
@@ -394,6 +395,23 @@ struct OpCorrection final {
   double time_factor = 1.0;
 };
 
+namespace spec_internal {
+// How one correction bears on an op in a part (HardwareSpec::TimeFactor()).
+enum class CorrectionRole : uint8_t { kNone, kEveryOp, kOwn, kStandIn };
+
+// RoleOf() is how `c` bears on `op` in `part`, `stand_in` being the op whose
+// corrections stand in for `op`'s ("" for none).
+constexpr CorrectionRole RoleOf(const OpCorrection& c, std::string_view op, std::string_view part,
+                                std::string_view stand_in) {
+  if (!c.part.view().empty() && c.part.view() != part) return CorrectionRole::kNone;
+  const std::string_view name = c.op.view();
+  if (name == op) return CorrectionRole::kOwn;
+  if (name == "*") return CorrectionRole::kEveryOp;
+  if (!stand_in.empty() && name == stand_in) return CorrectionRole::kStandIn;
+  return CorrectionRole::kNone;
+}
+}  // namespace spec_internal
+
 struct HardwareSpec final {
   friend constexpr bool operator==(const HardwareSpec&, const HardwareSpec&) = default;
   static constexpr std::size_t kMaxCorrections = 48;
@@ -431,17 +449,49 @@ struct HardwareSpec final {
   }
 
   // TimeFactor() is the product of the corrections that apply to `op` in
-  // `part` (1 when none does).
+  // `part` (1 when none does): those of `part` or of every part that name
+  // `op` or every op ("*"), and, when none of them names `op` itself, those
+  // that name its stand-in (names.h CorrectionStandIn(): `attention`'s
+  // apply to `sliding_attention` unless it has its own). Factors multiply
+  // in file order; a stand-in's join last.
   constexpr double TimeFactor(std::string_view op, std::string_view part) const {
+    using spec_internal::CorrectionRole;
+    const std::string_view stand_in = CorrectionStandIn(op);
     double f = 1.0;
+    double borrowed = 1.0;
+    bool own = false;
     for (std::size_t i = 0; i < correction_count; ++i) {
       const OpCorrection& c = corrections[i];
-      if ((c.op.view() == op || c.op.view() == "*") &&
-          (c.part.view().empty() || c.part.view() == part)) {
-        f *= c.time_factor;
+      switch (spec_internal::RoleOf(c, op, part, stand_in)) {
+        case CorrectionRole::kOwn:
+          own = true;
+          [[fallthrough]];
+        case CorrectionRole::kEveryOp:
+          f *= c.time_factor;
+          break;
+        case CorrectionRole::kStandIn:
+          borrowed *= c.time_factor;
+          break;
+        case CorrectionRole::kNone:
+          break;
       }
     }
-    return f;
+    return own ? f : f * borrowed;
+  }
+
+  // Corrects() says whether corrections[i] is one of the factors of
+  // TimeFactor(op, part) (false for i >= correction_count).
+  constexpr bool Corrects(std::size_t i, std::string_view op, std::string_view part) const {
+    using spec_internal::CorrectionRole;
+    using spec_internal::RoleOf;
+    if (i >= correction_count) return false;
+    const std::string_view stand_in = CorrectionStandIn(op);
+    const CorrectionRole role = RoleOf(corrections[i], op, part, stand_in);
+    if (role != CorrectionRole::kStandIn) return role != CorrectionRole::kNone;
+    for (std::size_t j = 0; j < correction_count; ++j) {
+      if (RoleOf(corrections[j], op, part, stand_in) == CorrectionRole::kOwn) return false;
+    }
+    return true;
   }
 
   // PeakFlops() is the dense peak for math in `d`; FP16 runs at the BF16 rate

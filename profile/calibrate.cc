@@ -282,9 +282,10 @@ absl::StatusOr<CalibrateResult> Calibrate(const DiffInputs& in, const CalibrateO
       bool impossible = false;
       for (std::size_t i = 0; i < check.row_count; ++i) {
         const OpRow& row = check.rows[i];
-        const bool applies = whole_part ? (PartName(row.part) == p.part ||
-                                           (with_head && row.part == Part::kHead))
-                                        : (row.op == p.op && PartName(row.part) == p.part);
+        // The rows the new factor scales (a sliding layer's attention too,
+        // for a correction of `attention`: HardwareSpec::TimeFactor()).
+        const bool applies = hw.Corrects(slot, row.op, PartName(row.part)) ||
+                             (with_head && hw.Corrects(slot + 1, row.op, PartName(row.part)));
         if (applies && row.cost.kernel_time < IdealTime(row.cost, hw) * (1 - 1e-9)) impossible = true;
       }
       if (impossible) {

@@ -10,6 +10,7 @@
 // errors naming the field.
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -172,6 +173,59 @@ TEST(SlidingWindow, MixedStepWindowsBothParts) {
   EXPECT_EQ(ToFlops(s->cost.flops), 4.0 * 8 * (8.0 * kWindow + 2048.0 * kWindow) * 128);
   EXPECT_EQ(s->cost.kernels, 2);
   EXPECT_LT(s->cost.kernel_time, full.last().Find("attention", Part::kDense)->cost.kernel_time);
+}
+
+// A hardware file's per-op corrections: H200's description with `cs`.
+constexpr HardwareSpec Corrected(std::initializer_list<OpCorrection> cs) {
+  HardwareSpec h = kH200Sxm;
+  for (const OpCorrection& c : cs) h.corrections[h.correction_count++] = c;
+  return h;
+}
+
+// A correction of `attention` is also `sliding_attention`'s, in a part
+// where none names `sliding_attention` itself (the same kernel over fewer
+// keys); factors of every op ("*") multiply either way.
+constexpr HardwareSpec kAttentionX2 = Corrected({{Name("attention"), Name(""), 2.0}});
+static_assert(kAttentionX2.TimeFactor("attention", "dense") == 2.0);
+static_assert(kAttentionX2.TimeFactor("sliding_attention", "dense") == 2.0);
+static_assert(kAttentionX2.TimeFactor("o_proj", "dense") == 1.0);
+static_assert(kAttentionX2.Corrects(0, "sliding_attention", "moe"));
+constexpr HardwareSpec kOwnInMoe = Corrected({{Name("attention"), Name(""), 2.0},
+                                              {Name("sliding_attention"), Name("moe"), 0.5},
+                                              {Name("*"), Name(""), 3.0}});
+static_assert(kOwnInMoe.TimeFactor("sliding_attention", "moe") == 0.5 * 3.0);
+static_assert(kOwnInMoe.TimeFactor("sliding_attention", "dense") == 3.0 * 2.0);
+static_assert(kOwnInMoe.TimeFactor("attention", "moe") == 2.0 * 3.0);
+static_assert(!kOwnInMoe.Corrects(0, "sliding_attention", "moe"));
+static_assert(kOwnInMoe.Corrects(0, "sliding_attention", "dense"));
+static_assert(kOwnInMoe.Corrects(1, "sliding_attention", "moe"));
+static_assert(!kOwnInMoe.Corrects(1, "attention", "moe"));
+static_assert(kOwnInMoe.Corrects(2, "o_proj", "head"));
+static_assert(!kOwnInMoe.Corrects(3, "o_proj", "head"));  // past correction_count
+// Without corrections every factor is exactly 1.
+static_assert(kH200Sxm.TimeFactor("sliding_attention", "dense") == 1.0);
+
+TEST(SlidingWindow, AnAttentionCorrectionScalesTheSlidingLayersUnlessTheyHaveTheirOwn) {
+  const WorkloadSpec w = Decode(16, 16384);
+  const StepResult plain = EstimateDecode(kHalf, kH200Sxm, kLlama70bTp8, w);
+  const Duration full = plain.Find("attention", Part::kDense)->cost.kernel_time;
+  const Duration window = plain.Find("sliding_attention", Part::kDense)->cost.kernel_time;
+  const StepResult borrowed = EstimateDecode(kHalf, kAttentionX2, kLlama70bTp8, w);
+  EXPECT_EQ(borrowed.Find("attention", Part::kDense)->cost.kernel_time, full * 2.0);
+  EXPECT_EQ(borrowed.Find("sliding_attention", Part::kDense)->cost.kernel_time, window * 2.0);
+  // One of its own, for the part, replaces attention's there.
+  const HardwareSpec own = Corrected(
+      {{Name("attention"), Name(""), 2.0}, {Name("sliding_attention"), Name("dense"), 0.5}});
+  const StepResult mine = EstimateDecode(kHalf, own, kLlama70bTp8, w);
+  EXPECT_EQ(mine.Find("attention", Part::kDense)->cost.kernel_time, full * 2.0);
+  EXPECT_EQ(mine.Find("sliding_attention", Part::kDense)->cost.kernel_time, window * 0.5);
+  // In another part it does not: attention's still applies to the dense part.
+  const HardwareSpec elsewhere = Corrected(
+      {{Name("attention"), Name(""), 2.0}, {Name("sliding_attention"), Name("moe"), 0.5}});
+  EXPECT_EQ(EstimateDecode(kHalf, elsewhere, kLlama70bTp8, w)
+                .Find("sliding_attention", Part::kDense)
+                ->cost.kernel_time,
+            window * 2.0);
 }
 
 TEST(SlidingWindow, TheKvCacheHoldsTheWindow) {
