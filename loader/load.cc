@@ -246,8 +246,23 @@ absl::StatusOr<ModelSpec> ToModel(const pb::Model& p, absl::string_view origin) 
       return f.Error("moe.groups_per_token",
                      absl::StrCat("must be <= groups (", groups, "), got ", per_token));
     }
-    m.moe = MoeSpec{e.routed_experts(), e.experts_per_token(), e.shared_experts(),
-                    e.expert_intermediate_size(), groups, per_token};
+    if (e.has_shared_expert_intermediate_size()) {
+      PM_RETURN_IF_ERROR(f.PositiveAtMost("moe.shared_expert_intermediate_size", true,
+                                          e.shared_expert_intermediate_size(), limits::kMaxWidth,
+                                          kNoModelIsThatWide));
+      if (e.shared_experts() == 0) {
+        return f.Error("moe.shared_expert_intermediate_size",
+                       absl::StrCat("set (", e.shared_expert_intermediate_size(),
+                                    ") but moe.shared_experts is 0: a width needs shared experts"));
+      }
+    }
+    m.moe = MoeSpec{e.routed_experts(),
+                    e.experts_per_token(),
+                    e.shared_experts(),
+                    e.expert_intermediate_size(),
+                    groups,
+                    per_token,
+                    e.shared_expert_intermediate_size()};
   }
 
   PM_RETURN_IF_ERROR(FillDType(f, "weight_dtype", p.has_weight_dtype(), p.weight_dtype(),

@@ -143,6 +143,37 @@ TEST(LoadTest, ZeroOrNegativeSizes) {
               StatusIs(kInvalid, HasSubstr("batch_per_dp: must be > 0")));
 }
 
+// The shared-expert block's width: unset, shared_experts x
+// expert_intermediate_size, as before the field; set, its own (Qwen2-MoE);
+// checked naming the field.
+TEST(LoadTest, SharedExpertWidthIsItsOwnOrTheExperts) {
+  absl::StatusOr<ModelSpec> same = ParseModel(Text(kModel), kModel);
+  ASSERT_THAT(same, IsOk());
+  EXPECT_EQ(same->moe.shared_expert_intermediate_size, 0);
+  EXPECT_EQ(same->moe.SharedIntermediateSize(), 1 * 2048);
+  const std::string wide = Edit(Text(kModel), "shared_experts: 1",
+                                "shared_experts: 1 shared_expert_intermediate_size: 20480");
+  absl::StatusOr<ModelSpec> m = ParseModel(wide, kModel);
+  ASSERT_THAT(m, IsOk());
+  EXPECT_EQ(m->moe.SharedIntermediateSize(), 20480);
+  EXPECT_EQ(m->moe.expert_intermediate_size, 2048);  // the routed experts keep theirs
+  EXPECT_THAT(
+      ParseModel(Edit(wide, "shared_expert_intermediate_size: 20480",
+                      "shared_expert_intermediate_size: 0"),
+                 kModel),
+      StatusIs(kInvalid, HasSubstr("models/deepseek_v3.textproto: "
+                                   "moe.shared_expert_intermediate_size: must be > 0, got 0")));
+  EXPECT_THAT(
+      ParseModel(Edit(wide, "shared_expert_intermediate_size: 20480",
+                      "shared_expert_intermediate_size: 2097152"),
+                 kModel),
+      StatusIs(kInvalid, HasSubstr("moe.shared_expert_intermediate_size: must be <= 1048576 (no "
+                                   "model is that wide), got 2097152")));
+  EXPECT_THAT(ParseModel(Edit(wide, "shared_experts: 1", "shared_experts: 0"), kModel),
+              StatusIs(kInvalid, HasSubstr("moe.shared_expert_intermediate_size: set (20480) but "
+                                           "moe.shared_experts is 0")));
+}
+
 TEST(LoadTest, EfficiencyOutOfRangeOrWithoutSource) {
   EXPECT_THAT(ParseHardware(Edit(Text(kHw), "compute: 0.79", "compute: 1.3"), kHw),
               StatusIs(kInvalid, HasSubstr("efficiency[0].compute: must be in (0, 1]")));

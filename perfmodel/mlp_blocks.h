@@ -107,8 +107,8 @@ struct MoeMlp final {
   // experts ((routed + redundant) / EP of them, each split by MoE TP).
   struct WeightSet final {
     WeightTensor router;           // [hidden, routed experts]
-    WeightTensor shared_up_gate;   // [hidden, 2 x shared x intermediate]
-    WeightTensor shared_down;      // [shared x intermediate, hidden]
+    WeightTensor shared_up_gate;   // [hidden, 2 x shared width (SharedIntermediateSize())]
+    WeightTensor shared_down;      // [shared width, hidden]
     WeightTensor experts_up_gate;  // local experts x [hidden, 2 x intermediate / moe_tp]
     WeightTensor experts_down;     // local experts x [intermediate / moe_tp, hidden]
 
@@ -122,7 +122,7 @@ struct MoeMlp final {
     const MoeSpec& e = m.moe;
     const Parallelism& p = d.parallel;
     const int64_t h = m.hidden_size;
-    const int64_t shared = e.shared_experts * e.expert_intermediate_size;
+    const int64_t shared = e.SharedIntermediateSize();
     const int64_t local = (e.routed_experts + p.redundant_experts) / p.moe_ep;
     const int64_t inter = e.expert_intermediate_size / p.moe_tp;
     WeightSet w;
@@ -146,7 +146,7 @@ struct MoeMlp final {
     const double act = ops_internal::ActivationBytesPerElement(m.activation_dtype);
     const double h = static_cast<double>(m.hidden_size);
     const double inter = static_cast<double>(e.expert_intermediate_size / p.moe_tp);
-    const double shared = static_cast<double>(e.shared_experts * e.expert_intermediate_size);
+    const double shared = static_cast<double>(e.SharedIntermediateSize());
     const double t = static_cast<double>(c.Tokens());
     const double pairs =
         c.routing != nullptr

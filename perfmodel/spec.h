@@ -114,9 +114,20 @@ struct MoeSpec final {
   int64_t routed_experts = 0;
   int64_t experts_per_token = 0;
   int64_t shared_experts = 0;
-  int64_t expert_intermediate_size = 0;
+  int64_t expert_intermediate_size = 0;  // one routed expert's inner width
   int64_t groups = 1;
   int64_t groups_per_token = 1;
+  // The shared-expert block's inner width when it is not shared_experts x
+  // expert_intermediate_size (Qwen2-MoE); 0: it is. Read it through
+  // SharedIntermediateSize().
+  int64_t shared_expert_intermediate_size = 0;
+
+  // SharedIntermediateSize() is the inner width of the shared-expert block,
+  // its experts together (0 without shared experts).
+  constexpr int64_t SharedIntermediateSize() const {
+    return shared_expert_intermediate_size > 0 ? shared_expert_intermediate_size
+                                               : shared_experts * expert_intermediate_size;
+  }
 };
 
 enum class LayerKind : uint8_t { kDense, kMoe };

@@ -120,6 +120,24 @@ TEST(DecodeStepTest, SharedAttentionRowsEqualCostedOnes) {
   }
 }
 
+// The shared-expert block's width written out as the product it defaults to
+// (shared_experts x expert_intermediate_size) changes no figure.
+TEST(DecodeStepTest, TheDefaultSharedExpertWidthWrittenOutChangesNothing) {
+  ModelSpec written = kDeepSeekV3;
+  written.moe.shared_expert_intermediate_size =
+      written.moe.shared_experts * written.moe.expert_intermediate_size;
+  ASSERT_NE(written, kDeepSeekV3);
+  for (Overlap o : {Overlap::kNone, Overlap::kTwoMicroBatch}) {
+    DeploymentSpec d = kSeedDecode;
+    d.overlap = o;
+    SCOPED_TRACE(static_cast<int>(o));
+    const StepResult a = EstimateDecode(kDeepSeekV3, kH200Sxm, d, kSeedDecodeWorkload);
+    const StepResult b = EstimateDecode(written, kH200Sxm, d, kSeedDecodeWorkload);
+    ExpectIdentical(a, b);
+    EXPECT_EQ(a.memory.weights, b.memory.weights);
+  }
+}
+
 TEST(DecodeStepTest, RowsFollowTheSeedLayout) {
   for (const char* op : {"attn_norm", "q_a_kv_a", "q_kv_norm", "q_b", "bmm_q_uk", "rope",
                          "attention", "bmm_uv", "o_proj", "mlp_norm", "mlp_up_gate", "mlp_act",
