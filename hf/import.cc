@@ -28,6 +28,7 @@ enum class Family {
   kDeepSeek,  // MLA; n_routed_experts, first_k_dense_replace, n_group; MTP
   kDense,     // GQA; every layer a dense MLP of intermediate_size
   kQwenMoe,   // GQA; num_experts, decoder_sparse_step, mlp_only_layers
+  kQwen2Moe,  // as kQwenMoe, plus one shared expert of shared_expert_intermediate_size
   kMixtral,   // GQA; num_local_experts of intermediate_size in every layer
   kGlmMoe,    // GQA; the DeepSeek MoE keys; MTP
   kGptOss,    // GQA; num_local_experts of intermediate_size; sliding/full layers; MXFP4
@@ -65,6 +66,11 @@ const std::vector<ArchitectureEntry>& Entries() {
         "GQA; MoE (num_experts, no shared expert) every decoder_sparse_step-th layer, "
         "mlp_only_layers dense"},
        Family::kQwenMoe},
+      {{"Qwen2MoeForCausalLM",
+        "GQA; MoE (num_experts of moe_intermediate_size, plus one shared expert of "
+        "shared_expert_intermediate_size) every decoder_sparse_step-th layer, mlp_only_layers "
+        "dense; sliding_window as Qwen2's. Qwen1.5-MoE, Qwen2-57B-A14B"},
+       Family::kQwen2Moe},
       {{"MixtralForCausalLM",
         "GQA; every layer MoE (num_local_experts of intermediate_size, no shared expert); "
         "sliding_window on every layer"},
@@ -250,6 +256,28 @@ absl::Status ReadMoe(const Config& c, const MoeKeys& keys, int64_t shared, Draft
   return absl::OkStatus();
 }
 
+// ReadQwen2SharedExpert() reads Qwen2-MoE's shared expert: one, of its own
+// width (transformers' Qwen2MoeSparseMoeBlock.shared_expert, a gated MLP of
+// shared_expert_intermediate_size), beside the routed experts.
+//
+// Its output is scaled by sigmoid(shared_expert_gate(x)), a [hidden, 1]
+// projection: not costed. Per token it is 2 x hidden FLOPs over hidden
+// weights, 1 / (2 x shared_expert_intermediate_size) of the shared expert's
+// up/gate GEMM (2.4e-5 for Qwen2-57B-A14B); what that leaves out is at most
+// one small kernel per MoE layer, where an engine launches it on its own.
+// The assumption note says so.
+absl::Status ReadQwen2SharedExpert(const Config& c, Draft& d) {
+  PM_ASSIGN_OR_RETURN(const int64_t width, c.Positive("shared_expert_intermediate_size"));
+  d.model.mutable_moe()->set_shared_expert_intermediate_size(width);
+  d.Assume("moe.shared_experts",
+           absl::StrCat("1: each MoE layer adds one shared expert of "
+                        "shared_expert_intermediate_size (",
+                        width,
+                        ") (transformers' Qwen2MoeSparseMoeBlock; the config has no count); its "
+                        "sigmoid shared_expert_gate, a [hidden, 1] projection, is not costed"));
+  return absl::OkStatus();
+}
+
 // ReadGroupRouting() reads DeepSeek's group-limited routing (n_group,
 // topk_group) into the MoE block.
 absl::Status ReadGroupRouting(const Config& c, Draft& d) {
@@ -393,9 +421,12 @@ absl::Status ReadLayers(Family family, const Config& c, int64_t layers, Draft& d
     case Family::kDense:
       std::fill(kinds.begin(), kinds.end(), pb::DENSE);
       break;
-    case Family::kQwenMoe: {
-      PM_RETURN_IF_ERROR(
-          ReadMoe(c, {"num_experts", "num_experts_per_tok", "moe_intermediate_size"}, 0, d));
+    case Family::kQwenMoe:
+    case Family::kQwen2Moe: {
+      const bool shared = family == Family::kQwen2Moe;
+      PM_RETURN_IF_ERROR(ReadMoe(c, {"num_experts", "num_experts_per_tok", "moe_intermediate_size"},
+                                 shared ? 1 : 0, d));
+      if (shared) PM_RETURN_IF_ERROR(ReadQwen2SharedExpert(c, d));
       PM_ASSIGN_OR_RETURN(const int64_t step, c.IntOr("decoder_sparse_step", 1, 1));
       PM_ASSIGN_OR_RETURN(const std::vector<int64_t> mlp_only, c.IntList("mlp_only_layers"));
       for (int64_t i = 0; i < layers; ++i) kinds[i] = (i + 1) % step == 0 ? pb::MOE : pb::DENSE;

@@ -145,6 +145,82 @@ TEST(ImportTest, Qwen3DenseAndMoe) {
   EXPECT_EQ(moe.model.max_context_tokens(), 40960);
 }
 
+// Qwen2-57B-A14B: 64 routed experts of 2560 and one shared expert of its
+// own width, 20480, in each of its 28 layers (decoder_sparse_step 1, no
+// mlp_only_layers).
+TEST(ImportTest, Qwen2MoeHasOneSharedExpertOfItsOwnWidth) {
+  const ImportResult r = ImportFixture("qwen2_57b_a14b");
+  EXPECT_EQ(r.architecture, "Qwen2MoeForCausalLM");
+  EXPECT_EQ(r.model.gqa().heads(), 28);
+  EXPECT_EQ(r.model.gqa().kv_heads(), 4);
+  EXPECT_EQ(r.model.gqa().head_dim(), 128);  // 3584 / 28
+  EXPECT_EQ(r.model.moe().routed_experts(), 64);
+  EXPECT_EQ(r.model.moe().experts_per_token(), 8);
+  EXPECT_EQ(r.model.moe().expert_intermediate_size(), 2560);
+  EXPECT_EQ(r.model.moe().shared_experts(), 1);
+  EXPECT_EQ(r.model.moe().shared_expert_intermediate_size(), 20480);
+  ASSERT_EQ(r.model.layer_groups_size(), 1);
+  EXPECT_EQ(r.model.layer_groups(0).kind(), pb::MOE);
+  EXPECT_EQ(r.model.layer_groups(0).count(), 28);
+  EXPECT_FALSE(r.model.has_dense_mlp());       // no dense layer: intermediate_size unused
+  EXPECT_FALSE(r.model.has_sliding_window());  // use_sliding_window: false
+  EXPECT_EQ(r.model.max_context_tokens(), 131072);
+  EXPECT_EQ(r.model.weight_dtype(), pb::BF16);
+  EXPECT_THAT(Keys(r.assumptions), HasSubstr("moe.shared_experts;"));
+  EXPECT_TRUE(r.warnings.empty()) << Keys(r.warnings);
+  absl::StatusOr<ModelSpec> m = ParseModel(ModelTextproto(r, "x"), "x");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->moe.SharedIntermediateSize(), 20480);
+}
+
+// decoder_sparse_step and mlp_only_layers choose the MoE layers as
+// transformers' Qwen2MoeDecoderLayer does: layer i is MoE when (i + 1) is a
+// multiple of the step and i is not listed.
+TEST(ImportTest, Qwen2MoeLayersFollowTheSparseStepAndMlpOnlyLayers) {
+  const std::string q = *ReadFile("hf/testdata/qwen2_57b_a14b/config.json");
+  absl::StatusOr<ImportResult> step = ImportConfig(
+      absl::StrReplaceAll(q, {{"\"decoder_sparse_step\": 1", "\"decoder_sparse_step\": 2"}}),
+      "x.json");
+  ASSERT_TRUE(step.ok()) << step.status();
+  ASSERT_EQ(step->model.layer_groups_size(), 2);  // 28 alternating runs, one run per kind
+  EXPECT_EQ(step->model.layer_groups(0).kind(), pb::DENSE);  // layer 0: 1 % 2 != 0
+  EXPECT_EQ(step->model.layer_groups(0).count(), 14);
+  EXPECT_EQ(step->model.layer_groups(1).count(), 14);
+  EXPECT_EQ(step->model.dense_mlp().intermediate_size(), 18944);
+  absl::StatusOr<ImportResult> only = ImportConfig(
+      absl::StrReplaceAll(q, {{"\"decoder_sparse_step\": 1,",
+                               "\"decoder_sparse_step\": 1, \"mlp_only_layers\": [0, 1],"}}),
+      "x.json");
+  ASSERT_TRUE(only.ok()) << only.status();
+  ASSERT_EQ(only->model.layer_groups_size(), 2);
+  EXPECT_EQ(only->model.layer_groups(0).kind(), pb::DENSE);
+  EXPECT_EQ(only->model.layer_groups(0).count(), 2);
+  EXPECT_EQ(only->model.layer_groups(1).count(), 26);
+  // Errors name the key.
+  EXPECT_THAT(
+      ImportConfig(absl::StrReplaceAll(q, {{"\"shared_expert_intermediate_size\": 20480,", ""}}),
+                   "x.json"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("x.json: shared_expert_intermediate_size: required key is missing")));
+  EXPECT_THAT(ImportConfig(absl::StrReplaceAll(q, {{"\"shared_expert_intermediate_size\": 20480",
+                                                    "\"shared_expert_intermediate_size\": 0"}}),
+                           "x.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.json: shared_expert_intermediate_size: must be > 0, got 0")));
+  EXPECT_THAT(ImportConfig(absl::StrReplaceAll(q, {{"\"decoder_sparse_step\": 1,",
+                                                    "\"decoder_sparse_step\": 1, "
+                                                    "\"mlp_only_layers\": [28],"}}),
+                           "x.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.json: mlp_only_layers: layer 28 is not in [0, "
+                                 "num_hidden_layers = 28)")));
+  EXPECT_THAT(ImportConfig(absl::StrReplaceAll(
+                               q, {{"\"decoder_sparse_step\": 1", "\"decoder_sparse_step\": 0"}}),
+                           "x.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.json: decoder_sparse_step: must be >= 1, got 0")));
+}
+
 TEST(ImportTest, Llama4FollowsTextConfigAndInterleavesMaverick) {
   const ImportResult scout = ImportFixture("llama4_scout");
   EXPECT_EQ(scout.model.hidden_size(), 5120);

@@ -40,6 +40,7 @@ const std::vector<Case>& Cases() {
       {"qwen3_32b", "llama3_1_70b_tp8", "llama3_1_70b_tp8", true, true},
       {"llama3_1_70b", "llama3_1_70b_tp8", "llama3_1_70b_tp8", true, true},
       {"qwen3_235b_a22b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
+      {"qwen2_57b_a14b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
       {"mixtral_8x7b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
       {"gpt_oss_120b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
       // BF16 (the abridged GLM-4.7 copy has no quantization_config): 175 GB per H200.
@@ -165,8 +166,27 @@ TEST(HfImportTest, InterleavedRunsCostLikeOneRunPerKind) {
   EXPECT_EQ(a.memory.kv_cache, b.memory.kv_cache);
 }
 
+// Qwen2-MoE's shared expert is its own width: its GEMMs and weights are
+// 20480 wide, the routed experts' 2560.
+TEST(HfImportTest, Qwen2MoeSharedExpertIsCostedAtItsOwnWidth) {
+  absl::StatusOr<perfmodel::Setup> s = ImportedSetup(
+      {"qwen2_57b_a14b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true}, "h200_sxm");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const MoeMlp::WeightSet w = MoeMlp::Weights(s->model, s->deployment);
+  EXPECT_EQ(w.shared_up_gate.n, 2 * 20480);
+  EXPECT_EQ(w.shared_down.k, 20480);
+  EXPECT_EQ(w.experts_down.k, 2560);
+  EXPECT_EQ(w.shared_down.Size(), ByteCount(20480.0 * 3584 * 2));  // BF16
+  const StepResult r = EstimateDecode(s->model, s->hardware.spec, s->deployment, s->workload);
+  const OpRow* up = r.Find("shared_up_gate", Part::kMoe);
+  ASSERT_NE(up, nullptr);
+  const double tokens = static_cast<double>(s->workload.batch_per_dp);  // no MTP drafts
+  EXPECT_EQ(ToFlops(up->cost.flops), 2.0 * tokens * 3584 * 2 * 20480);
+}
+
 // MoE without shared experts (Qwen3, Mixtral, gpt-oss) emits no shared-expert
-// rows and holds no shared weights; Llama 4 and the DeepSeek layout do.
+// rows and holds no shared weights; Llama 4, Qwen2-MoE and the DeepSeek
+// layout do.
 TEST(HfImportTest, SharedExpertRowsOnlyWhereTheConfigHasThem) {
   for (const Case& c : Cases()) {
     SCOPED_TRACE(c.family);
