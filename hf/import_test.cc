@@ -282,6 +282,18 @@ TEST(ImportTest, MixtralAndLlama3AndGlm) {
   EXPECT_EQ(glm.model.moe().shared_experts(), 1);
   EXPECT_EQ(glm.model.layer_groups(0).count(), 3);
   EXPECT_EQ(glm.model.layer_groups(1).count(), 89);
+
+  // GLM-4.5-Air, verbatim: the same class with one dense layer and an MTP module.
+  const ImportResult air = ImportFixture("glm4_5_air");
+  EXPECT_EQ(air.model.gqa().heads(), 96);
+  EXPECT_EQ(air.model.gqa().kv_heads(), 8);
+  EXPECT_EQ(air.model.moe().routed_experts(), 128);
+  EXPECT_EQ(air.model.moe().expert_intermediate_size(), 1408);
+  EXPECT_EQ(air.model.dense_mlp().intermediate_size(), 10944);
+  EXPECT_EQ(air.model.layer_groups(0).count(), 1);
+  EXPECT_EQ(air.model.layer_groups(1).count(), 45);
+  EXPECT_EQ(air.model.mtp_modules(), 1);
+  EXPECT_TRUE(air.warnings.empty()) << Keys(air.warnings);
 }
 
 // Errors: one line, naming the file and the key.

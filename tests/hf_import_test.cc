@@ -45,6 +45,7 @@ const std::vector<Case>& Cases() {
       {"gpt_oss_120b", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
       // BF16 (the abridged GLM-4.7 copy has no quantization_config): 175 GB per H200.
       {"glm4_7", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", false, true},
+      {"glm4_5_air", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
       {"llama4_scout", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", true, true},
       // BF16 Maverick (400B) with DP-replicated attention and dense layers: 159 GB per H200.
       {"llama4_maverick", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8", false, true},
