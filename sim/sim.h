@@ -65,9 +65,11 @@
 #ifndef SIM_SIM_H_
 #define SIM_SIM_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -79,6 +81,35 @@ namespace perfmodel::sim {
 
 enum class Mode { kAggregated, kDisaggregated, kDecodeOnly };
 enum class Routing { kRoundRobin, kLeastLoaded, kShortestQueue };
+
+// Every Mode and Routing, and their names (//tools:serve's --mode and
+// --routing read them from here).
+inline constexpr std::array<Mode, 3> kModes = {Mode::kDecodeOnly, Mode::kAggregated,
+                                               Mode::kDisaggregated};
+constexpr std::string_view ModeName(Mode m) {
+  switch (m) {
+    case Mode::kAggregated:
+      return "aggregated";
+    case Mode::kDisaggregated:
+      return "disaggregated";
+    case Mode::kDecodeOnly:
+      return "decode";
+  }
+  return "?";
+}
+inline constexpr std::array<Routing, 3> kRoutings = {Routing::kRoundRobin, Routing::kLeastLoaded,
+                                                     Routing::kShortestQueue};
+constexpr std::string_view RoutingName(Routing r) {
+  switch (r) {
+    case Routing::kRoundRobin:
+      return "round_robin";
+    case Routing::kLeastLoaded:
+      return "least_loaded";
+    case Routing::kShortestQueue:
+      return "shortest_queue";
+  }
+  return "?";
+}
 
 // One pool: `instances` copies of the predictor's deployment.
 struct Pool final {

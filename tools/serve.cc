@@ -42,6 +42,7 @@
 #include "base/paths.h"
 #include "base/status_macros.h"
 #include "cli/cli.h"
+#include "cli/enum_flag.h"
 #include "cli/flags.h"
 #include "loader/setup.h"
 #include "perfmodel/perfmodel.h"
@@ -51,6 +52,19 @@
 #include "sim/sim_report.h"
 #include "workload/sweep.h"
 
+// --mode and --routing by sim.h's name tables (found by argument-dependent
+// lookup in the enums' namespace).
+namespace perfmodel::sim {
+bool AbslParseFlag(absl::string_view text, Mode* m, std::string* error) {
+  return ParseEnumFlag(text, kModes, ModeName, "mode", m, error);
+}
+std::string AbslUnparseFlag(Mode m) { return UnparseEnumFlag(m, ModeName); }
+bool AbslParseFlag(absl::string_view text, Routing* r, std::string* error) {
+  return ParseEnumFlag(text, kRoutings, RoutingName, "routing", r, error);
+}
+std::string AbslUnparseFlag(Routing r) { return UnparseEnumFlag(r, RoutingName); }
+}  // namespace perfmodel::sim
+
 ABSL_FLAG(std::string, model, "models/deepseek_v3.textproto", "model textproto");
 ABSL_FLAG(std::string, hw, "hw/h200_sxm.textproto", "hardware textproto");
 ABSL_FLAG(std::string, deployment, "deployments/seed_decode.textproto",
@@ -58,7 +72,7 @@ ABSL_FLAG(std::string, deployment, "deployments/seed_decode.textproto",
 ABSL_FLAG(std::string, workload, "",
           "its workload textproto (MTP drafts, host gap); default: the deployment's");
 ABSL_FLAG(int64_t, instances, 1, "instances of --deployment in the pool");
-ABSL_FLAG(std::string, mode, "decode",
+ABSL_FLAG(perfmodel::sim::Mode, mode, perfmodel::sim::Mode::kDecodeOnly,
           "decode (a D pool; requests arrive prefilled), aggregated, or disaggregated");
 ABSL_FLAG(std::string, prefill_deployment, "deployments/seed_prefill.textproto",
           "disaggregated: the P pool's deployment");
@@ -77,7 +91,7 @@ ABSL_FLAG(perfmodel::ContextSpec, isl, perfmodel::ContextSpec{.tokens = 3072},
           "input length law: fixed:N, uniform:LO:HI, normal:MEAN:STD, lognormal:MEAN:SIGMA");
 ABSL_FLAG(perfmodel::ContextSpec, osl, perfmodel::ContextSpec{.tokens = 2048},
           "output length law, as --isl");
-ABSL_FLAG(std::string, routing, "round_robin",
+ABSL_FLAG(perfmodel::sim::Routing, routing, perfmodel::sim::Routing::kRoundRobin,
           "arrivals to DP ranks: round_robin, least_loaded, shortest_queue");
 ABSL_FLAG(int64_t, max_batch, 256, "running requests per DP rank, at most");
 ABSL_FLAG(int64_t, token_budget, 8192, "prefill tokens per DP rank per forward (the chunk)");
@@ -102,22 +116,6 @@ ABSL_FLAG(std::string, requests_csv, "", "write one row per request as CSV");
 
 namespace perfmodel {
 namespace {
-
-absl::StatusOr<sim::Mode> ParseMode(const std::string& m) {
-  if (m == "decode") return sim::Mode::kDecodeOnly;
-  if (m == "aggregated") return sim::Mode::kAggregated;
-  if (m == "disaggregated") return sim::Mode::kDisaggregated;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--mode: '", m, "' is not one of decode, aggregated, disaggregated"));
-}
-
-absl::StatusOr<sim::Routing> ParseRouting(const std::string& r) {
-  if (r == "round_robin") return sim::Routing::kRoundRobin;
-  if (r == "least_loaded") return sim::Routing::kLeastLoaded;
-  if (r == "shortest_queue") return sim::Routing::kShortestQueue;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--routing: '", r, "' is not one of round_robin, least_loaded, shortest_queue"));
-}
 
 absl::StatusOr<MtpAcceptance> ParseAcceptance(const std::vector<std::string>& v) {
   MtpAcceptance a;
@@ -166,8 +164,8 @@ absl::StatusOr<SweepAnswer> RunDecodeSweep(const Setup& setup, double mean_conte
 }
 
 absl::Status Run(const ToolContext&, ToolOutput& out) {
-  PM_ASSIGN_OR_RETURN(const sim::Mode mode, ParseMode(absl::GetFlag(FLAGS_mode)));
-  PM_ASSIGN_OR_RETURN(const sim::Routing routing, ParseRouting(absl::GetFlag(FLAGS_routing)));
+  const sim::Mode mode = absl::GetFlag(FLAGS_mode);
+  const sim::Routing routing = absl::GetFlag(FLAGS_routing);
   PM_ASSIGN_OR_RETURN(const MtpAcceptance acceptance,
                       ParseAcceptance(absl::GetFlag(FLAGS_acceptance)));
   PM_ASSIGN_OR_RETURN(const Setup setup, LoadSetup({.model = absl::GetFlag(FLAGS_model),
@@ -256,7 +254,7 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
   PM_RETURN_IF_ERROR(sim::Validate(config, decode_pool, prefill_pool));
 
   render::Record setup_record{.name = "setup", .title = "Serving simulation"};
-  setup_record.Add("mode", absl::GetFlag(FLAGS_mode))
+  setup_record.Add("mode", std::string(sim::ModeName(mode)))
       .Add("model", std::string(setup.model.name.view()), setup.paths.model)
       .Add("hardware", std::string(setup.hardware.spec.name.view()), setup.paths.hardware)
       .Add("deployment", std::string(setup.deployment.name.view()), setup.paths.deployment)
@@ -319,7 +317,7 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
   setup_record.Add("requests", source->Count())
       .Add("isl", AbslUnparseFlag(absl::GetFlag(FLAGS_isl)), "input tokens")
       .Add("osl", AbslUnparseFlag(absl::GetFlag(FLAGS_osl)), "output tokens")
-      .Add("routing", absl::GetFlag(FLAGS_routing))
+      .Add("routing", std::string(sim::RoutingName(routing)))
       .Add("max_batch", config.max_batch, "running requests per DP rank")
       .Add("token_budget", config.token_budget, "prefill tokens per DP rank per forward")
       .Add("prefix_cache_hit", render::Value::Number(config.prefix_cache_hit, 3))
@@ -352,7 +350,7 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
     absl::FPrintF(stderr, "serve: done in %.1f s\n", absl::ToDoubleSeconds(absl::Now() - start));
   }
   const std::string title = absl::StrCat(std::string(setup.deployment.name.view()), ", ",
-                                         absl::GetFlag(FLAGS_mode), ", ", arrival);
+                                         std::string(sim::ModeName(mode)), ", ", arrival);
   if (const std::string f = absl::GetFlag(FLAGS_cdf_svg); !f.empty()) {
     out.WriteFile("cdf_svg", ResolveOutput(f), sim::LatencySvg(title, result));
   }

@@ -68,8 +68,8 @@ expect_bad 'serve: --max_batch: must be >= 1, got 0' --max_batch=0
 expect_bad 'serve: --token_budget: must be >= 1, got 0' --token_budget=0
 expect_bad 'serve: --prefix_cache_hit: must be in [0, 1), got 1' --prefix_cache_hit=1
 expect_bad "serve: --acceptance: '2' is not a rate in [0, 1]" --acceptance=0.9,2
-expect_bad "serve: --mode: 'both' is not one of decode, aggregated, disaggregated" --mode=both
-expect_bad "serve: --routing: 'random' is not one of" --routing=random
+expect_bad "serve: --mode: unknown mode 'both'; expected one of decode, aggregated, disaggregated" --mode=both
+expect_bad "serve: --routing: unknown routing 'random'; expected one of round_robin" --routing=random
 expect_bad 'serve: --requests: must be in [1, 1e8], got 0' --requests=0
 expect_bad 'serve: --instances: must be >= 1, got 0' --instances=0
 expect_bad 'serve: --rate: the trace (or the closed loop of --concurrency) sets the arrivals' \
