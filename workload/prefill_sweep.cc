@@ -115,6 +115,10 @@ absl::StatusOr<PrefillLoad> RunLoad(const Setup& setup, const PrefillSweepConfig
   const ModelSpec& model = setup.model;
   const HardwareSpec& hw = setup.hardware.spec;
   load.kv_bytes_per_token = KvBytesPerToken(model, setup.deployment);
+  const KvFootprint kv = KvCache(model, setup.deployment);
+  Bytes kv_sum;
+  for (int64_t tokens : load.lengths) kv_sum += kv.Of(1.0, static_cast<double>(tokens));
+  load.kv_bytes_per_prompt = kv_sum / static_cast<double>(load.lengths.size());
   if (config.disaggregated) {
     load.kv_transfer = KvTransfer(hw, KvCache(model, setup.deployment), ToTokens(load.mean_prompt));
     load.kv_transfer_longest =
@@ -445,9 +449,8 @@ render::Document PrefillSweepDocument(const Setup& setup, const PrefillSweepConf
       .Add("disaggregated", YesNo(config.disaggregated),
            config.disaggregated ? "TTFT includes the KV-cache transfer to a decode node"
                                 : "no KV-cache transfer counted")
-      .Add("kv_mb_per_prompt",
-           Value::Number(ToMegabytes(load.kv_bytes_per_token) * ToTokens(load.mean_prompt), 1),
-           "per GPU, mean prompt")
+      .Add("kv_mb_per_prompt", Value::Number(ToMegabytes(load.kv_bytes_per_prompt), 1),
+           "per GPU, mean over the prompts (sliding layers: their window)")
       .Add("kv_transfer_ms", Value::Number(ToMilliseconds(load.kv_transfer), 3),
            "mean prompt over scale-out + latency: the fixed extra in TTFT")
       .Add("kv_transfer_longest_ms", Value::Number(ToMilliseconds(load.kv_transfer_longest), 3),

@@ -192,6 +192,9 @@ struct PrefillLoad final {
   std::vector<Duration> service;   // each one's prefill time alone on a rank
   Tokens mean_prompt;              // mean of `lengths`
   Bytes kv_bytes_per_token;        // per GPU
+  // Per GPU, a prompt's whole KV cache averaged over the quantiles: sliding
+  // layers keep at most their window of it (KvFootprint::Of()).
+  Bytes kv_bytes_per_prompt;
   Duration kv_transfer;            // of the mean prompt: the fixed extra when disaggregated
   Duration kv_transfer_longest;    // of the longest quantile
   Duration extra;                  // kv_transfer, or zero when not disaggregated

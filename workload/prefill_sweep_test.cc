@@ -333,11 +333,25 @@ TEST(LoadTest, DisaggregationAddsTheMeanPromptsKvTransfer) {
   });
   const HardwareSpec& hw = setup.hardware.spec;
   EXPECT_EQ(with.kv_bytes_per_token, per_token);
+  // Every prompt 4096 tokens, no sliding layers: a prompt's KV is per token x 4096.
+  EXPECT_DOUBLE_EQ(ToBytes(with.kv_bytes_per_prompt), ToBytes(per_token * 4096.0));
   EXPECT_NEAR(ToMilliseconds(with.extra),
               ToMilliseconds(hw.scale_out_latency + per_token * 4096.0 / hw.scale_out_bandwidth),
               1e-9);
   EXPECT_EQ(without.extra, Duration::Zero());
   EXPECT_GT(without.max_rate.rate, with.max_rate.rate);
+
+  // Sliding layers keep at most their window of a prompt: half the MoE
+  // layers at a 1024-token window hold 1024 of the 4096 tokens.
+  perfmodel::Setup sliding = setup;
+  sliding.model.sliding.window_tokens = 1024;
+  sliding.model.sliding.moe_layers = sliding.model.LayerCount(LayerKind::kMoe) / 2;
+  const PrefillLoad windowed = Sweep(sliding, Config(sliding, {})).load;
+  const KvFootprint kv = KvCache(sliding.model, sliding.deployment);
+  EXPECT_GT(kv.per_window_token, Bytes::Zero());
+  EXPECT_DOUBLE_EQ(ToBytes(windowed.kv_bytes_per_prompt),
+                   ToBytes(kv.per_token * 4096.0 + kv.per_window_token * 1024.0));
+  EXPECT_LT(windowed.kv_bytes_per_prompt, with.kv_bytes_per_prompt);
   EXPECT_EQ(with.service, without.service);  // the transfer does not occupy the rank
 
   // A spread of lengths: the extra is the mean prompt's, the longest's is larger.
