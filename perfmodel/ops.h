@@ -383,11 +383,22 @@ struct TileMemo final {
     if (a <= kMaxExact && p < 1.0) {
       const int64_t base = a * (full + 1);
       const double odds = p / (1.0 - p);
+      // 1 / (k + 1) from a table: a division per term was most of the loop.
+      constexpr auto kInverse = [] {
+        std::array<double, kMaxExact + 1> v{};
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1.0 / static_cast<double>(i + 1);
+        return v;
+      }();
       double pk = cmath::IntPow(1.0 - p, a);  // P(Binomial = 0)
       double waves = 0.0;
-      for (int64_t k = 0; k <= a; ++k) {
-        waves += pk * static_cast<double>(HeldWaves((base + k) * cols, hw));
-        pk *= odds * static_cast<double>(a - k) / static_cast<double>(k + 1);
+      // HeldWaves() of (base + k) cols tiles, stepped up as k grows (no
+      // integer division per term).
+      int64_t tiles = base * cols;
+      int64_t held = HeldWaves(tiles, hw);
+      for (int64_t k = 0; k <= a; ++k, tiles += cols) {
+        while (tiles > held * sms) ++held;
+        waves += pk * static_cast<double>(held);
+        pk *= odds * static_cast<double>(a - k) * kInverse[static_cast<std::size_t>(k)];
       }
       return waves;
     }
