@@ -117,7 +117,8 @@ class ContextDistribution final {
   // Normal() is N(mean, stddev^2) conditioned on >= 1 token (the truncated
   // normal: its Mean() is above `mean` when stddev is not small against
   // mean - 1). mean must be in [1, kMaxContextTokens]; stddev in [0,
-  // kMaxContextTokens] (0 is a point mass at `mean`).
+  // kMaxContextTokens] (0 is a point mass at `mean` rounded to whole tokens,
+  // as every draw is: its Mean() is what Sample() returns).
   static absl::StatusOr<ContextDistribution> Normal(Tokens mean, Tokens stddev) {
     if (absl::Status s = CheckMean(mean); !s.ok()) return s;
     const double sd = ToTokens(stddev);
@@ -126,7 +127,7 @@ class ContextDistribution final {
           absl::StrCat("stddev: must be in [0, ", kMaxContextTokens, "] tokens, got ", sd));
     }
     ContextDistribution d(Kind::kNormal);
-    d.a_ = ToTokens(mean);
+    d.a_ = sd == 0.0 ? static_cast<double>(d.Round(ToTokens(mean))) : ToTokens(mean);
     d.b_ = sd;
     d.Finish();
     return d;

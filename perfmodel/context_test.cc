@@ -158,6 +158,14 @@ TEST(ContextDistributionTest, NormalWithZeroStddevIsAPointMass) {
   ASSERT_THAT(d, IsOk());
   ExpectMoments(*d, {300, 0, 0});
   EXPECT_EQ(Draw(*d, 100, 3).max, 300);
+  // A fractional mean: the point mass is at the whole tokens every draw
+  // returns, and so is the mean (the flags fuzzer's normal:2.096:0 had a
+  // mean of 2.096 above its largest draw, 2).
+  absl::StatusOr<ContextDistribution> f = ContextDistribution::Normal(TokenCount(2.096), Tokens());
+  ASSERT_THAT(f, IsOk());
+  ExpectMoments(*f, {2, 0, 0});
+  EXPECT_EQ(f->Largest(), 2);
+  EXPECT_EQ(Draw(*f, 100, 3).max, 2);
 }
 
 TEST(ContextDistributionTest, LogNormalKeepsItsMeanAndHasTheLogNormalShape) {
