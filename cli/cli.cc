@@ -20,17 +20,6 @@
 namespace perfmodel {
 namespace {
 
-// Flags that Abseil's parser itself interprets rather than stores: the flag
-// sources, and the usage pseudo-flags (not in the flag registry).
-bool LeftToAbseil(absl::string_view name) {
-  for (absl::string_view n :
-       {"flagfile", "fromenv", "tryfromenv", "undefok", "help", "helpfull", "helpshort",
-        "helppackage", "helpon", "helpmatch", "version", "only_check_args"}) {
-    if (name == n) return true;
-  }
-  return false;
-}
-
 // ParseError() is the flag's error for a rejected value: the parser's own
 // message when it gives one (it names the value), else Abseil's.
 std::string ParseError(absl::string_view name, absl::string_view value, absl::string_view error) {
@@ -44,15 +33,32 @@ std::string ParseError(absl::string_view name, absl::string_view value, absl::st
 
 }  // namespace
 
+// The usage pseudo-flags are not in the flag registry.
+bool LeftToAbseil(absl::string_view name) {
+  for (absl::string_view n :
+       {"flagfile", "fromenv", "tryfromenv", "undefok", "help", "helpfull", "helpshort",
+        "helppackage", "helpon", "helpmatch", "version", "only_check_args"}) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
 std::string OneLine(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
 }
 
-absl::Status CheckCommandLine(absl::Span<char* const> argv) {
+absl::Status CheckCommandLine(absl::Span<char* const> argv, std::vector<std::string>* positional) {
   for (size_t i = 1; i < argv.size(); ++i) {
     absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg[0] != '-') continue;  // positional, or "-"
+    if (arg == "--") {
+      if (positional != nullptr)
+        positional->insert(positional->end(), argv.begin() + i + 1, argv.end());
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {  // positional, or "-"
+      if (positional != nullptr) positional->emplace_back(arg);
+      continue;
+    }
     arg.remove_prefix(arg[1] == '-' ? 2 : 1);
     const size_t eq = arg.find('=');
     const absl::string_view name = arg.substr(0, eq);
@@ -64,14 +70,21 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv) {
       continue;
     }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
     if (flag == nullptr && absl::StartsWith(name, "no") && !has_value) {
       absl::CommandLineFlag* negated = absl::FindCommandLineFlag(name.substr(2));
-      if (negated != nullptr && negated->IsOfType<bool>()) continue;
+      if (negated != nullptr && negated->IsOfType<bool>()) {
+        negated->ParseFrom("false", &error);  // --noname
+        continue;
+      }
     }
     if (flag == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, ": unknown flag"));
     }
-    if (flag->IsOfType<bool>() && !has_value) continue;
+    if (flag->IsOfType<bool>() && !has_value) {
+      flag->ParseFrom("true", &error);  // --name
+      continue;
+    }
     std::string value;
     if (has_value) {
       value = std::string(arg.substr(eq + 1));
@@ -80,7 +93,6 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv) {
     } else {
       return absl::InvalidArgumentError(absl::StrCat("--", name, ": missing value"));
     }
-    std::string error;
     if (!flag->ParseFrom(value, &error)) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", name, ": ", ParseError(name, value, error)));
@@ -145,16 +157,21 @@ int RunTool(int argc, char* argv[], const ToolInfo& info,
   context.program = argc > 0 ? argv[0] : "";
   for (int i = 1; i < argc; ++i) context.args.emplace_back(argv[i]);
   for (size_t i = 1; i < rest.size(); ++i) context.positional.emplace_back(rest[i]);
-  if (context.positional.size() > info.max_positional) {
-    return ExitCode(info.name, absl::InvalidArgumentError(absl::StrCat(
-                                   "unexpected argument '", context.positional[info.max_positional],
-                                   "'; flags are --name=value")));
-  }
   ToolOutput out;
-  absl::Status s = run(context, out);
+  absl::Status s = RunParsed(info, context, out, run);
   if (s.ok()) s = out.Commit();
-  if (!s.ok()) return ExitCode(info.name, NameTheFlag(s, info.field_flags));
+  if (!s.ok()) return ExitCode(info.name, s);
   return out.check_failed() ? 1 : 0;
+}
+
+absl::Status RunParsed(const ToolInfo& info, const ToolContext& context, ToolOutput& out,
+                       absl::FunctionRef<absl::Status(const ToolContext&, ToolOutput&)> run) {
+  if (context.positional.size() > info.max_positional) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '",
+                                                   context.positional[info.max_positional],
+                                                   "'; flags are --name=value"));
+  }
+  return NameTheFlag(run(context, out), info.field_flags);
 }
 
 }  // namespace perfmodel

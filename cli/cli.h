@@ -107,22 +107,39 @@ struct ToolInfo final {
 };
 
 // RunTool() sets the usage message, checks the command line (CheckCommandLine(),
-// then absl::ParseCommandLine()), calls `run` and turns its status into the
-// exit code, printing the one-line error (see the header comment). It
-// returns the exit code for main() to return.
+// then absl::ParseCommandLine()), calls `run` through RunParsed() and turns
+// its status into the exit code, printing the one-line error (see the header
+// comment). It returns the exit code for main() to return.
 int RunTool(int argc, char* argv[], const ToolInfo& info,
             absl::FunctionRef<absl::Status(const ToolContext&, ToolOutput&)> run);
+
+// RunParsed() is what RunTool() does once the flags are set: too many
+// positional arguments are an error ("unexpected argument 'x'; ..."), else
+// `run`, whose error is worded by NameTheFlag() with `info.field_flags`.
+// `out` is not committed: the caller writes it (RunTool()) or inspects it
+// (cli/tool_fuzz.h).
+[[nodiscard]] absl::Status RunParsed(
+    const ToolInfo& info, const ToolContext& context, ToolOutput& out,
+    absl::FunctionRef<absl::Status(const ToolContext&, ToolOutput&)> run);
 
 // CheckCommandLine() checks each flag in argv[1..] against the registered Abseil
 // flags without exiting: an unknown name, a missing value or a value the flag's
 // type rejects gives InvalidArgument whose message starts "--<name>: " (then
 // the parser's own error when it gives one, e.g. "--dtype: unknown dtype
 // 'fp9'; ...", else Abseil's "Illegal value 'x' specified for flag 'name'").
-// It sets the flags it parses (as absl::ParseCommandLine would). Arguments
-// after "--" and positional arguments are not checked; --flagfile, --fromenv,
-// --tryfromenv, --undefok and the usage flags (--help, --helpfull, --version,
-// ...) are left to Abseil (whose --help exits with status 1).
-[[nodiscard]] absl::Status CheckCommandLine(absl::Span<char* const> argv);
+// It sets the flags it parses (as absl::ParseCommandLine would: a bare
+// boolean --name to true, --noname to false) and, when
+// `positional` is given, appends the arguments that are not flags to it (those
+// after "--" included), as absl::ParseCommandLine returns them. The flags
+// LeftToAbseil() names are not checked; their values are skipped.
+[[nodiscard]] absl::Status CheckCommandLine(absl::Span<char* const> argv,
+                                            std::vector<std::string>* positional = nullptr);
+
+// LeftToAbseil() is true for the flags Abseil's parser interprets rather than
+// stores: the flag sources (--flagfile, --fromenv, --tryfromenv, --undefok)
+// and the usage flags (--help, --helpfull, --version, ...; Abseil's --help
+// exits with status 1).
+bool LeftToAbseil(absl::string_view name);
 
 // NameTheFlag() rewrites a message that starts with "<field>: " (a field is
 // lower-case letters, digits, '_' and '.', e.g. "constraints.tpot_ms") to start with
@@ -142,5 +159,27 @@ int ExitCode(absl::string_view program, const absl::Status& status);
 std::string OneLine(absl::string_view s);
 
 }  // namespace perfmodel
+
+// PERFMODEL_TOOL_MAIN(run, {.name = ..., ...}) is a tool's main(): RunTool()
+// with `run` and the ToolInfo written after it.
+//
+//   PERFMODEL_TOOL_MAIN(perfmodel::Run, {.name = "report", .usage = "..."})
+//
+// Compiled with PERFMODEL_TOOL_FUZZER defined (tools/tool.bzl's
+// <tool>_flags_fuzz_lib, linked by //fuzz:<tool>_flags_fuzzer), the same
+// line is the tool's libFuzzer entry point instead: FuzzTool()
+// (cli/tool_fuzz.h) runs the tool's flags and `run` on each input.
+#ifdef PERFMODEL_TOOL_FUZZER
+#include "cli/tool_fuzz.h"
+#define PERFMODEL_TOOL_MAIN(run, ...)                                                 \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {           \
+    return ::perfmodel::FuzzTool(data, size, ::perfmodel::ToolInfo __VA_ARGS__, run); \
+  }
+#else
+#define PERFMODEL_TOOL_MAIN(run, ...)                                                \
+  int main(int argc, char* argv[]) {                                                 \
+    return ::perfmodel::RunTool(argc, argv, ::perfmodel::ToolInfo __VA_ARGS__, run); \
+  }
+#endif
 
 #endif  // CLI_CLI_H_

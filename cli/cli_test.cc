@@ -64,6 +64,19 @@ TEST(CheckCommandLineTest, AcceptsGoodFlagsAndSetsThem) {
   EXPECT_EQ(absl::GetFlag(FLAGS_cli_rate), std::nullopt);
 }
 
+TEST(CheckCommandLineTest, BareBooleansAreSetAndPositionalArgumentsCollected) {
+  std::vector<std::string> args = {"tool", "--cli_verbose", "a.json", "--cli_count=3", "-",
+                                   "--",   "--cli_rate=x",  "b"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  std::vector<std::string> positional;
+  ASSERT_THAT(CheckCommandLine(argv, &positional), IsOk());
+  EXPECT_TRUE(absl::GetFlag(FLAGS_cli_verbose));
+  EXPECT_THAT(positional, ::testing::ElementsAre("a.json", "-", "--cli_rate=x", "b"));
+  EXPECT_THAT(Check({"--nocli_verbose"}), IsOk());
+  EXPECT_FALSE(absl::GetFlag(FLAGS_cli_verbose));
+}
+
 TEST(CheckCommandLineTest, UnknownFlag) {
   EXPECT_THAT(Check({"--cli_rate=1", "--no_such_flag=3"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "--no_such_flag: unknown flag"));

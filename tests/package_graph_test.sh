@@ -6,7 +6,7 @@
 # (so tools/, benchmarks/, tests/ and fuzz/ never include one another, and no
 # library includes a tool); a package's *_test.cc may also use the matchers
 # of perfmodel/testing/. tools/ holds mains only (every .cc defines main()
-# or is a test of a main; no headers), benchmarks/ benchmarks only.
+# or PERFMODEL_TOOL_MAIN, or is a test of a main; no headers), benchmarks/ benchmarks only.
 set -uo pipefail
 cd "${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-perfmodel}" 2>/dev/null || true
 
@@ -62,9 +62,9 @@ done
 
 for f in tools/*; do
   case "$f" in
-    tools/BUILD | tools/*.sh) ;;
+    tools/BUILD | tools/*.sh | tools/*.bzl) ;;
     tools/*_test.cc) ;;
-    tools/*.cc) grep -q '^int main(' "$f" || { echo "$f: tools/ holds mains only" >&2; failures=$((failures + 1)); } ;;
+    tools/*.cc) grep -qE '^(int main\(|PERFMODEL_TOOL_MAIN\()' "$f" || { echo "$f: tools/ holds mains only" >&2; failures=$((failures + 1)); } ;;
     *) echo "$f: tools/ holds mains, their tests and scripts only" >&2; failures=$((failures + 1)) ;;
   esac
 done

@@ -56,9 +56,6 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "bench_check", .usage = "Lays measured kernels beside perfmodel's predictions."},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(perfmodel::Run,
+                    {.name = "bench_check",
+                     .usage = "Lays measured kernels beside perfmodel's predictions."})

@@ -79,13 +79,10 @@ absl::Status Run(const ToolContext& context, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char** argv) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "bench_compare",
-       .usage = "Compares two Google Benchmark JSON files with a noise-aware verdict.\n"
-                "  bench_compare OLD.json NEW.json [--threshold=0.05] [--noise_k=3] "
-                "[--time=auto|real|cpu] [--fail_on_regression] [--format=text]",
-       .max_positional = 2},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "bench_compare",
+     .usage = "Compares two Google Benchmark JSON files with a noise-aware verdict.\n"
+              "  bench_compare OLD.json NEW.json [--threshold=0.05] [--noise_k=3] "
+              "[--time=auto|real|cpu] [--fail_on_regression] [--format=text]",
+     .max_positional = 2})

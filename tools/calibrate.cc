@@ -67,10 +67,7 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(argc, argv,
-                            {.name = "calibrate",
-                             .usage = "Fits a hardware description's efficiencies to a baseline.",
-                             .field_flags = {{"hardware", "hw"}}},
-                            perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(perfmodel::Run,
+                    {.name = "calibrate",
+                     .usage = "Fits a hardware description's efficiencies to a baseline.",
+                     .field_flags = {{"hardware", "hw"}}})

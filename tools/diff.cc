@@ -56,10 +56,7 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(argc, argv,
-                            {.name = "diff",
-                             .usage = "Lays a baseline beside perfmodel's simulation, op by op.",
-                             .field_flags = {{"hardware", "hw"}}},
-                            perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(perfmodel::Run,
+                    {.name = "diff",
+                     .usage = "Lays a baseline beside perfmodel's simulation, op by op.",
+                     .field_flags = {{"hardware", "hw"}}})

@@ -116,13 +116,10 @@ absl::Status Run(const ToolContext&, ToolOutput& output) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "import_hf",
-       .usage = "Writes a model textproto from a Hugging Face config.json.\n"
-                "  bazel run //tools:import_hf -- --config=config.json --out=models/x.textproto "
-                "[--name=NAME] [--kv_cache_dtype=fp8] [--fail_on_warning] "
-                "[--format=text|markdown|csv|json]"},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "import_hf",
+     .usage = "Writes a model textproto from a Hugging Face config.json.\n"
+              "  bazel run //tools:import_hf -- --config=config.json --out=models/x.textproto "
+              "[--name=NAME] [--kv_cache_dtype=fp8] [--fail_on_warning] "
+              "[--format=text|markdown|csv|json]"})

@@ -82,12 +82,9 @@ absl::Status Run(const ToolContext&, ToolOutput& output) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char** argv) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "measure_host",
-       .usage = "Writes the host's hardware textproto from the CPU kernel suite's JSON.\n"
-                "  measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "
-                "[--out=hw/host_cpu.textproto]"},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "measure_host",
+     .usage = "Writes the host's hardware textproto from the CPU kernel suite's JSON.\n"
+              "  measure_host --benchmark_json=baselines/cpu/cpu_kernels.json "
+              "[--out=hw/host_cpu.textproto]"})

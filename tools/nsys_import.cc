@@ -149,15 +149,12 @@ absl::Status Run(const ToolContext& context, ToolOutput& output) {
 }  // namespace
 }  // namespace perfmodel::nsys
 
-int main(int argc, char** argv) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "nsys_import",
-       .usage =
-           "Writes a measured baseline from nsys stats CSV output.\n"
-           "  nsys stats --report cuda_gpu_kern_sum --format csv --output prof prof.nsys-rep\n"
-           "  bazel run //tools:nsys_import -- --kern_sum=prof_cuda_gpu_kern_sum.csv --steps=N \\\n"
-           "      [--rules=baselines/rules/deepseek_v3_decode.textproto] "
-           "--out=baselines/x.textproto"},
-      perfmodel::nsys::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::nsys::Run,
+    {.name = "nsys_import",
+     .usage =
+         "Writes a measured baseline from nsys stats CSV output.\n"
+         "  nsys stats --report cuda_gpu_kern_sum --format csv --output prof prof.nsys-rep\n"
+         "  bazel run //tools:nsys_import -- --kern_sum=prof_cuda_gpu_kern_sum.csv --steps=N \\\n"
+         "      [--rules=baselines/rules/deepseek_v3_decode.textproto] "
+         "--out=baselines/x.textproto"})

@@ -158,9 +158,6 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "op", .usage = "Costs one op on one GPU, or checks the calibration kernel rows."},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(perfmodel::Run,
+                    {.name = "op",
+                     .usage = "Costs one op on one GPU, or checks the calibration kernel rows."})

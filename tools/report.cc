@@ -91,11 +91,8 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "report",
-       .usage = "Estimates one decode step, or the prefill of a batch of prompts "
-                "(--phase=prefill), op by op. With no flags: the seed's DeepSeek-V3 decode case."},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "report",
+     .usage = "Estimates one decode step, or the prefill of a batch of prompts "
+              "(--phase=prefill), op by op. With no flags: the seed's DeepSeek-V3 decode case."})

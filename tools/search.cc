@@ -195,21 +195,18 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "search",
-       .usage = "search: the best deployments under TTFT and TPOT, the Pareto front and the P:D "
-                "split. Flags override the search file (--search).",
-       .field_flags = {{"workload.input_tokens", "isl"},
-                       {"workload.output_tokens", "osl"},
-                       {"workload.prefix_cache_hit", "prefix_cache_hit"},
-                       {"workload.arrival_rate", "arrival_rate"},
-                       {"constraints.ttft_ms", "ttft_ms"},
-                       {"constraints.ttft_percentile", "ttft_percentile"},
-                       {"constraints.tpot_ms", "tpot_ms"},
-                       {"constraints.min_user_tps", "min_user_tps"},
-                       {"instance_gpus", "gpus"},
-                       {"hardware", "hw"}}},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "search",
+     .usage = "search: the best deployments under TTFT and TPOT, the Pareto front and the P:D "
+              "split. Flags override the search file (--search).",
+     .field_flags = {{"workload.input_tokens", "isl"},
+                     {"workload.output_tokens", "osl"},
+                     {"workload.prefix_cache_hit", "prefix_cache_hit"},
+                     {"workload.arrival_rate", "arrival_rate"},
+                     {"constraints.ttft_ms", "ttft_ms"},
+                     {"constraints.ttft_percentile", "ttft_percentile"},
+                     {"constraints.tpot_ms", "tpot_ms"},
+                     {"constraints.min_user_tps", "min_user_tps"},
+                     {"instance_gpus", "gpus"},
+                     {"hardware", "hw"}}})

@@ -370,13 +370,10 @@ absl::Status Run(const ToolContext&, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "serve",
-       .usage = "Simulates serving request by request on the cost model: TTFT, TPOT, "
-                "inter-token and end-to-end latency distributions, throughput per GPU, goodput, "
-                "queue and KV occupancy. With no flags: the seed's decode node under Poisson "
-                "load at the concurrency the sweep found."},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "serve",
+     .usage = "Simulates serving request by request on the cost model: TTFT, TPOT, "
+              "inter-token and end-to-end latency distributions, throughput per GPU, goodput, "
+              "queue and KV occupancy. With no flags: the seed's decode node under Poisson "
+              "load at the concurrency the sweep found."})

@@ -267,17 +267,14 @@ absl::Status Run(const ToolContext& context, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "sla",
-       .usage = "SLA math both ways. Decode: one of --machine_tps, --user_tps, --tpot_ms "
-                "(targets) or --forward_ms (measured), with --dp, --batch_per_dp [--accept] "
-                "[--host_gap_ms]. Prefill: --ttft_ms or --prefill_forward_ms, with "
-                "--prompt_tokens, --dp, --batch_per_dp [--prefill_host_gap_ms]; or "
-                "--predict_prefill [--model --hw --deployment --workload --batch_per_dp "
-                "--prompt_tokens --chunk_tokens --prefix_cache_hit --prefill_host_gap_ms] for the "
-                "cost model's row. No flags: the seed's target and measured rows. "
-                "--format=text|markdown|csv|json."},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "sla",
+     .usage = "SLA math both ways. Decode: one of --machine_tps, --user_tps, --tpot_ms "
+              "(targets) or --forward_ms (measured), with --dp, --batch_per_dp [--accept] "
+              "[--host_gap_ms]. Prefill: --ttft_ms or --prefill_forward_ms, with "
+              "--prompt_tokens, --dp, --batch_per_dp [--prefill_host_gap_ms]; or "
+              "--predict_prefill [--model --hw --deployment --workload --batch_per_dp "
+              "--prompt_tokens --chunk_tokens --prefix_cache_hit --prefill_host_gap_ms] for the "
+              "cost model's row. No flags: the seed's target and measured rows. "
+              "--format=text|markdown|csv|json."})

@@ -249,9 +249,6 @@ absl::Status Run(const ToolContext&, ToolOutput& output) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char** argv) {
-  return perfmodel::RunTool(argc, argv,
-                            {.name = "spec_codegen",
-                             .usage = "Writes a constexpr C++ header from a perfmodel textproto."},
-                            perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(perfmodel::Run,
+                    {.name = "spec_codegen",
+                     .usage = "Writes a constexpr C++ header from a perfmodel textproto."})

@@ -242,14 +242,11 @@ absl::Status Run(const ToolContext& tool, ToolOutput& out) {
 }  // namespace
 }  // namespace perfmodel
 
-int main(int argc, char* argv[]) {
-  return perfmodel::RunTool(
-      argc, argv,
-      {.name = "sweep",
-       .usage = "Sweeps a decode deployment over batch: tokens/s per user and per machine, "
-                "attention under a context distribution, memory, and the largest batch meeting "
-                "the SLA. With no flags: the seed's DeepSeek-V3 decode case against its 60 "
-                "tokens/s per user. --phase=prefill: the seed's P node swept over prompts per DP "
-                "rank against its 1 s TTFT, and TTFT under Poisson load (--arrival_rate)."},
-      perfmodel::Run);
-}
+PERFMODEL_TOOL_MAIN(
+    perfmodel::Run,
+    {.name = "sweep",
+     .usage = "Sweeps a decode deployment over batch: tokens/s per user and per machine, "
+              "attention under a context distribution, memory, and the largest batch meeting "
+              "the SLA. With no flags: the seed's DeepSeek-V3 decode case against its 60 "
+              "tokens/s per user. --phase=prefill: the seed's P node swept over prompts per DP "
+              "rank against its 1 s TTFT, and TTFT under Poisson load (--arrival_rate)."})
