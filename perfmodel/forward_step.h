@@ -54,9 +54,21 @@ constexpr HardwareSpec ComputeShare(const HardwareSpec& hw, int64_t held) {
 // packed floor(chunk / new) to a forward when each fits; otherwise each prompt
 // in chunks of `chunk_tokens`, one prompt after another (a chunk does not mix
 // the tail of one prompt with the head of the next: at most one chunk per
-// prompt is short). The forwards' shapes are `Shape(i)`, i < `distinct`, each
-// run `Repeat(i)` times.
+// prompt is short). `distinct` forward shapes; the estimate costs `Costed()`
+// of them, `Shape(i)` for i < Costed(), each standing for `Repeat(i)`
+// forwards.
+//
+// A prompt cut into more than kMaxCostedChunks chunks (a 160K-token prompt in
+// chunks of 64) is costed on a sample, as a midpoint rule: its full chunks
+// fall into kMaxCostedChunks - 1 runs of consecutive chunks, each costed at
+// its middle chunk times its length, and the last chunk on its own. The
+// chunks differ only in the cached tokens their attention reads, which a
+// midpoint integrates exactly where the cost is linear in them (the n x p
+// query-key pairs); the tiles' and waves' steps within a run are what it
+// leaves. It bounds an estimate's work (each chunk costed is one forward's).
 struct PrefillPlan final {
+  static constexpr int64_t kMaxCostedChunks = 256;
+
   int64_t prompts = 1;      // the batch, per DP rank
   int64_t cached = 0;       // each prompt's tokens found in the prefix cache
   int64_t new_tokens = 1;   // each prompt's tokens to compute
@@ -68,18 +80,38 @@ struct PrefillPlan final {
     if (chunk > 0) return prompts * distinct;
     return (prompts + per_forward - 1) / per_forward;
   }
+  // Costed() is how many shapes the estimate costs.
+  constexpr int64_t Costed() const {
+    return chunk > 0 && distinct > kMaxCostedChunks ? kMaxCostedChunks : distinct;
+  }
   constexpr StepShape Shape(int64_t i) const {
     if (chunk > 0) {
-      const int64_t done = i * chunk;
+      const int64_t c = ChunkOf(i);
+      const int64_t done = c * chunk;
       const int64_t n = new_tokens - done < chunk ? new_tokens - done : chunk;
-      return StepShape::Prefill(1, n, cached + done, i + 1 == distinct);
+      return StepShape::Prefill(1, n, cached + done, c + 1 == distinct);
     }
     const int64_t left = prompts % per_forward;
     return StepShape::Prefill(i == 0 ? per_forward : left, new_tokens, cached, true);
   }
   constexpr int64_t Repeat(int64_t i) const {
-    if (chunk > 0) return prompts;
+    if (chunk > 0) return prompts * RunLength(i);
     return i == 0 ? prompts / per_forward : 1;
+  }
+
+ private:
+  // Sampled, run i < kMaxCostedChunks - 1 is full chunks [Start(i),
+  // Start(i + 1)) of the distinct - 1; the last costed shape is the last chunk.
+  constexpr bool Sampled() const { return Costed() < distinct; }
+  constexpr int64_t Start(int64_t i) const { return i * (distinct - 1) / (kMaxCostedChunks - 1); }
+  constexpr int64_t ChunkOf(int64_t i) const {
+    if (!Sampled()) return i;
+    if (i + 1 == kMaxCostedChunks) return distinct - 1;
+    return (Start(i) + Start(i + 1) - 1) / 2;
+  }
+  constexpr int64_t RunLength(int64_t i) const {
+    if (!Sampled() || i + 1 == kMaxCostedChunks) return 1;
+    return Start(i + 1) - Start(i);
   }
 };
 
@@ -349,7 +381,7 @@ struct ForwardStep final {
     StepResult one;
     Bytes workspace;
     Duration host_gap;
-    for (int64_t i = 0; i < plan.distinct; ++i) {
+    for (int64_t i = 0; i < plan.Costed(); ++i) {
       const StepShape shape = plan.Shape(i);
       StepResult& into = i == 0 ? r : one;
       workspace = Max(workspace, EmitForward(model, hw, d, w, shape, into));

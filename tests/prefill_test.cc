@@ -4,6 +4,7 @@
 // length, batch, chunk size and prefix-cache hits, and bad prefill input
 // rejected with the field named.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -106,6 +107,36 @@ TEST(SeedPrefill, OpsByHand) {
   EXPECT_DOUBLE_EQ(ToTokensPerSecond(r.prefill.machine_prefill_tps), 8 * n / ToSeconds(r.forward));
 }
 
+// A prompt of more chunks than PrefillPlan::kMaxCostedChunks is costed on a
+// midpoint sample of them: within 0.5 % of costing every chunk (each one's
+// forward summed here), its forwards and KV cache exact.
+TEST(SeedPrefill, ManyChunksSampledCloseToEveryChunk) {
+  const int64_t prompt = 64 * 1024 + 100, chunk = 128;  // 513 chunks, the last short
+  WorkloadSpec w = kSeedPrefillWorkload;
+  w.batch_per_dp = 1;
+  w.prompt_tokens = prompt;
+  w.chunk_tokens = chunk;
+  const PrefillPlan plan = PlanPrefill(w);
+  ASSERT_EQ(plan.distinct, 513);
+  ASSERT_EQ(plan.Costed(), PrefillPlan::kMaxCostedChunks);
+  int64_t stands_for = 0;
+  for (int64_t i = 0; i < plan.Costed(); ++i) stands_for += plan.Repeat(i);
+  EXPECT_EQ(stands_for, plan.distinct);
+  EXPECT_EQ(plan.Shape(plan.Costed() - 1).new_tokens, 100);  // the last chunk, on its own
+
+  Duration every;
+  StepResult one;
+  for (int64_t c = 0; c < plan.distinct; ++c) {
+    const int64_t n = std::min(chunk, prompt - c * chunk);
+    EstimateStepInto(kDeepSeekV3, kH200Sxm, kSeedPrefill, w,
+                     StepShape::Prefill(1, n, c * chunk, c + 1 == plan.distinct), one);
+    every += one.forward;
+  }
+  const StepResult sampled = EstimatePrefill(kDeepSeekV3, kH200Sxm, kSeedPrefill, w);
+  EXPECT_EQ(sampled.forwards, 513);
+  EXPECT_NEAR(ToSeconds(sampled.forward) / ToSeconds(every), 1.0, 0.005);
+  EXPECT_DOUBLE_EQ(ToBytes(sampled.memory.kv_cache), ToBytes(Prefill(1, prompt).memory.kv_cache));
+}
 
 TEST(SeedPrefill, MonotoneInPromptBatchAndChunk) {
   Duration last;
