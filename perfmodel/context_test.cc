@@ -440,6 +440,50 @@ TEST(ImbalanceTest, RejectsBadShapesNamingTheField) {
   EXPECT_THAT(ExpectedMaxOfNormals(1025), StatusIs(kInvalidArgument, HasSubstr("n:")));
   // Monte Carlo takes any dp.
   EXPECT_THAT(MonteCarloImbalance(d, 2000, 1, 2, rng), IsOk());
+  EXPECT_THAT(MonteCarloImbalanceCurve::Create(d, 0, 10, rng),
+              StatusIs(kInvalidArgument, StartsWith("dp: must be in [1, ")));
+  EXPECT_THAT(MonteCarloImbalanceCurve::Create(d, 8, 1, rng),
+              StatusIs(kInvalidArgument, "trials: must be >= 2, got 1"));
+  EXPECT_THAT(MonteCarloImbalanceCurve::Create(d, 1024, MonteCarloImbalanceCurve::kMaxSums, rng),
+              StatusIs(kInvalidArgument, AllOf(StartsWith("trials: "), HasSubstr("sums"))));
+  absl::StatusOr<MonteCarloImbalanceCurve> c = MonteCarloImbalanceCurve::Create(d, 8, 10, rng);
+  ASSERT_THAT(c, IsOk());
+  EXPECT_THAT(c->At(0), StatusIs(kInvalidArgument, StartsWith("batch: must be in [1, ")));
+}
+
+// The curve is MonteCarloImbalance() on common random numbers: batch 1 is
+// the same figure from the same engine, every batch agrees with an
+// independent run within the standard errors, no figure falls as the batch
+// grows, and the order batches are asked in does not matter.
+TEST(MonteCarloImbalanceCurveTest, AgreesWithPerBatchMonteCarloAndNeverFalls) {
+  const ContextDistribution d = *ContextDistribution::LogNormal(TokenCount(4096), 1.0);
+  absl::StatusOr<MonteCarloImbalanceCurve> curve =
+      MonteCarloImbalanceCurve::Create(d, 8, 2000, std::mt19937_64(7));
+  ASSERT_THAT(curve, IsOk());
+  std::mt19937_64 same(7);
+  const RankImbalance one = *MonteCarloImbalance(d, 8, 1, 2000, same);
+  const RankImbalance first = *curve->At(1);
+  EXPECT_EQ(first.slowest, one.slowest);
+  EXPECT_EQ(first.slowest_stderr, one.slowest_stderr);
+  Tokens last = first.slowest;
+  for (int64_t b = 2; b <= 64; ++b) {
+    const RankImbalance r = *curve->At(b);
+    EXPECT_GE(r.slowest, last) << b;
+    EXPECT_EQ(r.balanced, d.Mean() * static_cast<double>(b));
+    last = r.slowest;
+  }
+  for (int64_t b : {4, 24, 64}) {
+    std::mt19937_64 other(100 + static_cast<uint64_t>(b));
+    const RankImbalance mc = *MonteCarloImbalance(d, 8, b, 2000, other);
+    const RankImbalance r = *curve->At(b);
+    const double sigma =
+        std::hypot(ToTokens(r.slowest_stderr), ToTokens(mc.slowest_stderr));
+    EXPECT_NEAR(ToTokens(r.slowest), ToTokens(mc.slowest), 4.0 * sigma) << b;
+  }
+  absl::StatusOr<MonteCarloImbalanceCurve> later =
+      MonteCarloImbalanceCurve::Create(d, 8, 2000, std::mt19937_64(7));
+  EXPECT_EQ(later->At(24)->slowest, curve->At(24)->slowest);
+  EXPECT_EQ(later->At(8)->slowest, curve->At(8)->slowest);
 }
 
 // ---------------------------------------------------------------------------

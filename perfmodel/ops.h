@@ -348,6 +348,14 @@ struct TileMemo final {
                    static_cast<double>(hw.sm_count * HeldWaves(t.count * batch, hw)));
 }
 
+// kInverseOfNext[k] is 1 / (k + 1), for ExpectedHeldWaves()'s binomial terms
+// (at namespace scope: a constexpr local would be built on every call).
+inline constexpr std::array<double, 65> kInverseOfNext = [] {
+  std::array<double, 65> v{};
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1.0 / static_cast<double>(i + 1);
+  return v;
+}();
+
 // ExpectedHeldWaves() is E[HeldWaves()] of a grouped GEMM whose `experts`
 // active experts each have rows m ~ Normal(mean, sd^2) (the routing's noise;
 // m >= 1), in tiles of block_m x block_n chosen for the mean (as DeepGEMM is
@@ -384,11 +392,8 @@ struct TileMemo final {
       const int64_t base = a * (full + 1);
       const double odds = p / (1.0 - p);
       // 1 / (k + 1) from a table: a division per term was most of the loop.
-      constexpr auto kInverse = [] {
-        std::array<double, kMaxExact + 1> v{};
-        for (std::size_t i = 0; i < v.size(); ++i) v[i] = 1.0 / static_cast<double>(i + 1);
-        return v;
-      }();
+      constexpr const auto& kInverse = kInverseOfNext;
+      static_assert(kInverse.size() == kMaxExact + 1);
       double pk = cmath::IntPow(1.0 - p, a);  // P(Binomial = 0)
       double waves = 0.0;
       // HeldWaves() of (base + k) cols tiles, stepped up as k grows (no

@@ -188,6 +188,89 @@ inline absl::StatusOr<RankImbalance> MonteCarloImbalance(const ContextDistributi
                        .slowest_stderr = TokenCount(r.stderr_of_mean)};
 }
 
+// MonteCarloImbalanceCurve is MonteCarloImbalance() for batch 1, 2, 3, ...
+// on common random numbers: `trials` steps of `dp` ranks whose requests grow
+// by one draw per rank from batch to batch (batch-major: every step's ranks
+// draw their b-th request before any draws its b + 1-th). Batch b's figure is
+// the mean over the steps of the largest rank sum at b, with its standard
+// error: the estimator of MonteCarloImbalance(), which it also gives for
+// batch 1 from the same engine state. A batch's figure does not depend on
+// which other batches were asked for, and it never falls as the batch grows
+// (each step's sums only grow). Cost: trials x dp draws per batch up to the
+// largest asked, and trials x dp sums held (at most kMaxSums).
+//
+//   absl::StatusOr<MonteCarloImbalanceCurve> c =
+//       MonteCarloImbalanceCurve::Create(*d, /*dp=*/8, /*trials=*/1000, std::mt19937_64(1));
+//   absl::StatusOr<RankImbalance> at24 = c->At(24);   // draws batches 1..24
+//   absl::StatusOr<RankImbalance> at8 = c->At(8);     // already drawn
+class MonteCarloImbalanceCurve final {
+ public:
+  static constexpr int64_t kMaxSums = int64_t{1} << 26;
+
+  // InvalidArgument naming `dp` (>= 1) or `trials` (>= 2; trials x dp at
+  // most kMaxSums).
+  static absl::StatusOr<MonteCarloImbalanceCurve> Create(const ContextDistribution& d, int64_t dp,
+                                                         int64_t trials, std::mt19937_64 rng) {
+    if (absl::Status s = context_internal::CheckRanks(dp, 1, std::numeric_limits<int64_t>::max());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = context_internal::CheckTrials(trials); !s.ok()) return s;
+    if (trials > kMaxSums / dp) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trials: ", trials, " steps of ", dp, " ranks hold ", trials, " x ", dp,
+                       " sums, more than ", kMaxSums, "; use fewer trials"));
+    }
+    return MonteCarloImbalanceCurve(d, dp, trials, std::move(rng));
+  }
+
+  // At() is batch `batch`'s figure (1..kMaxBatchPerRank, else InvalidArgument
+  // naming `batch`), drawing the batches up to it not drawn yet.
+  absl::StatusOr<RankImbalance> At(int64_t batch) {
+    if (absl::Status s = context_internal::CheckRanks(dp_, batch, dp_); !s.ok()) return s;
+    while (static_cast<int64_t>(figures_.size()) < batch) DrawNextBatch();
+    return figures_[static_cast<std::size_t>(batch - 1)];
+  }
+
+ private:
+  MonteCarloImbalanceCurve(const ContextDistribution& d, int64_t dp, int64_t trials,
+                           std::mt19937_64 rng)
+      : d_(d),
+        dp_(dp),
+        trials_(trials),
+        rng_(std::move(rng)),
+        sums_(static_cast<std::size_t>(trials * dp), 0) {}
+
+  void DrawNextBatch() {
+    double mean = 0.0, m2 = 0.0;
+    std::size_t i = 0;
+    for (int64_t n = 1; n <= trials_; ++n) {
+      int64_t worst = 0;
+      for (int64_t r = 0; r < dp_; ++r, ++i) {
+        sums_[i] += d_.Sample(rng_);
+        worst = std::max(worst, sums_[i]);
+      }
+      const double x = static_cast<double>(worst);
+      const double delta = x - mean;
+      mean += delta / static_cast<double>(n);
+      m2 += delta * (x - mean);
+    }
+    const double b = static_cast<double>(figures_.size() + 1);
+    const double var = m2 / static_cast<double>(trials_ - 1);
+    figures_.push_back(
+        RankImbalance{.balanced = d_.Mean() * b,
+                      .slowest = TokenCount(mean),
+                      .slowest_stderr = TokenCount(std::sqrt(var / static_cast<double>(trials_)))});
+  }
+
+  ContextDistribution d_;
+  int64_t dp_ = 1;
+  int64_t trials_ = 2;
+  std::mt19937_64 rng_;
+  std::vector<int64_t> sums_;           // step-major: step t's ranks at [t dp, (t + 1) dp)
+  std::vector<RankImbalance> figures_;  // figures_[b - 1]: batch b
+};
+
 // The expected time of the slowest rank, for a cost that is not affine.
 struct SlowestRankTime final {
   Duration balanced;        // rank_time(round(batch * mean)): every rank at the mean load

@@ -273,12 +273,19 @@ absl::Status Sweeper::Imbalance(int64_t batch, RankImbalance& out) {
   if (config_.imbalance == ImbalanceModel::kAnalytic) {
     r = AnalyticImbalance(d, ranks_, batch);
   } else {
-    // One engine per batch, seeded by (seed, batch): a batch's figure does not
-    // depend on which other batches were evaluated before it.
-    std::seed_seq seq{static_cast<uint32_t>(config_.seed), static_cast<uint32_t>(config_.seed >> 32),
-                      static_cast<uint32_t>(batch)};
-    std::mt19937_64 rng(seq);
-    r = MonteCarloImbalance(d, ranks_, batch, config_.trials, rng);
+    // One curve of common random numbers for every batch (seeded by the
+    // seed alone): a batch's figure does not depend on which other batches
+    // were evaluated before it, and the slowest rank never falls as the
+    // batch grows.
+    if (!curve_.has_value()) {
+      std::seed_seq seq{static_cast<uint32_t>(config_.seed),
+                        static_cast<uint32_t>(config_.seed >> 32)};
+      absl::StatusOr<MonteCarloImbalanceCurve> c =
+          MonteCarloImbalanceCurve::Create(d, ranks_, config_.trials, std::mt19937_64(seq));
+      if (!c.ok()) return c.status();
+      curve_.emplace(*std::move(c));
+    }
+    r = curve_->At(batch);
   }
   if (!r.ok()) return r.status();
   out = *r;

@@ -223,8 +223,9 @@ std::vector<int64_t> SweepBatches(int64_t batch_min, int64_t batch_max, int64_t 
 int64_t LargestTrue(int64_t lo, int64_t hi, absl::FunctionRef<bool(int64_t)> pred);
 
 // Sweeper evaluates batches of one setup and config, reusing one StepResult
-// and remembering each batch's rank imbalance (an analytic one costs ~10 us,
-// a Monte Carlo one trials x ranks x batch draws). It refers to `setup` and
+// and remembering each batch's rank imbalance (an analytic one costs ~10 us;
+// Monte Carlo draws one MonteCarloImbalanceCurve, trials x ranks draws per
+// batch up to the largest evaluated). It refers to `setup` and
 // `config`, which must outlive it.
 class Sweeper final {
  public:
@@ -251,6 +252,7 @@ class Sweeper final {
   const Setup& setup_;
   const SweepConfig& config_;
   absl::flat_hash_map<int64_t, RankImbalance> imbalance_;
+  std::optional<MonteCarloImbalanceCurve> curve_;  // --imbalance=montecarlo, drawn on first use
   WorkloadSpec workload_;
   int64_t ranks_ = 1;
   Part part_ = Part::kMoe;
