@@ -104,6 +104,10 @@ struct ToolInfo final {
   size_t max_positional = 0;
   // Library field names whose flag has another name, e.g. {"hardware", "hw"}.
   std::vector<std::pair<absl::string_view, absl::string_view>> field_flags = {};
+  // Flags the tool's fuzz target (cli/tool_fuzz.h) sets before each input,
+  // e.g. {"requests", "400"}: a smaller default workload, so a typical input
+  // stays quick under the sanitizers. An input may set them again.
+  std::vector<std::pair<absl::string_view, absl::string_view>> fuzz_flags = {};
 };
 
 // RunTool() sets the usage message, checks the command line (CheckCommandLine(),

@@ -99,6 +99,12 @@ int FuzzTool(const uint8_t* data, size_t size, const ToolInfo& info,
   }
 
   const FlagRestorer restore;
+  for (const auto& [name, value] : info.fuzz_flags) {
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
+    Check(flag != nullptr && flag->ParseFrom(value, &error), info.name,
+          absl::StrCat("fuzz_flags: cannot set --", name, "=", value, ": ", error));
+  }
   std::string program(info.name);
   std::vector<char*> argv{program.data()};
   for (std::string& a : args) argv.push_back(a.data());

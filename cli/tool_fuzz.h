@@ -7,7 +7,8 @@
 // PERFMODEL_TOOL_MAIN (cli/cli.h) calls it when the tool is built as a fuzz
 // target (//fuzz:<tool>_flags_fuzzer).
 //
-// The input is one argument per line (a '\r' before the newline is dropped).
+// Before each input the tool's ToolInfo::fuzz_flags are set (serve's
+// smaller --requests). The input is one argument per line (a '\r' before the newline is dropped).
 // Inputs the harness does not run (0 is returned at once): more than 32
 // arguments or 4096 bytes, a NUL byte, a flag Abseil interprets itself
 // (LeftToAbseil(): --flagfile, --help, ...), or a path that leaves the repo:

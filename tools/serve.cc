@@ -376,4 +376,5 @@ PERFMODEL_TOOL_MAIN(
      .usage = "Simulates serving request by request on the cost model: TTFT, TPOT, "
               "inter-token and end-to-end latency distributions, throughput per GPU, goodput, "
               "queue and KV occupancy. With no flags: the seed's decode node under Poisson "
-              "load at the concurrency the sweep found."})
+              "load at the concurrency the sweep found.",
+     .fuzz_flags = {{"requests", "400"}}})
