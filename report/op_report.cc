@@ -29,6 +29,18 @@ absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int6
   return absl::OkStatus();
 }
 
+// Product() is a x b, or an error naming both fields when the product of two
+// flags does not fit in 64 bits (`--batch=128 --q_len=6e18` would overflow).
+absl::StatusOr<int64_t> Product(absl::string_view a_field, int64_t a, absl::string_view b_field,
+                                int64_t b) {
+  int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    return absl::InvalidArgumentError(absl::StrCat(a_field, " x ", b_field, ": ", a, " x ", b,
+                                                   " does not fit in a 64-bit count"));
+  }
+  return product;
+}
+
 // CostPrefillAttention() is PrefillAttention() over `batch` sequences of s_q
 // new tokens after `cached` cached ones: CausalPairs(s_q, cached) pairs per
 // sequence and head when causal, else s_q x (cached + s_q); every sequence's
@@ -62,11 +74,14 @@ absl::StatusOr<OpCost> CostPrefillAttention(const OpParams& p, const HardwareSpe
   const double b = static_cast<double>(p.batch), n = static_cast<double>(*p.s_q),
                cached = static_cast<double>(p.cached);
   const double pairs = b * (p.causal ? CausalPairs(n, cached) : n * (cached + n));
-  const double kv_bytes = p.kv_bytes.has_value() ? ToBytes(*p.kv_bytes)
-                                                 : static_cast<double>(kv_heads * (d_qk + d_v)) *
-                                                       BytesPerElement(p.dtype);
-  return PrefillAttention(p.batch * *p.s_q, *p.heads, pairs, d_qk, d_v, b * (cached + n), kv_bytes,
-                          p.dtype, hw);
+  const double kv_bytes = p.kv_bytes.has_value()
+                              ? ToBytes(*p.kv_bytes)
+                              : static_cast<double>(kv_heads) *
+                                    (static_cast<double>(d_qk) + static_cast<double>(d_v)) *
+                                    BytesPerElement(p.dtype);
+  PM_ASSIGN_OR_RETURN(const int64_t queries, Product("batch", p.batch, "s_q", *p.s_q));
+  return PrefillAttention(queries, *p.heads, pairs, d_qk, d_v, b * (cached + n), kv_bytes, p.dtype,
+                          hw);
 }
 
 }  // namespace
@@ -122,7 +137,7 @@ absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw) {
       PM_RETURN_IF_ERROR(AllPositive(
           {{"batch", p.batch}, {"q_len", p.q_len}, {"context", *p.context}, {"heads", *p.heads}}));
       const double b = static_cast<double>(p.batch), ctx = static_cast<double>(*p.context);
-      const int64_t queries = p.batch * p.q_len;
+      PM_ASSIGN_OR_RETURN(const int64_t queries, Product("batch", p.batch, "q_len", p.q_len));
       if (p.op == OpKind::kMlaDecode) {
         PM_RETURN_IF_ERROR(AllPositive({{"kv_lora", p.kv_lora}, {"rope", p.rope}}));
         const MlaSpec mla{*p.heads, 0, p.kv_lora, 128, p.rope, 128};

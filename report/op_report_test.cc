@@ -217,6 +217,20 @@ TEST(OpLibTest, ErrorsNameTheField) {
                       .kv_bytes = ByteCount(64)},
                      hw),
               StatusIs(kInvalid, "kv_bytes: conflicts with kv_heads"));
+  // Two flags whose product overflows a 64-bit count (the op_flags_fuzzer's
+  // finding of 2026-12-02: --batch=128 --q_len=6277017080637277977).
+  EXPECT_THAT(CostOp({.op = OpKind::kMlaDecode,
+                      .batch = 128,
+                      .q_len = 6277017080637277977,
+                      .context = 4096,
+                      .heads = 64},
+                     hw),
+              StatusIs(kInvalid,
+                       "batch x q_len: 128 x 6277017080637277977 does not fit in a 64-bit count"));
+  EXPECT_THAT(
+      CostOp({.op = OpKind::kPrefillAttention, .batch = 4, .heads = 8, .s_q = int64_t{1} << 62},
+             hw),
+      StatusIs(kInvalid, "batch x s_q: 4 x 4611686018427387904 does not fit in a 64-bit count"));
   EXPECT_THAT(CostOp({.op = OpKind::kDispatch}, hw),
               StatusIs(kInvalid, "tokens: required by dispatch"));
   EXPECT_THAT(CostOp({.op = OpKind::kAllReduce, .bytes = Bytes::Zero(), .ranks = 2}, hw),
