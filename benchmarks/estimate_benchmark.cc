@@ -12,16 +12,17 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "benchmark/benchmark.h"
 #include "deployments/seed_decode_spec.h"
-#include "workloads/seed_decode_spec.h"
 #include "hw/h200_sxm_spec.h"
 #include "loader/load.h"
 #include "models/deepseek_v3_spec.h"
 #include "perfmodel/graph.h"
 #include "report/render.h"
 #include "report/step_report.h"
+#include "workloads/seed_decode_spec.h"
 
 namespace perfmodel {
 namespace {
@@ -37,58 +38,127 @@ std::array<int64_t, 8> Batches(int64_t first = 8, int64_t step = 8) {
   return b;
 }
 
-void BM_EstimateRuntimePath(benchmark::State& state) {
+// The specs of one runtime-path case, loaded from the repo's textprotos.
+struct Loaded final {
+  ModelSpec model;
+  HardwareSpec hw;
+  DeploymentSpec deployment;
+  WorkloadSpec workload;
+};
+std::optional<Loaded> Load(benchmark::State& state, const char* hw, const char* deployment,
+                           const char* workload) {
   absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
-  absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
-  absl::StatusOr<LoadedDeployment> d = LoadDeployment("deployments/seed_decode.textproto");
-  absl::StatusOr<LoadedWorkload> w = LoadWorkload("workloads/seed_decode.textproto");
+  absl::StatusOr<LoadedHardware> h = LoadHardware(hw);
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment(deployment);
+  absl::StatusOr<LoadedWorkload> w = LoadWorkload(workload);
   if (!m.ok() || !h.ok() || !d.ok() || !w.ok()) {
     state.SkipWithError("cannot load the seed's textprotos (run from the repo root)");
-    return;
+    return std::nullopt;
   }
+  return Loaded{*m, h->spec, d->spec, w->spec};
+}
+
+void Count(benchmark::State& state) {
+  state.counters["estimates_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// DecodeOnce() is one estimate of the loop below, out of line so that a
+// profiler counts its calls (valgrind --tool=callgrind
+// --toggle-collect='*DecodeOnce*': instructions per estimate).
+[[gnu::noinline]] void DecodeOnce(const Loaded& l, const PreparedStep& step, bool prepared,
+                                  const WorkloadSpec& wl, StepResult& r) {
+  if (prepared) {
+    step.EstimateInto(StepShape::FromWorkload(wl), r);
+  } else {
+    EstimateDecodeInto(l.model, l.hw, l.deployment, wl, StepShape::FromWorkload(wl), r);
+  }
+}
+
+// One decode step of `l` per iteration at a batch from Batches(): the free
+// function (which plans the step every call), or a PreparedStep built once
+// from the same loaded specs (the scheduler's and the search's path).
+void DecodeLoop(benchmark::State& state, const Loaded& l, bool prepared) {
   const std::array<int64_t, 8> batches = Batches();
-  WorkloadSpec wl = w->spec;
+  const PreparedStep step(l.model, l.hw, l.deployment, l.workload);
+  WorkloadSpec wl = l.workload;
   StepResult r;
   std::size_t i = 0;
   for (auto _ : state) {
     wl.batch_per_dp = batches[i++ & 7];
     benchmark::DoNotOptimize(wl);
-    EstimateDecodeInto(*m, h->spec, d->spec, wl, StepShape::FromWorkload(wl), r);
+    DecodeOnce(l, step, prepared, wl, r);
     benchmark::DoNotOptimize(r.forward);
   }
-  state.counters["estimates_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  Count(state);
+}
+
+// The seed's D node (deployments/seed_decode) on an H200, loaded at run time.
+void BM_EstimateRuntimePath(benchmark::State& state) {
+  const std::optional<Loaded> l =
+      Load(state, "hw/h200_sxm.textproto", "deployments/seed_decode.textproto",
+           "workloads/seed_decode.textproto");
+  if (l) DecodeLoop(state, *l, false);
 }
 BENCHMARK(BM_EstimateRuntimePath);
+
+void BM_EstimatePreparedRuntimePath(benchmark::State& state) {
+  const std::optional<Loaded> l =
+      Load(state, "hw/h200_sxm.textproto", "deployments/seed_decode.textproto",
+           "workloads/seed_decode.textproto");
+  if (l) DecodeLoop(state, *l, true);
+}
+BENCHMARK(BM_EstimatePreparedRuntimePath);
+
+// The same on the seed-calibrated H200 (hw/h200_sxm_seed_calibrated: per-op
+// corrections, which every row of the free function looks up by name).
+void BM_EstimateCalibratedRuntimePath(benchmark::State& state) {
+  const std::optional<Loaded> l =
+      Load(state, "hw/h200_sxm_seed_calibrated.textproto", "deployments/seed_decode.textproto",
+           "workloads/seed_decode.textproto");
+  if (l) DecodeLoop(state, *l, false);
+}
+BENCHMARK(BM_EstimateCalibratedRuntimePath);
+
+void BM_EstimateCalibratedPreparedRuntimePath(benchmark::State& state) {
+  const std::optional<Loaded> l =
+      Load(state, "hw/h200_sxm_seed_calibrated.textproto", "deployments/seed_decode.textproto",
+           "workloads/seed_decode.textproto");
+  if (l) DecodeLoop(state, *l, true);
+}
+BENCHMARK(BM_EstimateCalibratedPreparedRuntimePath);
 
 // The seed's P node (deployments/seed_prefill: DP8 attention, EP8 experts, two
 // micro-batches) on an H200: one prefill forward of 1..8 whole 4K prompts per
 // DP rank (workloads/seed_prefill's range: one prompt per forward is its
 // batch, the sweep tries more), loaded at run time like BM_EstimateRuntimePath.
-void BM_EstimatePrefillRuntimePath(benchmark::State& state) {
-  absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
-  absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm.textproto");
-  absl::StatusOr<LoadedDeployment> d = LoadDeployment("deployments/seed_prefill.textproto");
-  absl::StatusOr<LoadedWorkload> w = LoadWorkload("workloads/seed_prefill.textproto");
-  if (!m.ok() || !h.ok() || !d.ok() || !w.ok()) {
-    state.SkipWithError("cannot load the seed's textprotos (run from the repo root)");
-    return;
-  }
+void PrefillLoop(benchmark::State& state, bool prepared) {
+  const std::optional<Loaded> l =
+      Load(state, "hw/h200_sxm.textproto", "deployments/seed_prefill.textproto",
+           "workloads/seed_prefill.textproto");
+  if (!l) return;
   const std::array<int64_t, 8> prompts = Batches(1, 1);
-  WorkloadSpec wl = w->spec;
+  const PreparedStep step(l->model, l->hw, l->deployment, l->workload);
+  WorkloadSpec wl = l->workload;
   StepResult r;
   std::size_t i = 0;
   for (auto _ : state) {
     wl.batch_per_dp = prompts[i++ & 7];
     benchmark::DoNotOptimize(wl);
-    EstimateStepInto(*m, h->spec, d->spec, wl,
-                     StepShape::Prefill(wl.batch_per_dp, wl.prompt_tokens, 0, true), r);
+    const StepShape shape = StepShape::Prefill(wl.batch_per_dp, wl.prompt_tokens, 0, true);
+    if (prepared) {
+      step.EstimateInto(shape, r);
+    } else {
+      EstimateStepInto(l->model, l->hw, l->deployment, wl, shape, r);
+    }
     benchmark::DoNotOptimize(r.forward);
   }
-  state.counters["estimates_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  Count(state);
 }
+void BM_EstimatePrefillRuntimePath(benchmark::State& state) { PrefillLoop(state, false); }
 BENCHMARK(BM_EstimatePrefillRuntimePath);
+void BM_EstimatePrefillPreparedRuntimePath(benchmark::State& state) { PrefillLoop(state, true); }
+BENCHMARK(BM_EstimatePrefillPreparedRuntimePath);
 
 void BM_EstimateCompileTimeSpecs(benchmark::State& state) {
   const std::array<int64_t, 8> batches = Batches();

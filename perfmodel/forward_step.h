@@ -164,12 +164,12 @@ struct ForwardStep final {
   // sequence (at most one token of each over).
   static constexpr StepContext Context(const ModelSpec& model, const HardwareSpec& hw,
                                        const DeploymentSpec& d, const WorkloadSpec& w,
-                                       const StepShape& shape, int64_t mb,
-                                       const RoutingPlan* routing) {
+                                       const StepShape& shape, int64_t mb, const StepPlan& plan) {
     StepContext c{model, hw, d, w};
     c.phase = w.phase;
     c.micro_batches = mb;
-    c.routing = routing;
+    c.routing = &plan.routing;
+    if (plan.factored) c.factors = plan.factors.data();
     const int64_t b = shape.batch_per_dp;
     if (w.phase == Phase::kDecode) {
       c.requests = (b + mb - 1) / mb;
@@ -245,17 +245,40 @@ struct ForwardStep final {
         (WindowedKvEntries(a, p, w) + WindowedKvEntries(rest, p + a, w)) / 2.0 * seqs;
   }
 
+  // Plan() is what every estimate of `model` on `hw` under `d` with
+  // `routing` shares, the parts `what` asks for (StepPlan's flags).
+  static constexpr StepPlan Plan(const ModelSpec& model, const HardwareSpec& hw,
+                                 const DeploymentSpec& d, const RoutingSpec& routing,
+                                 unsigned what) {
+    StepPlan p;
+    if ((what & StepPlan::kRouting) != 0 && model.moe.routed_experts > 0) {
+      p.routing = PlanRouting(model, d, routing);
+    }
+    if ((what & StepPlan::kMemory) != 0) {
+      p.weights = WeightBytes(model, d);
+      p.kv = KvCache(model, d);
+    }
+    if ((what & StepPlan::kFactors) != 0 && hw.correction_count > 0) {
+      for (std::size_t op = 0; op < kOpCount; ++op) {
+        for (std::size_t part = 0; part < kPartCount; ++part) {
+          p.factors[op * kPartCount + part] = hw.TimeFactor(kOpNames[op], kPartNames[part]);
+        }
+      }
+      p.factored = true;
+    }
+    return p;
+  }
+
   // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
   // share of it compute gets), in `mb` micro-batches. A prefill's Workspace()
   // comes from the same context and is returned (zero in decode): the
   // buffers read no hardware, so the share changes nothing.
-  static constexpr Bytes EmitParts(const ModelSpec& model, const HardwareSpec& hw,
-                                   const DeploymentSpec& d, const WorkloadSpec& w,
-                                   const StepShape& shape, int64_t mb, StepResult& r) {
-    RoutingPlan routing;
-    if (model.moe.routed_experts > 0) routing = PlanRouting(model, d, w.routing);
+  static constexpr Bytes EmitParts(const StepPlan& plan, const ModelSpec& model,
+                                   const HardwareSpec& hw, const DeploymentSpec& d,
+                                   const WorkloadSpec& w, const StepShape& shape, int64_t mb,
+                                   StepResult& r) {
     SharedRows shared;
-    StepContext c = Context(model, hw, d, w, shape, mb, &routing);
+    StepContext c = Context(model, hw, d, w, shape, mb, plan);
     c.shared = &shared;
     if (w.phase == Phase::kDecode && shape.Mixed()) {
       EmitMixedParts(c, shape, r);
@@ -287,9 +310,9 @@ struct ForwardStep final {
   // EmitForward() fills `r`'s rows and forward time (reusing its storage: no
   // per-call initialisation of the row array); it returns a prefill
   // forward's Workspace() (zero in decode).
-  static constexpr Bytes EmitForward(const ModelSpec& model, const HardwareSpec& hw,
-                                     const DeploymentSpec& d, const WorkloadSpec& w,
-                                     const StepShape& shape, StepResult& r) {
+  static constexpr Bytes EmitForward(const StepPlan& plan, const ModelSpec& model,
+                                     const HardwareSpec& hw, const DeploymentSpec& d,
+                                     const WorkloadSpec& w, const StepShape& shape, StepResult& r) {
     r.row_count = 0;
     r.forward = Duration::Zero();
     r.routing = {};
@@ -301,9 +324,9 @@ struct ForwardStep final {
     Bytes workspace;
     if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
       const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
-      workspace = EmitParts(model, shared, d, w, shape, mb, r);
+      workspace = EmitParts(plan, model, shared, d, w, shape, mb, r);
     } else {
-      workspace = EmitParts(model, hw, d, w, shape, mb, r);
+      workspace = EmitParts(plan, model, hw, d, w, shape, mb, r);
     }
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
     r.tokens_per_rank =
@@ -326,11 +349,17 @@ struct ForwardStep final {
   // and memory passes: its rows, forward and host gap only (what a
   // scheduler's or a simulator's step time needs; r.sla, r.prefill and
   // r.memory keep whatever they held).
+  static constexpr void EstimateTimeInto(const StepPlan& plan, const ModelSpec& model,
+                                         const HardwareSpec& hw, const DeploymentSpec& d,
+                                         const WorkloadSpec& w, const StepShape& shape,
+                                         StepResult& r) {
+    EmitForward(plan, model, hw, d, w, shape, r);
+    r.host_gap = HostGap(d, w, shape, r);
+  }
   static constexpr void EstimateTimeInto(const ModelSpec& model, const HardwareSpec& hw,
                                          const DeploymentSpec& d, const WorkloadSpec& w,
                                          const StepShape& shape, StepResult& r) {
-    EmitForward(model, hw, d, w, shape, r);
-    r.host_gap = HostGap(d, w, shape, r);
+    EstimateTimeInto(Plan(model, hw, d, w.routing, StepPlan::kRouting), model, hw, d, w, shape, r);
   }
 
   // EstimateInto() is one forward of `shape` into `r`, for callers that
@@ -338,7 +367,14 @@ struct ForwardStep final {
   static constexpr void EstimateInto(const ModelSpec& model, const HardwareSpec& hw,
                                      const DeploymentSpec& d, const WorkloadSpec& w,
                                      const StepShape& shape, StepResult& r) {
-    const Bytes workspace = EmitForward(model, hw, d, w, shape, r);
+    EstimateInto(Plan(model, hw, d, w.routing, StepPlan::kRouting | StepPlan::kMemory), model, hw,
+                 d, w, shape, r);
+  }
+  // EstimateInto() with `plan` (Plan() of its routing and memory at least).
+  static constexpr void EstimateInto(const StepPlan& plan, const ModelSpec& model,
+                                     const HardwareSpec& hw, const DeploymentSpec& d,
+                                     const WorkloadSpec& w, const StepShape& shape, StepResult& r) {
+    const Bytes workspace = EmitForward(plan, model, hw, d, w, shape, r);
     r.host_gap = HostGap(d, w, shape, r);
     if (w.phase == Phase::kDecode) {
       r.sla = DecodeFromForward(
@@ -349,7 +385,7 @@ struct ForwardStep final {
           r.forward, PrefillShape{r.dp_per_machine, shape.batch_per_dp, shape.new_tokens},
           r.host_gap);
     }
-    r.memory = MemoryWith(model, d, hw, shape, workspace);
+    r.memory = MemoryWith(plan, d, hw, shape, workspace);
   }
 
   static constexpr StepResult Estimate(const ModelSpec& model, const HardwareSpec& hw,
@@ -376,6 +412,13 @@ struct ForwardStep final {
   // workspace.
   static constexpr StepResult EstimatePrefill(const ModelSpec& model, const HardwareSpec& hw,
                                               const DeploymentSpec& d, const WorkloadSpec& w) {
+    return EstimatePrefill(Plan(model, hw, d, w.routing, StepPlan::kRouting | StepPlan::kMemory),
+                           model, hw, d, w);
+  }
+  // EstimatePrefill() with `step` (Plan() of its routing and memory at least).
+  static constexpr StepResult EstimatePrefill(const StepPlan& step, const ModelSpec& model,
+                                              const HardwareSpec& hw, const DeploymentSpec& d,
+                                              const WorkloadSpec& w) {
     const PrefillPlan plan = PlanPrefill(w);
     StepResult r;
     StepResult one;
@@ -384,7 +427,7 @@ struct ForwardStep final {
     for (int64_t i = 0; i < plan.Costed(); ++i) {
       const StepShape shape = plan.Shape(i);
       StepResult& into = i == 0 ? r : one;
-      workspace = Max(workspace, EmitForward(model, hw, d, w, shape, into));
+      workspace = Max(workspace, EmitForward(step, model, hw, d, w, shape, into));
       const int64_t times = plan.Repeat(i);
       host_gap += HostGap(d, w, shape, into) * static_cast<double>(times);
       if (i == 0) {
@@ -399,8 +442,7 @@ struct ForwardStep final {
     r.prefill = PrefillFromForward(
         r.forward, PrefillShape{r.dp_per_machine, plan.prompts, w.prompt_tokens}, r.host_gap);
     const double tokens = static_cast<double>(plan.prompts * w.prompt_tokens);
-    r.memory = MemoryUse{WeightBytes(model, d),
-                         KvCache(model, d).Of(static_cast<double>(plan.prompts), tokens),
+    r.memory = MemoryUse{step.weights, step.kv.Of(static_cast<double>(plan.prompts), tokens),
                          d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
     return r;
   }
@@ -429,10 +471,9 @@ struct ForwardStep final {
   [[gnu::noinline]] static constexpr Bytes Workspace(const ModelSpec& m, const HardwareSpec& hw,
                                                      const DeploymentSpec& d, const WorkloadSpec& w,
                                                      const StepShape& shape) {
-    RoutingPlan routing;
-    if (m.moe.routed_experts > 0) routing = PlanRouting(m, d, w.routing);
     const int64_t mb = MicroBatches(d, w, shape);
-    return WorkspaceOf(Context(m, hw, d, w, shape, mb, &routing));
+    return WorkspaceOf(
+        Context(m, hw, d, w, shape, mb, Plan(m, hw, d, w.routing, StepPlan::kRouting)));
   }
 
   // WorkspaceOf() is Workspace() of the forward whose context is `c`.
@@ -450,19 +491,26 @@ struct ForwardStep final {
   static constexpr MemoryUse MemoryPerGpu(const ModelSpec& m, const HardwareSpec& hw,
                                           const DeploymentSpec& d, const WorkloadSpec& w,
                                           const StepShape& shape) {
+    return MemoryPerGpu(Plan(m, hw, d, w.routing, StepPlan::kMemory), m, hw, d, w, shape);
+  }
+  // MemoryPerGpu() with `plan` (Plan() of its memory at least).
+  static constexpr MemoryUse MemoryPerGpu(const StepPlan& plan, const ModelSpec& m,
+                                          const HardwareSpec& hw, const DeploymentSpec& d,
+                                          const WorkloadSpec& w, const StepShape& shape) {
     const Bytes workspace =
         w.phase == Phase::kPrefill ? Workspace(m, hw, d, w, shape) : Bytes::Zero();
-    return MemoryWith(m, d, hw, shape, workspace);
+    return MemoryWith(plan, d, hw, shape, workspace);
   }
 
-  // MemoryWith() is MemoryPerGpu() with the forward's workspace known.
-  static constexpr MemoryUse MemoryWith(const ModelSpec& m, const DeploymentSpec& d,
+  // MemoryWith() is MemoryPerGpu() with the forward's workspace known, from
+  // `plan`'s weights and KV footprint.
+  static constexpr MemoryUse MemoryWith(const StepPlan& plan, const DeploymentSpec& d,
                                         const HardwareSpec& hw, const StepShape& shape,
                                         Bytes workspace) {
     const double tokens =
         shape.sum_context + static_cast<double>(shape.batch_per_dp * shape.new_tokens) +
         static_cast<double>(shape.chunk_sequences * (shape.chunk_cached + shape.chunk_tokens));
-    const KvFootprint f = KvCache(m, d);
+    const KvFootprint& f = plan.kv;
     Bytes kv = f.per_token * tokens;
     if (f.window_tokens > 0) {
       // The sliding layers keep each request's window: the decode requests'
@@ -475,7 +523,7 @@ struct ForwardStep final {
              f.Windowed(chunks,
                         chunks * static_cast<double>(shape.chunk_cached + shape.chunk_tokens)));
     }
-    return MemoryUse{WeightBytes(m, d), kv, d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
+    return MemoryUse{plan.weights, kv, d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
   }
 
  private:
@@ -587,6 +635,105 @@ constexpr void EstimateTimeInto(const ModelSpec& model, const HardwareSpec& hw,
     G::EstimateTimeInto(model, hw, d, w, shape, r);
   });
 }
+
+// PlanStep() is what every estimate of `model` on `hw` under `d` with
+// `routing` shares (ForwardStep::Plan() of the model's graph; `what`:
+// StepPlan's flags). The overloads below that take a plan use it instead
+// of planning: it must be the plan of the same specs (PreparedStep keeps
+// them together).
+constexpr StepPlan PlanStep(const ModelSpec& model, const HardwareSpec& hw, const DeploymentSpec& d,
+                            const RoutingSpec& routing, unsigned what = StepPlan::kAll) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    return G::Plan(model, hw, d, routing, what);
+  });
+}
+constexpr void EstimateStepInto(const StepPlan& plan, const ModelSpec& model,
+                                const HardwareSpec& hw, const DeploymentSpec& d,
+                                const WorkloadSpec& w, const StepShape& shape, StepResult& r) {
+  WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    G::EstimateInto(plan, model, hw, d, w, shape, r);
+  });
+}
+constexpr void EstimateTimeInto(const StepPlan& plan, const ModelSpec& model,
+                                const HardwareSpec& hw, const DeploymentSpec& d,
+                                const WorkloadSpec& w, const StepShape& shape, StepResult& r) {
+  WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    G::EstimateTimeInto(plan, model, hw, d, w, shape, r);
+  });
+}
+constexpr StepResult EstimatePrefill(const StepPlan& plan, const ModelSpec& model,
+                                     const HardwareSpec& hw, const DeploymentSpec& d,
+                                     const WorkloadSpec& w) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    return G::EstimatePrefill(plan, model, hw, d, w);
+  });
+}
+constexpr MemoryUse EstimateMemory(const StepPlan& plan, const ModelSpec& model,
+                                   const HardwareSpec& hw, const DeploymentSpec& d,
+                                   const WorkloadSpec& w, const StepShape& shape) {
+  return WithGraph(model, [&]<typename G>(std::type_identity<G>) {
+    return G::MemoryPerGpu(plan, model, hw, d, w, shape);
+  });
+}
+
+// PreparedStep is one model, hardware, deployment and workload planned once
+// (ForwardStep::Plan(): the routing plan, the weights and KV cache per GPU,
+// the hardware's per-op corrections as a table) for callers that estimate
+// many steps of them: a scheduler every step, a search every batch of a
+// layout. It holds copies of its specs; each estimate equals the free
+// function's on the same specs bit for bit (the same graph, the same plan).
+//
+//   PreparedStep p(model, hw, deployment, workload);   // once
+//   p.EstimateInto(StepShape::Decode(p.workload(), 24, s, s), r);   // per step
+//   p.EstimateTimeInto(shape, r);   // rows, forward and host gap only
+class PreparedStep final {
+ public:
+  constexpr PreparedStep(const ModelSpec& model, const HardwareSpec& hw, const DeploymentSpec& d,
+                         const WorkloadSpec& w)
+      : model_(model),
+        hw_(hw),
+        deployment_(d),
+        workload_(w),
+        plan_(PlanStep(model_, hw_, deployment_, workload_.routing)) {}
+
+  constexpr const ModelSpec& model() const { return model_; }
+  constexpr const HardwareSpec& hardware() const { return hw_; }
+  constexpr const DeploymentSpec& deployment() const { return deployment_; }
+  constexpr const WorkloadSpec& workload() const { return workload_; }
+  constexpr const StepPlan& plan() const { return plan_; }
+
+  // SetWorkload() makes `w` the workload of later estimates; the plan is
+  // redone only when its routing differs (nothing else of it is planned).
+  constexpr void SetWorkload(const WorkloadSpec& w) {
+    const bool replan = !(w.routing == workload_.routing);
+    workload_ = w;
+    if (replan) plan_ = PlanStep(model_, hw_, deployment_, workload_.routing);
+  }
+
+  // EstimateInto() is EstimateStepInto() of one forward of `shape`;
+  // EstimateTimeInto() is EstimateTimeInto()'s (no SLA, no memory);
+  // EstimatePrefill() the workload's whole prefill batch; Memory() the
+  // memory per GPU of a step of `shape`.
+  constexpr void EstimateInto(const StepShape& shape, StepResult& r) const {
+    EstimateStepInto(plan_, model_, hw_, deployment_, workload_, shape, r);
+  }
+  constexpr void EstimateTimeInto(const StepShape& shape, StepResult& r) const {
+    perfmodel::EstimateTimeInto(plan_, model_, hw_, deployment_, workload_, shape, r);
+  }
+  constexpr StepResult EstimatePrefill() const {
+    return perfmodel::EstimatePrefill(plan_, model_, hw_, deployment_, workload_);
+  }
+  constexpr MemoryUse Memory(const StepShape& shape) const {
+    return EstimateMemory(plan_, model_, hw_, deployment_, workload_, shape);
+  }
+
+ private:
+  ModelSpec model_;
+  HardwareSpec hw_;
+  DeploymentSpec deployment_;
+  WorkloadSpec workload_;
+  StepPlan plan_;
+};
 
 // KvBytesPerToken() is one token's KV cache on one GPU, over every part of
 // the model's graph (ForwardStep::KvBytesPerToken()).

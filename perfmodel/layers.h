@@ -70,14 +70,13 @@ struct DecoderLayer final {
       balanced.attention_kv_tokens = c.balanced_sum_context;
       Duration lag = Attention::AttentionCost(c).time() - Attention::AttentionCost(balanced).time();
       // Each attention row's lag scales with that row's correction.
-      double factor = c.hw.TimeFactor(OpName(Op::kAttention), PartName(c.part));
+      double factor = c.TimeFactor(Op::kAttention);
       if constexpr (requires { Attention::SlidingCost(c); }) {
         // Sliding layers lag by their windowed attention: the part's mean.
         if (const int64_t s = graph_internal::SlidingLayers(c); s > 0) {
           const Duration window =
               Attention::SlidingCost(c).time() - Attention::SlidingCost(balanced).time();
-          const double window_factor =
-              c.hw.TimeFactor(OpName(Op::kSlidingAttention), PartName(c.part));
+          const double window_factor = c.TimeFactor(Op::kSlidingAttention);
           lag = (lag * factor * static_cast<double>(c.count - s) +
                  window * window_factor * static_cast<double>(s)) /
                 static_cast<double>(c.count);

@@ -3,9 +3,9 @@
 //
 // The embedding API: what a scheduler binary calls on every step. One object
 // per deployment holds the model, GPU, deployment and workload specs and one
-// reused StepResult; every call after construction is allocation-free and
-// costs one forward estimate (decode ~1.5 us on the reference 2-core host;
-// //benchmarks:estimate_benchmark).
+// reused StepResult, and plans the step once (PlanStep()); every call after
+// construction is allocation-free and costs one forward estimate
+// (//benchmarks:estimate_benchmark, BM_EstimatePreparedRuntimePath).
 //
 //   #include "perfmodel/perfmodel.h"
 //
@@ -101,10 +101,14 @@ class StepPredictor final {
       : model_(model), hw_(hw), deployment_(deployment), workload_(workload) {
     workload_.phase = Phase::kDecode;
     if (workload_.context_tokens <= 0) workload_.context_tokens = 1;
+    // Planned once (the routing, weights, KV footprint and any per-op
+    // corrections): nothing of it depends on attention_dp, which the calls
+    // narrow for idle ranks (RanksRouting).
+    plan_ = PlanStep(model_, hw_, deployment_, workload_.routing);
     kv_cache_ = perfmodel::KvCache(model_, deployment_);
     kv_bytes_per_token_ = kv_cache_.PerTokenInWindow();
     // The HBM an empty rank leaves (weights and reserve placed), in tokens.
-    const Bytes free = perfmodel::EstimateMemory(model_, hw_, deployment_, workload_,
+    const Bytes free = perfmodel::EstimateMemory(plan_, model_, hw_, deployment_, workload_,
                                                  StepShape::Decode(workload_, 0, 0.0, 0.0))
                            .Headroom();
     kv_capacity_ = free > Bytes::Zero() && kv_bytes_per_token_ > Bytes::Zero()
@@ -116,7 +120,8 @@ class StepPredictor final {
   Duration DecodeStep(const RankLoad& load) {
     workload_.batch_per_dp = load.requests;
     const RanksRouting ranks(deployment_, RoutingRanks(load));
-    perfmodel::EstimateTimeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
+    perfmodel::EstimateTimeInto(plan_, model_, hw_, deployment_, workload_, DecodeShape(load),
+                                result_);
     return result_.forward + result_.host_gap;
   }
 
@@ -138,7 +143,7 @@ class StepPredictor final {
                                                                  deployment_.parallel.attention_dp;
     const RanksRouting ranks(deployment_, LoadedRanks(all_decode + all_chunks, busiest));
     perfmodel::EstimateTimeInto(
-        model_, hw_, deployment_, workload_,
+        plan_, model_, hw_, deployment_, workload_,
         StepShape::WithChunks(DecodeShape(load), chunks.sequences, chunks.new_tokens,
                               chunks.cached_tokens, chunks.last),
         result_);
@@ -150,7 +155,8 @@ class StepPredictor final {
   const StepResult& Estimate(const RankLoad& load) {
     workload_.batch_per_dp = load.requests;
     const RanksRouting ranks(deployment_, RoutingRanks(load));
-    perfmodel::EstimateDecodeInto(model_, hw_, deployment_, workload_, DecodeShape(load), result_);
+    perfmodel::EstimateStepInto(plan_, model_, hw_, deployment_, workload_, DecodeShape(load),
+                                result_);
     return result_;
   }
 
@@ -163,7 +169,7 @@ class StepPredictor final {
   // (negative: over), without costing the step.
   Bytes MemoryLeft(const RankLoad& load) {
     const double slowest = ToTokens(load.slowest_sum_context);
-    return perfmodel::EstimateMemory(model_, hw_, deployment_, workload_,
+    return perfmodel::EstimateMemory(plan_, model_, hw_, deployment_, workload_,
                                      StepShape::Decode(workload_, load.requests, slowest, slowest))
         .Headroom();
   }
@@ -209,7 +215,7 @@ class StepPredictor final {
     w.batch_per_dp = sequences;
     w.prompt_tokens = cached_tokens + new_tokens;
     w.chunk_tokens = 0;
-    perfmodel::EstimateTimeInto(model_, hw_, deployment_, w,
+    perfmodel::EstimateTimeInto(plan_, model_, hw_, deployment_, w,
                                 StepShape::Prefill(sequences, new_tokens, cached_tokens, true),
                                 result_);
     return result_.forward + result_.host_gap;
@@ -263,6 +269,7 @@ class StepPredictor final {
   HardwareSpec hw_;
   DeploymentSpec deployment_;
   WorkloadSpec workload_;
+  StepPlan plan_;  // PlanStep() of the specs above
   StepResult result_;
   KvFootprint kv_cache_;
   Bytes kv_bytes_per_token_;

@@ -17,6 +17,7 @@
 #ifndef PERFMODEL_STEP_CONTEXT_H_
 #define PERFMODEL_STEP_CONTEXT_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -96,6 +97,26 @@ struct StepShape final {
   }
 };
 
+// What every estimate of one model, hardware, deployment and routing shares
+// (ForwardStep::Plan()): the routing plan, the weights and KV cache one GPU
+// holds, and, when `factored`, every (op, part)'s correction factor
+// (HardwareSpec::TimeFactor(), which else each row asks the hardware for).
+// The free functions plan on every call (all but the factors); a
+// PreparedStep plans once for all its estimates. Planned or asked, the
+// numbers are the same ones.
+struct StepPlan final {
+  // What ForwardStep::Plan() fills, as flags: the routing, the memory
+  // (weights and KV), the correction table.
+  static constexpr unsigned kRouting = 1, kMemory = 2, kFactors = 4;
+  static constexpr unsigned kAll = kRouting | kMemory | kFactors;
+
+  RoutingPlan routing;  // PlanRouting() (default for a model without experts)
+  Bytes weights;        // ForwardStep::WeightBytes()
+  KvFootprint kv;       // ForwardStep::KvCache()
+  bool factored = false;
+  std::array<double, kOpCount * kPartCount> factors{};  // [op x kPartCount + part]
+};
+
 struct StepContext;
 
 // A range of rows of a StepResult.
@@ -143,6 +164,7 @@ struct StepContext final {
   Part part = Part::kDense;
   int64_t count = 0;
   const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (ForwardStep::EmitParts)
+  const double* factors = nullptr;       // a factored StepPlan's table; null: ask the hardware
   SharedRows* shared = nullptr;          // rows to copy, when the forward keeps them
   // A mixed forward's prefill part (StepShape::chunk_*): its own context
   // (prefill phase, per micro-batch), and its new tokens, which every op
@@ -160,6 +182,14 @@ struct StepContext final {
     return d;
   }
   constexpr bool Prefill() const { return phase == Phase::kPrefill; }
+  // TimeFactor() is the hardware's correction of `op` in this context's part
+  // (HardwareSpec::TimeFactor()), read from the plan's table when it has one.
+  constexpr double TimeFactor(Op op) const {
+    if (factors != nullptr) {
+      return factors[static_cast<std::size_t>(op) * kPartCount + static_cast<std::size_t>(part)];
+    }
+    return hw.TimeFactor(OpName(op), PartName(part));
+  }
 };
 
 namespace graph_internal {
@@ -261,7 +291,7 @@ template <typename CostFn>
     // A correction scales the op's whole kernel time, its link latency (a
     // part of it) too: else a factor below 1 leaves the latency above the
     // kernel time and the row's Wire() negative.
-    const double f = c.hw.TimeFactor(row.op, PartName(c.part));
+    const double f = c.TimeFactor(op);
     row.cost.kernel_time *= f;
     row.cost.latency *= f;
   }

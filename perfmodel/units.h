@@ -64,6 +64,13 @@ class Quantity final {
 
   friend constexpr bool operator==(Quantity, Quantity) = default;
   friend constexpr auto operator<=>(Quantity a, Quantity b) { return a.v_ <=> b.v_; }
+  // The four orderings directly (one comparison each): the synthesised ones
+  // go through std::partial_ordering, whose unordered case costs a branch
+  // and a compare more per use (a step compares ~100 quantities).
+  friend constexpr bool operator<(Quantity a, Quantity b) { return a.v_ < b.v_; }
+  friend constexpr bool operator>(Quantity a, Quantity b) { return a.v_ > b.v_; }
+  friend constexpr bool operator<=(Quantity a, Quantity b) { return a.v_ <= b.v_; }
+  friend constexpr bool operator>=(Quantity a, Quantity b) { return a.v_ >= b.v_; }
 
  private:
   constexpr explicit Quantity(double v) : v_(v) {}

@@ -346,6 +346,7 @@ class DecodeEvaluator final {
     context_ = mean_in_ + 0.5 * mean_out_;
     longest_ = mean_in_ + mean_out_;
     w_.context_tokens = std::max<int64_t>(1, std::llround(context_));
+    plan_ = PlanStep(space.model, hw_, d_, w_.routing);
   }
 
   const WorkloadSpec& workload() const { return w_; }
@@ -358,7 +359,7 @@ class DecodeEvaluator final {
     w_.batch_per_dp = b;
     const double sum = context_ * static_cast<double>(b);
     // Time only: the memory is Memory()'s, at the longest context.
-    EstimateTimeInto(space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum), result_);
+    EstimateTimeInto(plan_, space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum), result_);
     ++r_.estimates;
     ++r_.configurations;
     const Duration t = perfmodel::Step(result_);
@@ -374,7 +375,7 @@ class DecodeEvaluator final {
     w_.batch_per_dp = b;
     const double sum = longest_ * static_cast<double>(b);
     const MemoryUse m =
-        EstimateMemory(space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum));
+        EstimateMemory(plan_, space_.model, hw_, d_, w_, StepShape::Decode(w_, b, sum, sum));
     memory_.emplace_back(b, m);
     return m;
   }
@@ -389,7 +390,7 @@ class DecodeEvaluator final {
     p.prompt_tokens = std::max<int64_t>(1, std::llround(mean_in_));
     p.chunk_tokens = chunk;
     p.prefix_cache_hit = space_.prefix_cache_hit;
-    const StepResult s = EstimatePrefill(space_.model, hw_, d_, p);
+    const StepResult s = EstimatePrefill(plan_, space_.model, hw_, d_, p);
     ++r_.estimates;
     return s.prefill.ttft;
   }
@@ -403,6 +404,7 @@ class DecodeEvaluator final {
   const DeploymentSpec& d_;
   SearchResult& r_;
   WorkloadSpec w_;
+  StepPlan plan_;  // the layout's (PlanStep()), shared by its every estimate
   double mean_in_ = 0.0;
   double mean_out_ = 0.0;
   double context_ = 0.0;
@@ -437,6 +439,7 @@ absl::Status EvaluatePrefill(const SearchSpace& space, SearchResult& r, Misses& 
   for (const Layout& layout : layouts) {
     const HardwareSpec& hw = space.gpus[static_cast<std::size_t>(layout.gpu)].hardware.spec;
     const DeploymentSpec& d = layout.deployment;
+    const StepPlan plan = PlanStep(space.model, hw, d, space.prefill.workload.routing);
     for (const int64_t chunk : space.prefill.chunk_tokens) {
       WorkloadSpec w = space.prefill.workload;
       w.phase = Phase::kPrefill;
@@ -454,7 +457,7 @@ absl::Status EvaluatePrefill(const SearchSpace& space, SearchResult& r, Misses& 
           continue;
         }
         w.prompt_tokens = lengths[i];
-        const StepResult s = EstimatePrefill(space.model, hw, d, w);
+        const StepResult s = EstimatePrefill(plan, space.model, hw, d, w);
         ++r.estimates;
         if (!FiniteTime(s.prefill.ttft)) {
           return absl::InternalError(absl::StrCat("prefill layout ", S(d.name.view()),

@@ -5,23 +5,24 @@
 
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "deployments/llama3_1_70b_tp8_spec.h"
 #include "deployments/qwen3_235b_dp8_ep8_spec.h"
 #include "deployments/seed_decode_spec.h"
-#include "hw/b200_spec.h"
-#include "hw/h100_sxm_spec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hw/b200_spec.h"
+#include "hw/h100_sxm_spec.h"
 #include "hw/h200_sxm_spec.h"
 #include "loader/load.h"
 #include "models/deepseek_v3_spec.h"
 #include "models/llama3_1_70b_spec.h"
 #include "models/qwen3_235b_a22b_spec.h"
+#include "perfmodel/graph.h"
+#include "perfmodel/testing/matchers.h"
 #include "workloads/llama3_1_70b_tp8_spec.h"
 #include "workloads/qwen3_235b_dp8_ep8_spec.h"
 #include "workloads/seed_decode_spec.h"
-#include "perfmodel/graph.h"
-#include "perfmodel/testing/matchers.h"
 
 namespace perfmodel {
 namespace {
@@ -98,6 +99,122 @@ TEST(DecodeStepTest, CompileTimeAndRuntimePathsAgreeExactly) {
   // ... and the runtime entry point gives the constant-evaluated result.
   const StepResult runtime = EstimateDecode(*m, h->spec, d->spec, w->spec);
   ExpectIdentical(runtime, kSeedStep);
+}
+
+// A PreparedStep planned at compile time gives the constant-evaluated step.
+constexpr Duration PreparedSeedForward() {
+  const PreparedStep p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
+  StepResult r;
+  p.EstimateInto(StepShape::FromWorkload(kSeedDecodeWorkload), r);
+  return r.forward;
+}
+static_assert(PreparedSeedForward() == kSeedStep.forward);
+
+struct Case final {
+  const char* model;
+  const char* hw;
+  const char* deployment;
+  const char* workload;
+};
+
+// A PreparedStep's estimates are the free functions' on the same specs, bit
+// for bit, whatever the step: decode at several batches (the seed's layout
+// on the plain and the seed-calibrated H200, whose per-op corrections the
+// plan tabulates; Llama's TP8 and Qwen's EP8), a decode step carrying
+// prefill chunks, a prefill forward and a whole prefill batch; time only and
+// memory too.
+TEST(DecodeStepTest, PreparedStepEqualsTheFreeFunctions) {
+  const Case cases[] = {
+      {"deepseek_v3", "h200_sxm", "seed_decode", "seed_decode"},
+      {"deepseek_v3", "h200_sxm_seed_calibrated", "seed_decode", "seed_decode"},
+      {"deepseek_v3", "h200_sxm", "deepseek_v3_tp8_ep4x2", "deepseek_v3_b1_mtp3"},
+      {"deepseek_v3", "h200_sxm", "seed_prefill", "seed_prefill"},
+      {"llama3_1_70b", "h100_sxm", "llama3_1_70b_tp8", "llama3_1_70b_tp8"},
+      {"qwen3_235b_a22b", "h200_sxm", "qwen3_235b_dp8_ep8", "qwen3_235b_dp8_ep8"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(absl::StrCat(k.model, " ", k.hw, " ", k.deployment, " ", k.workload));
+    absl::StatusOr<ModelSpec> m = LoadModel(absl::StrCat("models/", k.model, ".textproto"));
+    absl::StatusOr<LoadedHardware> h = LoadHardware(absl::StrCat("hw/", k.hw, ".textproto"));
+    absl::StatusOr<LoadedDeployment> d =
+        LoadDeployment(absl::StrCat("deployments/", k.deployment, ".textproto"));
+    absl::StatusOr<LoadedWorkload> w =
+        LoadWorkload(absl::StrCat("workloads/", k.workload, ".textproto"));
+    ASSERT_TRUE(m.ok() && h.ok() && d.ok() && w.ok());
+    const PreparedStep p(*m, h->spec, d->spec, w->spec);
+    StepResult prepared, free;
+    for (const int64_t b : {1, 7, 24, 64}) {
+      SCOPED_TRACE(b);
+      WorkloadSpec wb = w->spec;
+      wb.batch_per_dp = b;
+      StepShape shape = StepShape::FromWorkload(wb);
+      if (wb.phase == Phase::kPrefill) shape = StepShape::Prefill(b, wb.prompt_tokens, 0, true);
+      p.EstimateInto(shape, prepared);
+      EstimateStepInto(*m, h->spec, d->spec, wb, shape, free);
+      ExpectIdentical(prepared, free);
+      EXPECT_EQ(prepared.host_gap, free.host_gap);
+      EXPECT_EQ(prepared.prefill.ttft, free.prefill.ttft);
+      p.EstimateTimeInto(shape, prepared);
+      EstimateTimeInto(*m, h->spec, d->spec, wb, shape, free);
+      EXPECT_EQ(prepared.forward, free.forward);
+      EXPECT_EQ(prepared.host_gap, free.host_gap);
+      EXPECT_EQ(p.Memory(shape).Total(), EstimateMemory(*m, h->spec, d->spec, wb, shape).Total());
+      if (wb.phase == Phase::kDecode) {
+        const StepShape mixed = StepShape::WithChunks(shape, 1, 512, 1024, true);
+        p.EstimateInto(mixed, prepared);
+        EstimateStepInto(*m, h->spec, d->spec, wb, mixed, free);
+        ExpectIdentical(prepared, free);
+      }
+    }
+    if (w->spec.phase == Phase::kPrefill) {
+      const StepResult a = p.EstimatePrefill();
+      const StepResult f = EstimatePrefill(*m, h->spec, d->spec, w->spec);
+      ExpectIdentical(a, f);
+      EXPECT_EQ(a.prefill.ttft, f.prefill.ttft);
+    }
+  }
+}
+
+// The plan's correction table holds HardwareSpec::TimeFactor() of every op
+// in every part, at the index StepContext::TimeFactor() reads.
+TEST(DecodeStepTest, PlannedCorrectionsAreTheHardwaresFactors) {
+  absl::StatusOr<ModelSpec> m = LoadModel("models/deepseek_v3.textproto");
+  absl::StatusOr<LoadedHardware> h = LoadHardware("hw/h200_sxm_seed_calibrated.textproto");
+  absl::StatusOr<LoadedDeployment> d = LoadDeployment("deployments/seed_decode.textproto");
+  ASSERT_TRUE(m.ok() && h.ok() && d.ok());
+  ASSERT_GT(h->spec.correction_count, 0u);
+  const StepPlan plan = PlanStep(*m, h->spec, d->spec, RoutingSpec{});
+  ASSERT_TRUE(plan.factored);
+  int corrected = 0;
+  for (std::size_t op = 0; op < kOpCount; ++op) {
+    for (std::size_t part = 0; part < kPartCount; ++part) {
+      StepContext c{*m, h->spec, d->spec, kSeedDecodeWorkload};
+      c.part = static_cast<Part>(part);
+      const double asked = c.TimeFactor(static_cast<Op>(op));
+      c.factors = plan.factors.data();
+      EXPECT_EQ(c.TimeFactor(static_cast<Op>(op)), asked)
+          << kOpNames[op] << " " << kPartNames[part];
+      if (asked != 1.0) ++corrected;
+    }
+  }
+  EXPECT_GT(corrected, 0);
+  // Without corrections nothing is tabulated: each row asks the hardware.
+  EXPECT_FALSE(PlanStep(*m, kH200Sxm, d->spec, RoutingSpec{}).factored);
+}
+
+// A new workload's routing replans the routing; the estimate follows it.
+TEST(DecodeStepTest, PreparedStepReplansANewRouting) {
+  PreparedStep p(kDeepSeekV3, kH200Sxm, kSeedDecode, kSeedDecodeWorkload);
+  WorkloadSpec skewed = kSeedDecodeWorkload;
+  skewed.routing.skew = RoutingSkew::kPowerLaw;
+  skewed.routing.power_law_exponent = 1.0;
+  p.SetWorkload(skewed);
+  StepResult prepared, free;
+  p.EstimateInto(StepShape::FromWorkload(skewed), prepared);
+  EstimateStepInto(kDeepSeekV3, kH200Sxm, kSeedDecode, skewed, StepShape::FromWorkload(skewed),
+                   free);
+  ExpectIdentical(prepared, free);
+  EXPECT_GT(prepared.forward, kSeedStep.forward);  // a hotter EP rank
 }
 
 TEST(DecodeStepTest, SharedAttentionRowsEqualCostedOnes) {

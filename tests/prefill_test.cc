@@ -245,10 +245,10 @@ TEST(PrefillWorkload, OverridesSwitchPhase) {
 StepResult MtpAttentionAfresh(const HardwareSpec& hw, const StepShape& shape) {
   const DeploymentSpec& d = kSeedPrefill;
   const WorkloadSpec& w = kSeedPrefillWorkload;
-  const RoutingPlan routing = PlanRouting(kDeepSeekV3, d, w.routing);
+  const StepPlan plan = DeepSeekForward::Plan(kDeepSeekV3, hw, d, w.routing, StepPlan::kRouting);
   const int64_t mb = DeepSeekForward::MicroBatches(d, w, shape);
   const HardwareSpec share = mb == 2 && d.comm_sms > 0 ? ComputeShare(hw, d.comm_sms) : hw;
-  StepContext c = DeepSeekForward::Context(kDeepSeekV3, share, d, w, shape, mb, &routing);
+  StepContext c = DeepSeekForward::Context(kDeepSeekV3, share, d, w, shape, mb, plan);
   c.part = Part::kMtp;
   c.count = 1;
   StepResult block;
