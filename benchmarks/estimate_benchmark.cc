@@ -2,12 +2,25 @@
 // H200), through the runtime path (specs loaded from textprotos) and the
 // compile-time paths (specs as constexpr values from generated headers; the
 // graph tabulated at compile time), of one prefill forward of the seed's P
-// node through the runtime path, and of a whole rendered report. The batch
+// node through the runtime path, and of a whole rendered report. Each
+// runtime case runs the free function (which plans the step every call) and
+// a PreparedStep built once from the same loaded specs; the Calibrated cases
+// run on the seed-calibrated H200, whose per-op corrections the plan
+// tabulates. The batch
 // size varies per iteration from a runtime array, so nothing folds away.
 //
 //   bazel run -c opt //benchmarks:estimate_benchmark --
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //   bazel run -c opt //benchmarks:estimate_benchmark -- --benchmark_filter=Prefill
+//
+// Instructions per estimate (steadier than time on a shared host): build with
+// `--copt=-g --strip=never`, then
+//   valgrind --tool=callgrind --toggle-collect='*DecodeOnce*'
+//       --toggle-collect='*PrefillOnce*' bazel-bin/benchmarks/estimate_benchmark
+//       --benchmark_filter='BM_EstimatePreparedRuntimePath$' --benchmark_min_time=0.1
+// and divide the total by DecodeOnce()'s (PrefillOnce()'s) calls
+// (`callgrind_annotate --tree=caller`). The Runtime cases cycle through eight
+// batches (Batches()), so the count moves a few percent with the run's length.
 
 #include <array>
 #include <cstdio>
@@ -132,6 +145,17 @@ BENCHMARK(BM_EstimateCalibratedPreparedRuntimePath);
 // micro-batches) on an H200: one prefill forward of 1..8 whole 4K prompts per
 // DP rank (workloads/seed_prefill's range: one prompt per forward is its
 // batch, the sweep tries more), loaded at run time like BM_EstimateRuntimePath.
+// PrefillOnce() is one estimate of the loop below, out of line as DecodeOnce().
+[[gnu::noinline]] void PrefillOnce(const Loaded& l, const PreparedStep& step, bool prepared,
+                                   const WorkloadSpec& wl, StepResult& r) {
+  const StepShape shape = StepShape::Prefill(wl.batch_per_dp, wl.prompt_tokens, 0, true);
+  if (prepared) {
+    step.EstimateInto(shape, r);
+  } else {
+    EstimateStepInto(l.model, l.hw, l.deployment, wl, shape, r);
+  }
+}
+
 void PrefillLoop(benchmark::State& state, bool prepared) {
   const std::optional<Loaded> l =
       Load(state, "hw/h200_sxm.textproto", "deployments/seed_prefill.textproto",
@@ -145,12 +169,7 @@ void PrefillLoop(benchmark::State& state, bool prepared) {
   for (auto _ : state) {
     wl.batch_per_dp = prompts[i++ & 7];
     benchmark::DoNotOptimize(wl);
-    const StepShape shape = StepShape::Prefill(wl.batch_per_dp, wl.prompt_tokens, 0, true);
-    if (prepared) {
-      step.EstimateInto(shape, r);
-    } else {
-      EstimateStepInto(l->model, l->hw, l->deployment, wl, shape, r);
-    }
+    PrefillOnce(*l, step, prepared, wl, r);
     benchmark::DoNotOptimize(r.forward);
   }
   Count(state);
