@@ -268,7 +268,10 @@ absl::StatusOr<PrefillSweepConfig> MakePrefillSweepConfig(const PrefillSweepOpti
                             .search = o.search};
 }
 
-PrefillSweeper::PrefillSweeper(const Setup& setup) : setup_(setup), workload_(setup.workload) {}
+PrefillSweeper::PrefillSweeper(const Setup& setup)
+    : setup_(setup),
+      workload_(setup.workload),
+      plan_(PlanStep(setup.model, setup.hardware.spec, setup.deployment, setup.workload.routing)) {}
 
 int64_t PrefillSweeper::Clamp(int64_t tokens) const {
   const int64_t most = setup_.model.max_context_tokens;
@@ -279,7 +282,8 @@ int64_t PrefillSweeper::Clamp(int64_t tokens) const {
 PrefillPoint PrefillSweeper::Evaluate(int64_t batch, Duration target) {
   WorkloadSpec w = setup_.workload;
   w.batch_per_dp = batch;
-  const StepResult r = EstimatePrefill(setup_.model, setup_.hardware.spec, setup_.deployment, w);
+  const StepResult r =
+      EstimatePrefill(plan_, setup_.model, setup_.hardware.spec, setup_.deployment, w);
   return PrefillPoint{.batch = batch,
                       .prompts_per_machine = r.dp_per_machine * batch,
                       .forwards = r.forwards,
@@ -296,7 +300,7 @@ PrefillPoint PrefillSweeper::Evaluate(int64_t batch, Duration target) {
 StepResult PrefillSweeper::Prompt(int64_t tokens) {
   workload_.batch_per_dp = 1;
   workload_.prompt_tokens = Clamp(tokens);
-  return EstimatePrefill(setup_.model, setup_.hardware.spec, setup_.deployment, workload_);
+  return EstimatePrefill(plan_, setup_.model, setup_.hardware.spec, setup_.deployment, workload_);
 }
 
 absl::StatusOr<PrefillSweepResult> RunPrefillSweep(const Setup& setup,

@@ -239,6 +239,7 @@ class PrefillSweeper final {
  private:
   const Setup& setup_;
   WorkloadSpec workload_;
+  StepPlan plan_;  // PlanStep() of the setup: every estimate's
 };
 
 // RunPrefillSweep() finds the TTFT and memory limits, evaluates the table's

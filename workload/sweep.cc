@@ -255,6 +255,7 @@ Sweeper::Sweeper(const Setup& setup, const SweepConfig& config)
     : setup_(setup),
       config_(config),
       workload_(setup.workload),
+      plan_(PlanStep(setup.model, setup.hardware.spec, setup.deployment, setup.workload.routing)),
       ranks_(SynchronisedRanks(setup.model, setup.deployment)),
       part_(AttentionPart(setup.model)) {}
 
@@ -301,8 +302,8 @@ absl::Status Sweeper::Evaluate(int64_t batch, bool attention_balanced, BatchPoin
   workload_.batch_per_dp = batch;
   const ModelSpec& m = setup_.model;
   const HardwareSpec& hw = setup_.hardware.spec;
-  EstimateDecodeInto(m, hw, setup_.deployment, workload_,
-                     StepShape::Decode(workload_, batch, balanced, slowest), step_);
+  EstimateStepInto(plan_, m, hw, setup_.deployment, workload_,
+                   StepShape::Decode(workload_, batch, balanced, slowest), step_);
   p.batch = batch;
   p.concurrency = step_.sla.concurrency;
   p.balanced = imbalance.balanced;
@@ -315,14 +316,14 @@ absl::Status Sweeper::Evaluate(int64_t batch, bool attention_balanced, BatchPoin
   const OpRow* row = step_.Find("attention", part_);
   p.attention_actual = row != nullptr ? row->visible : Duration::Zero();
   const StepShape slowest_rank = StepShape::Decode(workload_, batch, slowest, slowest);
-  p.memory = EstimateMemory(m, hw, setup_.deployment, workload_, slowest_rank);
+  p.memory = EstimateMemory(plan_, m, hw, setup_.deployment, workload_, slowest_rank);
   p.fits = p.memory.Fits();
   p.meets_sla = MeetsUserTps(step_.sla, config_.sla.user_output_tps);
   p.attention_balanced = slowest == balanced ? p.attention_actual : Duration::Zero();
   if (attention_balanced && slowest != balanced) {
     // A second estimate, whose step then stays in last_step().
-    EstimateDecodeInto(m, hw, setup_.deployment, workload_,
-                       StepShape::Decode(workload_, batch, balanced, balanced), step_);
+    EstimateStepInto(plan_, m, hw, setup_.deployment, workload_,
+                     StepShape::Decode(workload_, batch, balanced, balanced), step_);
     row = step_.Find("attention", part_);
     p.attention_balanced = row != nullptr ? row->visible : Duration::Zero();
   }
@@ -336,7 +337,7 @@ absl::Status Sweeper::Memory(int64_t batch, MemoryUse& memory) {
   workload_.batch_per_dp = batch;
   const StepShape shape = StepShape::Decode(workload_, batch, slowest, slowest);
   const ModelSpec& m = setup_.model;
-  memory = EstimateMemory(m, setup_.hardware.spec, setup_.deployment, workload_, shape);
+  memory = EstimateMemory(plan_, m, setup_.hardware.spec, setup_.deployment, workload_, shape);
   return absl::OkStatus();
 }
 

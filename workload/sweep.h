@@ -254,6 +254,7 @@ class Sweeper final {
   absl::flat_hash_map<int64_t, RankImbalance> imbalance_;
   std::optional<MonteCarloImbalanceCurve> curve_;  // --imbalance=montecarlo, drawn on first use
   WorkloadSpec workload_;
+  StepPlan plan_;  // PlanStep() of the setup: every estimate's
   int64_t ranks_ = 1;
   Part part_ = Part::kMoe;
   StepResult step_;
