@@ -2,11 +2,13 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "loader/load.h"
 
 namespace perfmodel {
 namespace {
@@ -21,24 +23,54 @@ absl::Status Required(OpKind op, std::initializer_list<std::pair<absl::string_vi
   return absl::OkStatus();
 }
 
-// AllPositive() names the first field below 1.
-absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int64_t>> fields) {
-  for (const auto& [field, v] : fields) {
-    if (v < 1) return absl::InvalidArgumentError(absl::StrCat(field, ": must be >= 1, got ", v));
+// MaxOf() is the most a count may be: the loader's limit for the same
+// quantity (loader/load.h limits::), so that every product the op helpers
+// form (tiles x groups, queries x heads) stays well inside 64 bits.
+int64_t MaxOf(absl::string_view field) {
+  static constexpr std::pair<absl::string_view, int64_t> kMax[] = {
+      {"m", limits::kMaxTokensPerForward},
+      {"s_q", limits::kMaxTokensPerForward},
+      {"q_len", limits::kMaxTokensPerForward},
+      {"tokens", limits::kMaxTokensPerForward},
+      {"n", limits::kMaxVocab},
+      {"k", limits::kMaxVocab},
+      {"batch", limits::kMaxBatchPerDp},
+      {"groups", limits::kMaxExperts},
+      {"context", limits::kMaxContextTokens},
+      {"cached", limits::kMaxContextTokens},
+      {"heads", limits::kMaxHeads},
+      {"kv_heads", limits::kMaxHeads},
+      {"head_dim", limits::kMaxHeadDim},
+      {"d_qk", limits::kMaxHeadDim},
+      {"d_v", limits::kMaxHeadDim},
+      {"rope", limits::kMaxHeadDim},
+      {"kv_lora", limits::kMaxWidth},
+      {"hidden", limits::kMaxWidth},
+      {"topk", limits::kMaxExpertsPerToken},
+      {"ep", limits::kMaxGpus},
+      {"ranks", limits::kMaxGpus},
+  };
+  for (const auto& [name, most] : kMax) {
+    if (name == field) return most;
+  }
+  return std::numeric_limits<int64_t>::max();
+}
+
+// AtMost() names `field` when `v` is above MaxOf() it.
+absl::Status AtMost(absl::string_view field, int64_t v) {
+  if (const int64_t most = MaxOf(field); v > most) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be <= ", most, ", got ", v));
   }
   return absl::OkStatus();
 }
 
-// Product() is a x b, or an error naming both fields when the product of two
-// flags does not fit in 64 bits (`--batch=128 --q_len=6e18` would overflow).
-absl::StatusOr<int64_t> Product(absl::string_view a_field, int64_t a, absl::string_view b_field,
-                                int64_t b) {
-  int64_t product = 0;
-  if (__builtin_mul_overflow(a, b, &product)) {
-    return absl::InvalidArgumentError(absl::StrCat(a_field, " x ", b_field, ": ", a, " x ", b,
-                                                   " does not fit in a 64-bit count"));
+// AllPositive() names the first field below 1 or above its MaxOf().
+absl::Status AllPositive(std::initializer_list<std::pair<absl::string_view, int64_t>> fields) {
+  for (const auto& [field, v] : fields) {
+    if (v < 1) return absl::InvalidArgumentError(absl::StrCat(field, ": must be >= 1, got ", v));
+    PM_RETURN_IF_ERROR(AtMost(field, v));
   }
-  return product;
+  return absl::OkStatus();
 }
 
 // CostPrefillAttention() is PrefillAttention() over `batch` sequences of s_q
@@ -58,6 +90,7 @@ absl::StatusOr<OpCost> CostPrefillAttention(const OpParams& p, const HardwareSpe
   if (p.cached < 0) {
     return absl::InvalidArgumentError(absl::StrCat("cached: must be >= 0, got ", p.cached));
   }
+  PM_RETURN_IF_ERROR(AtMost("cached", p.cached));
   if (p.kv_bytes.has_value() && p.kv_heads.has_value()) {
     return absl::InvalidArgumentError("kv_bytes: conflicts with kv_heads");
   }
@@ -79,7 +112,7 @@ absl::StatusOr<OpCost> CostPrefillAttention(const OpParams& p, const HardwareSpe
                               : static_cast<double>(kv_heads) *
                                     (static_cast<double>(d_qk) + static_cast<double>(d_v)) *
                                     BytesPerElement(p.dtype);
-  PM_ASSIGN_OR_RETURN(const int64_t queries, Product("batch", p.batch, "s_q", *p.s_q));
+  const int64_t queries = p.batch * *p.s_q;  // <= 2^20 x 2^24 (MaxOf())
   return PrefillAttention(queries, *p.heads, pairs, d_qk, d_v, b * (cached + n), kv_bytes, p.dtype,
                           hw);
 }
@@ -137,7 +170,7 @@ absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw) {
       PM_RETURN_IF_ERROR(AllPositive(
           {{"batch", p.batch}, {"q_len", p.q_len}, {"context", *p.context}, {"heads", *p.heads}}));
       const double b = static_cast<double>(p.batch), ctx = static_cast<double>(*p.context);
-      PM_ASSIGN_OR_RETURN(const int64_t queries, Product("batch", p.batch, "q_len", p.q_len));
+      const int64_t queries = p.batch * p.q_len;  // <= 2^20 x 2^24 (MaxOf())
       if (p.op == OpKind::kMlaDecode) {
         PM_RETURN_IF_ERROR(AllPositive({{"kv_lora", p.kv_lora}, {"rope", p.rope}}));
         const MlaSpec mla{*p.heads, 0, p.kv_lora, 128, p.rope, 128};

@@ -91,7 +91,11 @@ struct OpParams final {
 
 // CostOp() checks the fields `p.op` needs and costs the op on `hw`. Errors
 // (InvalidArgument) name the field: "k: required by gemm", "m: must be >= 1,
-// got 0", "bytes: must be > 0, got 0 MB", "kv_bytes: conflicts with kv_heads".
+// got 0", "bytes: must be > 0, got 0 MB", "kv_bytes: conflicts with kv_heads";
+// a count above the loader's limit for the same quantity (loader/load.h
+// limits::: m, s_q, q_len and tokens 2^24, n and k 2^24, batch 2^20, groups
+// 2^16, context and cached 2^27, heads 2^12, ...) is "m: must be <= 16777216,
+// got ...", so every product the op helpers form fits in 64 bits.
 [[nodiscard]] absl::StatusOr<OpCost> CostOp(const OpParams& p, const HardwareSpec& hw);
 
 // OpDocument() is one record: the op, its FLOPs, bytes, link bytes, bound,
