@@ -95,12 +95,33 @@ struct MeanAndError {
   double stderr_of_mean = 0.0;
 };
 
+// RunningMean is Welford's running mean and variance of the trials added
+// so far; Result() (two or more trials) is their mean and its standard error.
+class RunningMean final {
+ public:
+  void Add(double x) {
+    ++n_;
+    const double delta = x - mean_;
+    mean_ += delta / static_cast<double>(n_);
+    m2_ += delta * (x - mean_);
+  }
+  MeanAndError Result() const {
+    const double var = m2_ / static_cast<double>(n_ - 1);
+    return {mean_, std::sqrt(var / static_cast<double>(n_))};
+  }
+
+ private:
+  int64_t n_ = 0;
+  double mean_ = 0.0;
+  double m2_ = 0.0;
+};
+
 // SlowestRankTrials() runs `trials` steps: each rank sums `batch` draws, the
-// step's figure is max over ranks of cost(sum). Welford mean and variance.
+// step's figure is max over ranks of cost(sum).
 template <typename Cost>
 MeanAndError SlowestRankTrials(const ContextDistribution& d, int64_t dp, int64_t batch,
                                int64_t trials, std::mt19937_64& rng, Cost cost) {
-  double mean = 0.0, m2 = 0.0;
+  RunningMean m;
   for (int64_t n = 1; n <= trials; ++n) {
     double worst = -std::numeric_limits<double>::infinity();
     for (int64_t r = 0; r < dp; ++r) {
@@ -108,12 +129,9 @@ MeanAndError SlowestRankTrials(const ContextDistribution& d, int64_t dp, int64_t
       for (int64_t i = 0; i < batch; ++i) sum += d.Sample(rng);
       worst = std::max(worst, cost(sum));
     }
-    const double delta = worst - mean;
-    mean += delta / static_cast<double>(n);
-    m2 += delta * (worst - mean);
+    m.Add(worst);
   }
-  const double var = m2 / static_cast<double>(trials - 1);
-  return {mean, std::sqrt(var / static_cast<double>(trials))};
+  return m.Result();
 }
 
 }  // namespace context_internal
@@ -242,7 +260,7 @@ class MonteCarloImbalanceCurve final {
         sums_(static_cast<std::size_t>(trials * dp), 0) {}
 
   void DrawNextBatch() {
-    double mean = 0.0, m2 = 0.0;
+    context_internal::RunningMean m;
     std::size_t i = 0;
     for (int64_t n = 1; n <= trials_; ++n) {
       int64_t worst = 0;
@@ -250,17 +268,13 @@ class MonteCarloImbalanceCurve final {
         sums_[i] += d_.Sample(rng_);
         worst = std::max(worst, sums_[i]);
       }
-      const double x = static_cast<double>(worst);
-      const double delta = x - mean;
-      mean += delta / static_cast<double>(n);
-      m2 += delta * (x - mean);
+      m.Add(static_cast<double>(worst));
     }
     const double b = static_cast<double>(figures_.size() + 1);
-    const double var = m2 / static_cast<double>(trials_ - 1);
-    figures_.push_back(
-        RankImbalance{.balanced = d_.Mean() * b,
-                      .slowest = TokenCount(mean),
-                      .slowest_stderr = TokenCount(std::sqrt(var / static_cast<double>(trials_)))});
+    const context_internal::MeanAndError r = m.Result();
+    figures_.push_back(RankImbalance{.balanced = d_.Mean() * b,
+                                     .slowest = TokenCount(r.mean),
+                                     .slowest_stderr = TokenCount(r.stderr_of_mean)});
   }
 
   ContextDistribution d_;
