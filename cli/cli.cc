@@ -47,6 +47,14 @@ std::string OneLine(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
 }
 
+std::optional<FlagArg> SplitFlag(absl::string_view arg) {
+  if (arg.size() < 2 || arg[0] != '-') return std::nullopt;
+  arg.remove_prefix(arg[1] == '-' ? 2 : 1);
+  const size_t eq = arg.find('=');
+  if (eq == absl::string_view::npos) return FlagArg{arg, std::nullopt};
+  return FlagArg{arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
 absl::Status CheckCommandLine(absl::Span<char* const> argv, std::vector<std::string>* positional) {
   for (size_t i = 1; i < argv.size(); ++i) {
     absl::string_view arg = argv[i];
@@ -55,14 +63,13 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv, std::vector<std::str
         positional->insert(positional->end(), argv.begin() + i + 1, argv.end());
       break;
     }
-    if (arg.size() < 2 || arg[0] != '-') {  // positional, or "-"
+    const std::optional<FlagArg> split = SplitFlag(arg);
+    if (!split.has_value()) {  // positional, or "-"
       if (positional != nullptr) positional->emplace_back(arg);
       continue;
     }
-    arg.remove_prefix(arg[1] == '-' ? 2 : 1);
-    const size_t eq = arg.find('=');
-    const absl::string_view name = arg.substr(0, eq);
-    const bool has_value = eq != absl::string_view::npos;
+    const absl::string_view name = split->name;
+    const bool has_value = split->value.has_value();
     if (LeftToAbseil(name)) {
       const bool takes_value = name == "flagfile" || name == "fromenv" || name == "tryfromenv" ||
                                name == "undefok" || name == "helpon" || name == "helpmatch";
@@ -87,7 +94,7 @@ absl::Status CheckCommandLine(absl::Span<char* const> argv, std::vector<std::str
     }
     std::string value;
     if (has_value) {
-      value = std::string(arg.substr(eq + 1));
+      value = std::string(*split->value);
     } else if (i + 1 < argv.size()) {
       value = argv[++i];
     } else {

@@ -40,6 +40,7 @@
 #ifndef CLI_CLI_H_
 #define CLI_CLI_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -138,6 +139,15 @@ int RunTool(int argc, char* argv[], const ToolInfo& info,
 // LeftToAbseil() names are not checked; their values are skipped.
 [[nodiscard]] absl::Status CheckCommandLine(absl::Span<char* const> argv,
                                             std::vector<std::string>* positional = nullptr);
+
+// A flag argument split into its name and its value when it has one
+// ("--name=value", "-name"; one dash or two).
+struct FlagArg final {
+  absl::string_view name;
+  std::optional<absl::string_view> value;
+};
+// SplitFlag() is `arg` as a flag, or nullopt for a positional one (or "-").
+std::optional<FlagArg> SplitFlag(absl::string_view arg);
 
 // LeftToAbseil() is true for the flags Abseil's parser interprets rather than
 // stores: the flag sources (--flagfile, --fromenv, --tryfromenv, --undefok)

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,20 +31,18 @@ void Check(bool ok, absl::string_view tool, absl::string_view what) {
 // under the home folder or climbs out with "..".
 bool LeavesTheRepo(absl::string_view arg) {
   if (absl::StrContains(arg, "..")) return true;
-  if (absl::StartsWith(arg, "-")) {
-    const size_t eq = arg.find('=');
-    if (eq == absl::string_view::npos) return false;
-    arg.remove_prefix(eq + 1);
+  if (const std::optional<FlagArg> f = SplitFlag(arg); f.has_value()) {
+    if (!f->value.has_value()) return false;
+    arg = *f->value;
   }
   return absl::StartsWith(arg, "/") || absl::StartsWith(arg, "~");
 }
 
-// FlagName() is the name of a flag argument ("--name=value", "-name"), or
-// empty for a positional one.
+// FlagName() is the name of a flag argument (SplitFlag()), or empty for a
+// positional one.
 absl::string_view FlagName(absl::string_view arg) {
-  if (arg.size() < 2 || arg[0] != '-') return {};
-  arg.remove_prefix(arg[1] == '-' ? 2 : 1);
-  return arg.substr(0, arg.find('='));
+  const std::optional<FlagArg> f = SplitFlag(arg);
+  return f.has_value() ? f->name : absl::string_view();
 }
 
 // PERFMODEL_FUZZ_VERBOSE=1 prints each input's outcome on stderr (to see
