@@ -35,7 +35,7 @@ namespace graph_internal {
 // the all-reduce of its BF16 output over the attention TP ranks.
 constexpr void EmitOutputProjection(const StepContext& c, StepResult& r,
                                     const WeightTensor& o_proj) {
-  Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, o_proj); });
+  Emit(c, r, Op::kOProj, [&] { return QuantGemm(c, Op::kOProj, o_proj); });
   if (const int64_t tp = c.deployment.parallel.attention_tp; tp > 1) {
     Emit(c, r, Op::kOAllreduce, [&] {
       return AllReduce(ByteCount(static_cast<double>(c.Tokens() * c.model.hidden_size) * 2.0),
@@ -170,6 +170,7 @@ struct MlaAttention final {
     }
   };
   static constexpr PrefillForm PrefillForms(const StepContext& c, const WeightSet& w) {
+    using graph_internal::PlannedGemm;
     const MlaSpec& a = c.model.mla;
     const int64_t heads = a.heads / c.deployment.parallel.attention_tp;
     const int64_t t = c.Tokens();
@@ -179,16 +180,16 @@ struct MlaAttention final {
     PrefillForm f;
     const WeightTensor kv_b = KvB(w);
     const int64_t entries = static_cast<int64_t>(c.attention_kv_tokens);
-    f.kv_b_proj = Gemm(kv_b.Times(entries), bmm, c.hw);
+    f.kv_b_proj = PlannedGemm(c, Op::kKvBProj, 0, kv_b, bmm, entries);
     const int64_t qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
     // Keys (nope + the shared rope part) and values, BF16, per head.
     const double kv_bytes = static_cast<double>(heads * (qk + a.v_head_dim)) * 2.0;
     f.mha = PrefillAttention(t, heads, c.attention_pairs, qk, a.v_head_dim, c.attention_kv_tokens,
                              kv_bytes, math, c.hw);
     f.mha_exact = !a.Sparse() || c.window_pairs == c.attention_pairs;
-    f.absorbed = Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2).time() +
+    f.absorbed = PlannedGemm(c, Op::kBmmQUk, 0, w.w_uk, bmm, t, OpClass::kGemm, 2).time() +
                  AbsorbedPrefill(c, kv, math).time() +
-                 Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2).time();
+                 PlannedGemm(c, Op::kBmmUv, 0, w.w_uv, bmm, t, OpClass::kGemm, 2).time();
     return f;
   }
 
@@ -238,7 +239,8 @@ struct MlaAttention final {
                                                       const WeightSet& w) {
     using namespace graph_internal;
     graph_internal::Emit(c, r, Op::kIndexerProj, [&] {
-      return Sum(QuantGemm(c, w.indexer_q), WeightGemm(c, w.indexer_k_w, c.Tokens()));
+      return Sum(QuantGemm(c, Op::kIndexerProj, w.indexer_q),
+                 WeightGemm(c, Op::kIndexerProj, w.indexer_k_w, c.Tokens(), 1));
     });
     graph_internal::Emit(c, r, Op::kIndexer, [&] {
       if (c.chunk == nullptr) return IndexerCost(c);
@@ -275,13 +277,15 @@ struct MlaAttention final {
       graph_internal::Emit(c, r, Op::kAttention, [&] { return f.mha; });
     } else {
       const GemmTypes bmm = GemmTypes::ForWeight(m.attention_dtype, m.attention_dtype);
-      graph_internal::Emit(c, r, Op::kBmmQUk,
-                           [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+      graph_internal::Emit(c, r, Op::kBmmQUk, [&] {
+        return PlannedGemm(c, Op::kBmmQUk, 0, w.w_uk, bmm, t, OpClass::kGemm, 2);
+      });
       graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
       graph_internal::Emit(c, r, Op::kAttention,
                            [&] { return AbsorbedPrefill(c, kv, AttentionDType(m, c.deployment)); });
-      graph_internal::Emit(c, r, Op::kBmmUv,
-                           [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+      graph_internal::Emit(c, r, Op::kBmmUv, [&] {
+        return PlannedGemm(c, Op::kBmmUv, 0, w.w_uv, bmm, t, OpClass::kGemm, 2);
+      });
     }
   }
 
@@ -303,7 +307,7 @@ struct MlaAttention final {
     const bool mha = f.MhaCheaper();
     const int64_t absorbed_tokens = mha ? decode.Tokens() : c.Tokens();
     graph_internal::Emit(c, r, Op::kBmmQUk, [&] {
-      return Gemm(w.w_uk.Times(absorbed_tokens), bmm, c.hw, OpClass::kGemm, 2);
+      return PlannedGemm(c, Op::kBmmQUk, 0, w.w_uk, bmm, absorbed_tokens, OpClass::kGemm, 2);
     });
     if (mha) graph_internal::Emit(c, r, Op::kKvBProj, [&] { return f.kv_b_proj; });
     graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
@@ -312,7 +316,7 @@ struct MlaAttention final {
                  mha ? f.mha : AbsorbedPrefill(chunk, kv, AttentionDType(m, c.deployment)));
     });
     graph_internal::Emit(c, r, Op::kBmmUv, [&] {
-      return Gemm(w.w_uv.Times(absorbed_tokens), bmm, c.hw, OpClass::kGemm, 2);
+      return PlannedGemm(c, Op::kBmmUv, 0, w.w_uv, bmm, absorbed_tokens, OpClass::kGemm, 2);
     });
   }
 
@@ -325,13 +329,13 @@ struct MlaAttention final {
     const GemmTypes bmm = GemmTypes::ForWeight(m.attention_dtype, m.attention_dtype);
 
     graph_internal::Emit(c, r, Op::kQAKvA, [&] {
-      return Gemm(w.q_a_kv_a.Times(t), GemmTypes::ForWeight(w.q_a_kv_a.dtype, m.activation_dtype),
-                  c.hw);
+      return PlannedGemm(c, Op::kQAKvA, 0, w.q_a_kv_a,
+                         GemmTypes::ForWeight(w.q_a_kv_a.dtype, m.activation_dtype), t);
     });
     if (a.q_lora_rank > 0) {
       graph_internal::Emit(c, r, Op::kQKvNorm,
                            [&] { return RmsNorm(c, a.q_lora_rank + a.kv_lora_rank, false); });
-      graph_internal::Emit(c, r, Op::kQB, [&] { return QuantGemm(c, w.q_b); });
+      graph_internal::Emit(c, r, Op::kQB, [&] { return QuantGemm(c, Op::kQB, w.q_b); });
       if (a.Sparse()) EmitIndexer(c, r, w);
     } else {
       graph_internal::Emit(c, r, Op::kQKvNorm, [&] { return RmsNorm(c, a.kv_lora_rank, false); });
@@ -346,13 +350,15 @@ struct MlaAttention final {
       EmitOutputProjection(c, r, w.o_proj);
       return;
     }
-    graph_internal::Emit(c, r, Op::kBmmQUk,
-                         [&] { return Gemm(w.w_uk.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+    graph_internal::Emit(c, r, Op::kBmmQUk, [&] {
+      return PlannedGemm(c, Op::kBmmQUk, 0, w.w_uk, bmm, t, OpClass::kGemm, 2);
+    });
     const DType kv = KvCacheDType(m, c.deployment);
     graph_internal::Emit(c, r, Op::kRope, [&] { return RopeAndCacheWrite(c, kv); });
     graph_internal::Emit(c, r, Op::kAttention, [&] { return AttentionCost(c); });
-    graph_internal::Emit(c, r, Op::kBmmUv,
-                         [&] { return Gemm(w.w_uv.Times(t), bmm, c.hw, OpClass::kGemm, 2); });
+    graph_internal::Emit(c, r, Op::kBmmUv, [&] {
+      return PlannedGemm(c, Op::kBmmUv, 0, w.w_uv, bmm, t, OpClass::kGemm, 2);
+    });
     EmitOutputProjection(c, r, w.o_proj);
   }
 };
@@ -482,7 +488,7 @@ struct GqaAttention final {
     const int64_t kv_heads = LocalKvHeads(m, c.deployment);
     const int64_t t = c.Tokens();
     const WeightSet w = Weights(m, c.deployment);
-    graph_internal::Emit(c, r, Op::kQkvProj, [&] { return QuantGemm(c, w.qkv); });
+    graph_internal::Emit(c, r, Op::kQkvProj, [&] { return QuantGemm(c, Op::kQkvProj, w.qkv); });
     const double rope_elements = static_cast<double>(t * (heads + kv_heads) * a.head_dim);
     const OpCost rope = Elementwise(rope_elements, 2.0, 2.0, 6.0, c.hw, 1);
     const DType kv = KvCacheDType(m, c.deployment);

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "perfmodel/attention_blocks.h"
 #include "perfmodel/layers.h"
@@ -170,6 +171,10 @@ struct ForwardStep final {
     c.micro_batches = mb;
     c.routing = &plan.routing;
     if (plan.factored) c.factors = plan.factors.data();
+    if (!plan.gemm_index.empty()) {
+      c.gemm_index = plan.gemm_index.data();
+      c.gemms = plan.gemms.data();
+    }
     const int64_t b = shape.batch_per_dp;
     if (w.phase == Phase::kDecode) {
       c.requests = (b + mb - 1) / mb;
@@ -269,17 +274,55 @@ struct ForwardStep final {
     return p;
   }
 
+  // Plan() of a workload: also, with kGemms, the GemmPlan of every GEMM its
+  // steps run, decode or prefill, recorded from small forwards of it
+  // (RecordGemms()).
+  static constexpr StepPlan Plan(const ModelSpec& model, const HardwareSpec& hw,
+                                 const DeploymentSpec& d, const WorkloadSpec& w, unsigned what) {
+    StepPlan p = Plan(model, hw, d, w.routing, what);
+    if ((what & StepPlan::kGemms) != 0) RecordGemms(model, hw, d, w, p);
+    return p;
+  }
+
+  // RecordGemms() costs a few small forwards of `w` to record their GEMMs'
+  // plans into `p`: decode steps and prefill forwards of one and of two
+  // sequences (one micro-batch or two: the whole GPU or its compute share).
+  // A mixed forward's GEMMs are those of both. A GEMM none of them runs is
+  // worked out by every estimate that does (the same numbers, without the
+  // shortcut).
+  static constexpr void RecordGemms(const ModelSpec& model, const HardwareSpec& hw,
+                                    const DeploymentSpec& d, const WorkloadSpec& w, StepPlan& p) {
+    StepPlan recorded = p;
+    StepResult scratch;
+    for (const Phase phase : {Phase::kDecode, Phase::kPrefill}) {
+      WorkloadSpec x = w;
+      x.phase = phase;
+      for (int64_t sequences = 1; sequences <= 2; ++sequences) {
+        x.batch_per_dp = sequences;
+        const StepShape shape = phase == Phase::kDecode ? StepShape::FromWorkload(x)
+                                                        : StepShape::Prefill(sequences, 1, 0, true);
+        EmitForward(p, model, hw, d, x, shape, scratch, &recorded);
+      }
+    }
+    p.gemm_index = std::move(recorded.gemm_index);
+    p.gemms = std::move(recorded.gemms);
+  }
+
   // EmitParts() appends every part's rows, costed on `hw` (the GPU, or the
   // share of it compute gets), in `mb` micro-batches. A prefill's Workspace()
   // comes from the same context and is returned (zero in decode): the
   // buffers read no hardware, so the share changes nothing.
+  // `variant` is StepPlan::GemmSlot()'s (1: `hw` is the compute share);
+  // `recording` the plan the GEMMs' plans go into while Plan() records.
   static constexpr Bytes EmitParts(const StepPlan& plan, const ModelSpec& model,
                                    const HardwareSpec& hw, const DeploymentSpec& d,
                                    const WorkloadSpec& w, const StepShape& shape, int64_t mb,
-                                   StepResult& r) {
+                                   uint8_t variant, StepPlan* recording, StepResult& r) {
     SharedRows shared;
     StepContext c = Context(model, hw, d, w, shape, mb, plan);
     c.shared = &shared;
+    c.hw_variant = variant;
+    c.recording = recording;
     if (w.phase == Phase::kDecode && shape.Mixed()) {
       EmitMixedParts(c, shape, r);
       return Bytes::Zero();
@@ -312,7 +355,8 @@ struct ForwardStep final {
   // forward's Workspace() (zero in decode).
   static constexpr Bytes EmitForward(const StepPlan& plan, const ModelSpec& model,
                                      const HardwareSpec& hw, const DeploymentSpec& d,
-                                     const WorkloadSpec& w, const StepShape& shape, StepResult& r) {
+                                     const WorkloadSpec& w, const StepShape& shape, StepResult& r,
+                                     StepPlan* recording = nullptr) {
     r.row_count = 0;
     r.forward = Duration::Zero();
     r.routing = {};
@@ -324,9 +368,9 @@ struct ForwardStep final {
     Bytes workspace;
     if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
       const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
-      workspace = EmitParts(plan, model, shared, d, w, shape, mb, r);
+      workspace = EmitParts(plan, model, shared, d, w, shape, mb, 1, recording, r);
     } else {
-      workspace = EmitParts(plan, model, hw, d, w, shape, mb, r);
+      workspace = EmitParts(plan, model, hw, d, w, shape, mb, 0, recording, r);
     }
     for (std::size_t i = 0; i < r.row_count; ++i) r.forward += r.rows[i].Total();
     r.tokens_per_rank =
@@ -647,6 +691,12 @@ constexpr StepPlan PlanStep(const ModelSpec& model, const HardwareSpec& hw, cons
     return G::Plan(model, hw, d, routing, what);
   });
 }
+// PlanStep() of a workload also plans its GEMMs (StepPlan::kGemms).
+constexpr StepPlan PlanStep(const ModelSpec& model, const HardwareSpec& hw, const DeploymentSpec& d,
+                            const WorkloadSpec& w, unsigned what = StepPlan::kAll) {
+  return WithGraph(
+      model, [&]<typename G>(std::type_identity<G>) { return G::Plan(model, hw, d, w, what); });
+}
 constexpr void EstimateStepInto(const StepPlan& plan, const ModelSpec& model,
                                 const HardwareSpec& hw, const DeploymentSpec& d,
                                 const WorkloadSpec& w, const StepShape& shape, StepResult& r) {
@@ -694,7 +744,7 @@ class PreparedStep final {
         hw_(hw),
         deployment_(d),
         workload_(w),
-        plan_(PlanStep(model_, hw_, deployment_, workload_.routing)) {}
+        plan_(PlanStep(model_, hw_, deployment_, workload_)) {}
 
   constexpr const ModelSpec& model() const { return model_; }
   constexpr const HardwareSpec& hardware() const { return hw_; }
@@ -703,11 +753,14 @@ class PreparedStep final {
   constexpr const StepPlan& plan() const { return plan_; }
 
   // SetWorkload() makes `w` the workload of later estimates; the plan is
-  // redone only when its routing differs (nothing else of it is planned).
+  // redone only when what it was planned from differs: the routing, or the
+  // drafts whose forwards recorded the GEMMs (the MTP layer's run only with
+  // drafts).
   constexpr void SetWorkload(const WorkloadSpec& w) {
-    const bool replan = !(w.routing == workload_.routing);
+    const bool replan =
+        !(w.routing == workload_.routing) || w.mtp_draft_tokens != workload_.mtp_draft_tokens;
     workload_ = w;
-    if (replan) plan_ = PlanStep(model_, hw_, deployment_, workload_.routing);
+    if (replan) plan_ = PlanStep(model_, hw_, deployment_, workload_);
   }
 
   // EstimateInto() is EstimateStepInto() of one forward of `shape`;

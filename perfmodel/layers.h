@@ -224,7 +224,9 @@ struct LmHeadOps final {
     const int64_t t = c.head_tokens;
     const WeightTensor w = HeadWeight(m, c.deployment);
     const GemmTypes head{w.dtype, DType::kBf16, DType::kFp32, w.dtype};
-    graph_internal::Emit(c, r, Op::kLmHead, [&] { return Gemm(w.Times(t), head, c.hw); });
+    graph_internal::Emit(c, r, Op::kLmHead, [&] {
+      return graph_internal::PlannedGemm(c, Op::kLmHead, 0, w, head, t);
+    });
     graph_internal::Emit(c, r, Op::kSampling, [&] {
       return Elementwise(static_cast<double>(t * w.n), 4.0, 0.0, 4.0, c.hw, 2);
     });
@@ -332,8 +334,9 @@ struct Mtp final {
     const ModelSpec& m = c.model;
     graph_internal::Emit(c, r, Op::kMtpNorms,
                          [&] { return graph_internal::RmsNorm(c, 2 * m.hidden_size, false); });
-    graph_internal::Emit(c, r, Op::kMtpEhProj,
-                         [&] { return graph_internal::QuantGemm(c, EhProjWeight(m)); });
+    graph_internal::Emit(c, r, Op::kMtpEhProj, [&] {
+      return graph_internal::QuantGemm(c, Op::kMtpEhProj, EhProjWeight(m));
+    });
     // In prefill the layer's attention block sees the main model's tokens and
     // context: it copies the main model's rows when the same block type costed
     // them (SharedRows; none under per-part corrections).

@@ -77,10 +77,12 @@ struct DenseMlp final {
       graph_internal::Emit(c, r, Op::kMlpAllgather,
                            [&] { return AllGather(activations, gather, c.hw); });
     }
-    graph_internal::Emit(c, r, Op::kMlpUpGate, [&] { return QuantGemm(c, w.up_gate, t); });
+    graph_internal::Emit(c, r, Op::kMlpUpGate,
+                         [&] { return QuantGemm(c, Op::kMlpUpGate, w.up_gate, t); });
     graph_internal::Emit(c, r, Op::kMlpAct,
                          [&] { return ActAndQuant(c, static_cast<double>(t * w.down.k)); });
-    graph_internal::Emit(c, r, Op::kMlpDown, [&] { return WeightGemm(c, w.down, t); });
+    graph_internal::Emit(c, r, Op::kMlpDown,
+                         [&] { return WeightGemm(c, Op::kMlpDown, w.down, t); });
     if (gather > 1) {
       graph_internal::Emit(c, r, Op::kMlpReducescatter,
                            [&] { return ReduceScatter(activations, gather, c.hw); });
@@ -168,19 +170,20 @@ struct MoeMlp final {
     const std::size_t first = r.row_count;
 
     graph_internal::Emit(c, r, Op::kMlpNorm, [&] { return RmsNorm(c, h, true); });
-    const OpCost gate =
-        Gemm(w.router.Times(t), GemmTypes::ForWeight(w.router.dtype, DType::kBf16), c.hw);
+    const OpCost gate = PlannedGemm(c, Op::kRouter, 0, w.router,
+                                    GemmTypes::ForWeight(w.router.dtype, DType::kBf16), t);
     const OpCost topk =
         Elementwise(static_cast<double>(t * e.routed_experts), 4.0, 0.0, 8.0, c.hw);
     graph_internal::Emit(c, r, Op::kRouter, [&] { return Sum(gate, topk); });
     const std::size_t shared_first = r.row_count;
     if (e.shared_experts > 0) {
       graph_internal::Emit(c, r, Op::kSharedUpGate,
-                           [&] { return QuantGemm(c, w.shared_up_gate); });
+                           [&] { return QuantGemm(c, Op::kSharedUpGate, w.shared_up_gate); });
       graph_internal::Emit(c, r, Op::kSharedAct, [&] {
         return ActAndQuant(c, static_cast<double>(t * w.shared_down.k));
       });
-      graph_internal::Emit(c, r, Op::kSharedDown, [&] { return WeightGemm(c, w.shared_down, t); });
+      graph_internal::Emit(c, r, Op::kSharedDown,
+                           [&] { return WeightGemm(c, Op::kSharedDown, w.shared_down, t); });
     }
     // Where this micro-batch's tokens land: every attention DP rank's tokens
     // are routed over the EP ranks; the hottest rank's pairs set dispatch,
@@ -207,15 +210,15 @@ struct MoeMlp final {
     const GemmTypes types = GemmTypes::ForWeight(m.weight_dtype, m.activation_dtype);
     const std::size_t experts_first = r.row_count;
     graph_internal::Emit(c, r, Op::kMoeUpGate, [&] {
-      const WeightTensor& u = w.experts_up_gate;
-      return GroupedGemm(per_expert, active, u.n, u.k, types, c.hw, per_expert_sd);
+      return PlannedGroupedGemm(c, Op::kMoeUpGate, w.experts_up_gate, types, per_expert, active,
+                                per_expert_sd);
     });
     graph_internal::Emit(c, r, Op::kMoeAct, [&] {
       return ActAndQuant(c, routing.hottest_pairs * static_cast<double>(w.experts_down.k));
     });
     graph_internal::Emit(c, r, Op::kMoeDown, [&] {
-      const WeightTensor& dn = w.experts_down;
-      return GroupedGemm(per_expert, active, dn.n, dn.k, types, c.hw, per_expert_sd);
+      return PlannedGroupedGemm(c, Op::kMoeDown, w.experts_down, types, per_expert, active,
+                                per_expert_sd);
     });
     const std::size_t combine_row = r.row_count;
     graph_internal::Emit(c, r, Op::kCombine, [&] {

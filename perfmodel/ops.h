@@ -96,13 +96,13 @@ constexpr double WeightBytesPerElement(DType d) {
 // Finish() completes an OpCost from its times and quantities. Reads overlap
 // compute (a pipelined main loop); writes are the epilogue, after it.
 // `compute_bound` is what binds when compute does (the tensor cores, or a
-// GEMM's operand intake).
+// GEMM's operand intake). `time_per_byte` is TimePerByte() of the op's
+// class, `overhead` its kernels' launches (LaunchOverhead()).
 [[gnu::always_inline]] constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute,
-                                               Bytes read, Bytes written, const HardwareSpec& hw,
+                                               Bytes read, Bytes written,
+                                               SecondsPerByte time_per_byte, Duration overhead,
                                                int64_t kernels,
                                                Bound compute_bound = Bound::kCompute) {
-  // One division for both byte terms (this runs ~60 times a step).
-  const auto time_per_byte = 1.0 / (hw.hbm_bandwidth * hw.EfficiencyOf(cls).memory);
   const Duration reading = read * time_per_byte;
   OpCost c;
   c.op_class = cls;
@@ -111,8 +111,25 @@ constexpr double WeightBytesPerElement(DType d) {
   c.bound = compute > reading ? compute_bound : Bound::kMemory;
   c.kernel_time = Max(compute, reading) + written * time_per_byte;
   c.kernels = kernels;
-  c.overhead = hw.kernel_launch_overhead * static_cast<double>(kernels);
+  c.overhead = overhead;
   return c;
+}
+
+// TimePerByte() is one HBM byte's time at `cls`'s share of the bandwidth:
+// one division for both of an op's byte terms.
+[[gnu::always_inline]] constexpr SecondsPerByte TimePerByte(OpClass cls, const HardwareSpec& hw) {
+  return 1.0 / (hw.hbm_bandwidth * hw.EfficiencyOf(cls).memory);
+}
+[[gnu::always_inline]] constexpr Duration LaunchOverhead(int64_t kernels, const HardwareSpec& hw) {
+  return hw.kernel_launch_overhead * static_cast<double>(kernels);
+}
+
+[[gnu::always_inline]] constexpr OpCost Finish(OpClass cls, Flops flops, Duration compute,
+                                               Bytes read, Bytes written, const HardwareSpec& hw,
+                                               int64_t kernels,
+                                               Bound compute_bound = Bound::kCompute) {
+  return Finish(cls, flops, compute, read, written, TimePerByte(cls, hw),
+                LaunchOverhead(kernels, hw), kernels, compute_bound);
 }
 
 // Roofline() costs an op whose `flops` run at the op class's share of `peak`.
@@ -444,38 +461,37 @@ inline constexpr std::array<double, 65> kInverseOfNext = [] {
 }
 
 // TiledRoofline() costs a GEMM-class op run in `waves` waves (an expectation
-// for a grouped GEMM's noisy rows) of tiles of `t`'s shape over depth k. Each
-// SM holds one tile at a time for a wave: the tensor
-// cores' work of its waves at the op class's share of `peak`, or, when the
-// library says how fast an SM takes in operands, its tiles' A and B slabs
-// (`a_bytes`, `b_bytes` per element, scales included) at that rate,
-// whichever is longer (a tile's main loop streams both); against the HBM
-// traffic.
+// for a grouped GEMM's noisy rows) of tiles of `t`'s shape over depth k on
+// `sms` SMs. Each SM holds one tile at a time for a wave: the tensor cores'
+// work of its waves at `peak_share` (the peak times the op class's share of
+// it), or, when the library says how fast an SM takes in operands (`feed`),
+// its tiles' A and B slabs (`a_bytes`, `b_bytes` per element, scales
+// included) at that rate, whichever is longer (a tile's main loop streams
+// both); against the HBM traffic.
 [[gnu::always_inline]] constexpr OpCost TiledRoofline(OpClass cls, Flops flops, const Tiles& t,
-                                                      double waves, int64_t k, double a_bytes,
-                                                      double b_bytes, FlopsPerSecond peak,
-                                                      Bytes read, Bytes written,
-                                                      const GemmKernels& lib,
-                                                      const HardwareSpec& hw, int64_t kernels) {
+                                                      double waves, double k, double a_bytes,
+                                                      double b_bytes, FlopsPerSecond peak_share,
+                                                      BytesPerSecond feed, double sms, Bytes read,
+                                                      Bytes written, SecondsPerByte time_per_byte,
+                                                      Duration overhead, int64_t kernels) {
   Duration compute;
   Bound bound = Bound::kCompute;
   if (flops > Flops::Zero() && waves > 0.0) {
-    const double depth = waves * static_cast<double>(k);  // per SM
-    compute = FlopCount(2.0 * static_cast<double>(t.block_m * t.block_n) * depth *
-                        static_cast<double>(hw.sm_count)) /
-              (peak * hw.EfficiencyOf(cls).compute);
-    if (lib.sm_operand_feed() > BytesPerSecond::Zero()) {
+    const double depth = waves * k;  // per SM
+    compute =
+        FlopCount(2.0 * static_cast<double>(t.block_m * t.block_n) * depth * sms) / peak_share;
+    if (feed > BytesPerSecond::Zero()) {
       const Duration intake = ByteCount((static_cast<double>(t.block_m) * a_bytes +
                                          static_cast<double>(t.block_n) * b_bytes) *
                                         depth) /
-                              lib.sm_operand_feed();
+                              feed;
       if (intake > compute) {
         compute = intake;
         bound = Bound::kSmFeed;
       }
     }
   }
-  return Finish(cls, flops, compute, read, written, hw, kernels, bound);
+  return Finish(cls, flops, compute, read, written, time_per_byte, overhead, kernels, bound);
 }
 
 }  // namespace ops_internal
@@ -539,6 +555,106 @@ struct WeightTensor final {
   constexpr GemmShape Times(int64_t m) const { return {m, n, k, copies}; }
 };
 
+// GemmPlan is what a GEMM's cost takes from its weight, dtypes and GPU
+// alone, none of it from the rows that go through: the weight's shape and
+// bytes, the per-row bytes of A and C, the library's rule and rates, the
+// peak share and HBM time per byte of its class, its launches. Gemm() and
+// GroupedGemm() are a plan's At() and Grouped() of their rows; a prepared
+// step keeps each weight's plan (StepPlan::gemms) and skips this part. It
+// holds no pointer: At() takes the GPU the plan was made on.
+struct GemmPlan final {
+  OpClass cls = OpClass::kGemm;
+  DType math = DType::kBf16;  // selects the library (HardwareSpec::GemmKernelsFor())
+  bool tiled = false;         // a positive shape on a library with candidates
+  int64_t n = 0, k = 0, batch = 1, kernels = 1;
+  double nd = 0.0, kd = 0.0, bd = 1.0;
+  double weight_bytes = 0.0;  // of one [k, n] matrix: k n x its bytes per element
+  double a_bytes = 0.0;       // per element of A, scales included
+  double b_bytes = 0.0;       // per element of B (the weight), scales included
+  double c_bytes = 0.0;       // per element of C
+  FlopsPerSecond peak_share;  // the math's peak x the class's compute share
+  SecondsPerByte time_per_byte;
+  Duration overhead;
+
+  // Of() is the plan of `batch` [k, n] weights with types `t` in class `cls`
+  // of `kernels` kernels on `hw`.
+  [[gnu::always_inline]] static constexpr GemmPlan Of(int64_t n, int64_t k, int64_t batch,
+                                                      const GemmTypes& t, const HardwareSpec& hw,
+                                                      OpClass cls = OpClass::kGemm,
+                                                      int64_t kernels = 1);
+
+  // At() is the cost of `m` rows (each batch entry's): Gemm().
+  [[gnu::always_inline]] constexpr OpCost At(int64_t m, const HardwareSpec& hw) const {
+    using namespace ops_internal;
+    const GemmKernels& lib = hw.GemmKernelsFor(math);
+    const double md = static_cast<double>(m);
+    const Flops flops = FlopCount(2.0 * md * nd * kd * bd);
+    const Bytes read = ByteCount(bd * (weight_bytes + md * kd * a_bytes));
+    const Bytes written = ByteCount(bd * md * nd * c_bytes);
+    Tiles tiles;
+    if (m > 0 && tiled) tiles = TilesOfRows(m, n, batch, lib, hw.sm_count);
+    const double waves =
+        tiles.count > 0 ? static_cast<double>(HeldWaves(tiles.count * batch, hw)) : 0.0;
+    return TiledRoofline(cls, flops, tiles, waves, kd, a_bytes, b_bytes, peak_share,
+                         lib.sm_operand_feed(), static_cast<double>(hw.sm_count), read, written,
+                         time_per_byte, overhead, kernels);
+  }
+
+  // Grouped() is the routed experts' GEMM of `experts` experts with
+  // `tokens_per_expert` rows each (`rows_sd` their spread): GroupedGemm().
+  [[gnu::always_inline]] constexpr OpCost Grouped(double tokens_per_expert, double experts,
+                                                  double rows_sd, const HardwareSpec& hw) const {
+    using namespace ops_internal;
+    const GemmKernels& lib = hw.GemmKernelsFor(math);
+    const double rows = tokens_per_expert * experts;
+    const Flops flops = FlopCount(2.0 * rows * nd * kd);
+    const Bytes read = ByteCount(experts * weight_bytes + rows * kd * a_bytes);
+    const Bytes written = ByteCount(rows * nd * c_bytes);
+    // One expert's tiles times the experts, rounded up to whole tiles.
+    Tiles one;
+    double waves = 0.0;
+    if (tokens_per_expert > 0 && experts > 0 && n > 0 && k > 0) {
+      int64_t groups = static_cast<int64_t>(experts);
+      if (static_cast<double>(groups) < experts) ++groups;
+      one = TilesOf(tokens_per_expert, n, groups, lib, hw.sm_count);
+      const double all = static_cast<double>(one.count) * experts;
+      int64_t tiles = static_cast<int64_t>(all);
+      if (static_cast<double>(tiles) < all) ++tiles;
+      const int64_t held = tiles > 0 ? HeldWaves(tiles, hw) : 0;
+      waves =
+          held > 0 ? ExpectedHeldWaves(tokens_per_expert, rows_sd, experts, one, n, held, hw) : 0.0;
+    }
+    return TiledRoofline(cls, flops, one, waves, kd, a_bytes, b_bytes, peak_share,
+                         lib.sm_operand_feed(), static_cast<double>(hw.sm_count), read, written,
+                         time_per_byte, overhead, kernels);
+  }
+};
+
+constexpr GemmPlan GemmPlan::Of(int64_t n, int64_t k, int64_t batch, const GemmTypes& t,
+                                const HardwareSpec& hw, OpClass cls, int64_t kernels) {
+  using namespace ops_internal;
+  GemmPlan p;
+  p.cls = cls;
+  p.math = t.math;
+  p.n = n;
+  p.k = k;
+  p.batch = batch;
+  p.kernels = kernels;
+  p.nd = static_cast<double>(n);
+  p.kd = static_cast<double>(k);
+  p.bd = static_cast<double>(batch);
+  p.a_bytes = ActivationBytesPerElement(t.input);
+  p.b_bytes = WeightBytesPerElement(t.weight);
+  p.c_bytes = BytesPerElement(t.output);
+  p.weight_bytes = p.kd * p.nd * p.b_bytes;
+  const GemmKernels& lib = hw.GemmKernelsFor(t.math);
+  p.tiled = n > 0 && k > 0 && batch > 0 && lib.block_m_count() > 0 && lib.block_n_count() > 0;
+  p.peak_share = hw.PeakFlops(t.math) * hw.EfficiencyOf(cls).compute;
+  p.time_per_byte = TimePerByte(cls, hw);
+  p.overhead = LaunchOverhead(kernels, hw);
+  return p;
+}
+
 // Gemm() costs a dense (or batched) GEMM. FLOPs = 2 m n k per batch entry;
 // bytes = weights (with block scales) + A (with activation scales) + C. The
 // compute time counts the padded output tiles the library of the math dtype
@@ -547,24 +663,7 @@ struct WeightTensor final {
 [[gnu::always_inline]] constexpr OpCost Gemm(const GemmShape& s, const GemmTypes& t,
                                              const HardwareSpec& hw, OpClass cls = OpClass::kGemm,
                                              int64_t kernels = 1) {
-  using namespace ops_internal;
-  const double m = static_cast<double>(s.m), n = static_cast<double>(s.n),
-               k = static_cast<double>(s.k), b = static_cast<double>(s.batch);
-  const Flops flops = FlopCount(2.0 * m * n * k * b);
-  const Bytes read = ByteCount(b * (k * n * WeightBytesPerElement(t.weight) +
-                                    m * k * ActivationBytesPerElement(t.input)));
-  const Bytes written = ByteCount(b * m * n * BytesPerElement(t.output));
-  const GemmKernels& lib = hw.GemmKernelsFor(t.math);
-  Tiles tiles;
-  if (s.m > 0 && s.n > 0 && s.k > 0 && s.batch > 0 && lib.block_m_count() > 0 &&
-      lib.block_n_count() > 0) {
-    tiles = TilesOfRows(s.m, s.n, s.batch, lib, hw.sm_count);
-  }
-  const double waves =
-      tiles.count > 0 ? static_cast<double>(HeldWaves(tiles.count * s.batch, hw)) : 0.0;
-  return TiledRoofline(cls, flops, tiles, waves, s.k, ActivationBytesPerElement(t.input),
-                       WeightBytesPerElement(t.weight), hw.PeakFlops(t.math), read, written, lib,
-                       hw, kernels);
+  return GemmPlan::Of(s.n, s.k, s.batch, t, hw, cls, kernels).At(s.m, hw);
 }
 
 // GroupedGemm() costs the routed experts' GEMM on one GPU: `experts` experts
@@ -583,31 +682,8 @@ struct WeightTensor final {
                                                     int64_t n, int64_t k, const GemmTypes& t,
                                                     const HardwareSpec& hw, double rows_sd = 0.0,
                                                     int64_t kernels = 1) {
-  using namespace ops_internal;
-  const double nn = static_cast<double>(n), kk = static_cast<double>(k);
-  const double rows = tokens_per_expert * experts;
-  const Flops flops = FlopCount(2.0 * rows * nn * kk);
-  const Bytes read = ByteCount(experts * kk * nn * WeightBytesPerElement(t.weight) +
-                               rows * kk * ActivationBytesPerElement(t.input));
-  const Bytes written = ByteCount(rows * nn * BytesPerElement(t.output));
-  // One expert's tiles times the experts, rounded up to whole tiles.
-  const GemmKernels& lib = hw.GemmKernelsFor(t.math);
-  Tiles one;
-  double waves = 0.0;
-  if (tokens_per_expert > 0 && experts > 0 && n > 0 && k > 0) {
-    int64_t groups = static_cast<int64_t>(experts);
-    if (static_cast<double>(groups) < experts) ++groups;
-    one = TilesOf(tokens_per_expert, n, groups, lib, hw.sm_count);
-    const double all = static_cast<double>(one.count) * experts;
-    int64_t tiles = static_cast<int64_t>(all);
-    if (static_cast<double>(tiles) < all) ++tiles;
-    const int64_t held = tiles > 0 ? HeldWaves(tiles, hw) : 0;
-    waves =
-        held > 0 ? ExpectedHeldWaves(tokens_per_expert, rows_sd, experts, one, n, held, hw) : 0.0;
-  }
-  return TiledRoofline(OpClass::kGroupedGemm, flops, one, waves, k,
-                       ActivationBytesPerElement(t.input), WeightBytesPerElement(t.weight),
-                       hw.PeakFlops(t.math), read, written, lib, hw, kernels);
+  return GemmPlan::Of(n, k, 1, t, hw, OpClass::kGroupedGemm, kernels)
+      .Grouped(tokens_per_expert, experts, rows_sd, hw);
 }
 
 // MlaKvBytesPerToken() is one layer's latent KV-cache entry per token. In

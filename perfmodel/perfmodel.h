@@ -101,10 +101,11 @@ class StepPredictor final {
       : model_(model), hw_(hw), deployment_(deployment), workload_(workload) {
     workload_.phase = Phase::kDecode;
     if (workload_.context_tokens <= 0) workload_.context_tokens = 1;
-    // Planned once (the routing, weights, KV footprint and any per-op
-    // corrections): nothing of it depends on attention_dp, which the calls
-    // narrow for idle ranks (RanksRouting).
-    plan_ = PlanStep(model_, hw_, deployment_, workload_.routing);
+    // Planned once (the routing, weights, KV footprint, any per-op
+    // corrections and the GEMMs' plans, decode and prefill): nothing of it
+    // depends on attention_dp, which the calls narrow for idle ranks
+    // (RanksRouting).
+    plan_ = PlanStep(model_, hw_, deployment_, workload_);
     kv_cache_ = perfmodel::KvCache(model_, deployment_);
     kv_bytes_per_token_ = kv_cache_.PerTokenInWindow();
     // The HBM an empty rank leaves (weights and reserve placed), in tokens.

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include "perfmodel/names.h"
 #include "perfmodel/ops.h"
@@ -99,22 +100,49 @@ struct StepShape final {
 
 // What every estimate of one model, hardware, deployment and routing shares
 // (ForwardStep::Plan()): the routing plan, the weights and KV cache one GPU
-// holds, and, when `factored`, every (op, part)'s correction factor
-// (HardwareSpec::TimeFactor(), which else each row asks the hardware for).
-// The free functions plan on every call (all but the factors); a
-// PreparedStep plans once for all its estimates. Planned or asked, the
+// holds, when `factored` every (op, part)'s correction factor
+// (HardwareSpec::TimeFactor(), which else each row asks the hardware for),
+// and the GemmPlan of every GEMM the rows run (recorded from the blocks' own
+// calls, PlannedGemm(); else each row works its GEMMs' out). The free
+// functions plan on every call (the routing and the memory); a PreparedStep
+// plans everything once for all its estimates. Planned or worked out, the
 // numbers are the same ones.
 struct StepPlan final {
   // What ForwardStep::Plan() fills, as flags: the routing, the memory
-  // (weights and KV), the correction table.
-  static constexpr unsigned kRouting = 1, kMemory = 2, kFactors = 4;
-  static constexpr unsigned kAll = kRouting | kMemory | kFactors;
+  // (weights and KV), the correction table, the GEMMs' plans (from a
+  // workload's shapes: PlanStep() with a workload).
+  static constexpr unsigned kRouting = 1, kMemory = 2, kFactors = 4, kGemms = 8;
+  static constexpr unsigned kAll = kRouting | kMemory | kFactors | kGemms;
+
+  // A GEMM's slot: the GPU it runs on (0: the whole GPU, 1: the share left
+  // by communication kernels, ComputeShare()), the part and row it costs,
+  // and which of the row's GEMMs it is (`use` < kGemmUses).
+  static constexpr std::size_t kGemmUses = 2;
+  static constexpr std::size_t kGemmSlots = 2 * kPartCount * kOpCount * kGemmUses;
+  static constexpr std::size_t GemmSlot(std::size_t variant, Part part, Op op, std::size_t use) {
+    return ((variant * kPartCount + static_cast<std::size_t>(part)) * kOpCount +
+            static_cast<std::size_t>(op)) *
+               kGemmUses +
+           use;
+  }
 
   RoutingPlan routing;  // PlanRouting() (default for a model without experts)
   Bytes weights;        // ForwardStep::WeightBytes()
   KvFootprint kv;       // ForwardStep::KvCache()
   bool factored = false;
   std::array<double, kOpCount * kPartCount> factors{};  // [op x kPartCount + part]
+  // gemm_index[GemmSlot()] is 1 + the slot's plan's index in `gemms`, 0 when
+  // none was recorded (empty: no GEMM planned).
+  std::vector<uint8_t> gemm_index;
+  std::vector<GemmPlan> gemms;
+
+  // Record() keeps `p` as `slot`'s plan (the first one recorded stays).
+  constexpr void Record(std::size_t slot, const GemmPlan& p) {
+    if (gemm_index.empty()) gemm_index.assign(kGemmSlots, 0);
+    if (gemm_index[slot] != 0 || gemms.size() >= 255) return;
+    gemms.push_back(p);
+    gemm_index[slot] = static_cast<uint8_t>(gemms.size());
+  }
 };
 
 struct StepContext;
@@ -165,6 +193,13 @@ struct StepContext final {
   int64_t count = 0;
   const RoutingPlan* routing = nullptr;  // PlanRouting() of the step (ForwardStep::EmitParts)
   const double* factors = nullptr;       // a factored StepPlan's table; null: ask the hardware
+  // A StepPlan's GEMM plans (gemm_index, gemms; null: none), the GPU variant
+  // the rows run on (StepPlan::GemmSlot()), and, while ForwardStep::Plan()
+  // records them, the plan they go into.
+  const uint8_t* gemm_index = nullptr;
+  const GemmPlan* gemms = nullptr;
+  StepPlan* recording = nullptr;
+  uint8_t hw_variant = 0;
   SharedRows* shared = nullptr;          // rows to copy, when the forward keeps them
   // A mixed forward's prefill part (StepShape::chunk_*): its own context
   // (prefill phase, per micro-batch), and its new tokens, which every op
@@ -182,6 +217,13 @@ struct StepContext final {
     return d;
   }
   constexpr bool Prefill() const { return phase == Phase::kPrefill; }
+  // PlannedGemm() is the plan's GemmPlan of the `use`-th GEMM of `op` in
+  // this context's part and GPU, or null.
+  [[gnu::always_inline]] constexpr const GemmPlan* PlannedGemm(Op op, std::size_t use) const {
+    if (gemm_index == nullptr) return nullptr;
+    const uint8_t i = gemm_index[StepPlan::GemmSlot(hw_variant, part, op, use)];
+    return i != 0 ? &gemms[i - 1] : nullptr;
+  }
   // TimeFactor() is the hardware's correction of `op` in this context's part
   // (HardwareSpec::TimeFactor()), read from the plan's table when it has one.
   constexpr double TimeFactor(Op op) const {
@@ -315,27 +357,70 @@ constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
   return perfmodel::RmsNorm(c.Tokens(), width, fused_add, c.hw);
 }
 
+// PlannedGemm() is Gemm() of `m` rows through `w` with types `t` (class
+// `cls`, `kernels` kernels) as the `use`-th GEMM of `c`'s row `op`: its
+// GemmPlan read from the step's plan when it holds this slot's (a prepared
+// step), else worked out (WorkedOutGemm()). Either way the same plan of the
+// same weight: the same cost.
+// WorkedOutGemm() is GemmPlan::Of() of `w`, recorded into the plan
+// ForwardStep::Plan() is recording (if any) as `slot`'s.
+[[gnu::always_inline]] constexpr GemmPlan WorkedOutGemm(const StepContext& c, Op op,
+                                                        std::size_t use, const WeightTensor& w,
+                                                        const GemmTypes& t, OpClass cls,
+                                                        int64_t kernels) {
+  const GemmPlan p = GemmPlan::Of(w.n, w.k, w.copies, t, c.hw, cls, kernels);
+  if (c.recording != nullptr) {
+    c.recording->Record(StepPlan::GemmSlot(c.hw_variant, c.part, op, use), p);
+  }
+  return p;
+}
+[[gnu::always_inline]] constexpr OpCost PlannedGemm(const StepContext& c, Op op, std::size_t use,
+                                                    const WeightTensor& w, const GemmTypes& t,
+                                                    int64_t m, OpClass cls = OpClass::kGemm,
+                                                    int64_t kernels = 1) {
+  if (const GemmPlan* p = c.PlannedGemm(op, use)) return p->At(m, c.hw);
+  return WorkedOutGemm(c, op, use, w, t, cls, kernels).At(m, c.hw);
+}
+
+// PlannedGroupedGemm() is GroupedGemm() of `experts` copies of `w` (one per
+// active expert) with `tokens_per_expert` rows each (`rows_sd` their
+// spread), planned as PlannedGemm() plans.
+[[gnu::always_inline]] constexpr OpCost PlannedGroupedGemm(const StepContext& c, Op op,
+                                                           const WeightTensor& w,
+                                                           const GemmTypes& t,
+                                                           double tokens_per_expert, double experts,
+                                                           double rows_sd) {
+  if (const GemmPlan* p = c.PlannedGemm(op, 0)) {
+    return p->Grouped(tokens_per_expert, experts, rows_sd, c.hw);
+  }
+  const WeightTensor one{w.k, w.n, 1, w.dtype};
+  return WorkedOutGemm(c, op, 0, one, t, OpClass::kGroupedGemm, 1)
+      .Grouped(tokens_per_expert, experts, rows_sd, c.hw);
+}
+
 // QuantGemm() is `m` tokens (default: `c`'s) through weight `w` in the
-// model's activation dtype; FP8 (or FP4) input is quantised per token by a
-// kernel of its own first, BF16 activations need none.
-constexpr OpCost QuantGemm(const StepContext& c, const WeightTensor& w, int64_t m) {
-  const GemmShape s = w.Times(m);
+// model's activation dtype as row `op`'s `use`-th GEMM; FP8 (or FP4) input
+// is quantised per token by a kernel of its own first, BF16 activations
+// need none.
+constexpr OpCost QuantGemm(const StepContext& c, Op op, const WeightTensor& w, int64_t m,
+                           std::size_t use = 0) {
   const GemmTypes t = GemmTypes::ForWeight(w.dtype, c.model.activation_dtype);
-  const OpCost gemm = Gemm(s, t, c.hw);
+  const OpCost gemm = PlannedGemm(c, op, use, w, t, m);
   if (t.input == DType::kBf16 || t.input == DType::kFp16 || t.input == DType::kFp32) return gemm;
-  const OpCost quant =
-      QuantizeActivations(static_cast<double>(s.m * s.k * s.batch), t.input, c.hw);
+  const OpCost quant = QuantizeActivations(static_cast<double>(m * w.k * w.copies), t.input, c.hw);
   return Sum(quant, gemm);
 }
-constexpr OpCost QuantGemm(const StepContext& c, const WeightTensor& w) {
-  return QuantGemm(c, w, c.Tokens());
+constexpr OpCost QuantGemm(const StepContext& c, Op op, const WeightTensor& w) {
+  return QuantGemm(c, op, w, c.Tokens());
 }
 
 // WeightGemm() is `m` tokens through weight `w` whose input is already in the
-// activation dtype (its quantisation fused into the kernel before).
-[[gnu::always_inline]] constexpr OpCost WeightGemm(const StepContext& c, const WeightTensor& w,
-                                                   int64_t m) {
-  return Gemm(w.Times(m), GemmTypes::ForWeight(w.dtype, c.model.activation_dtype), c.hw);
+// activation dtype (its quantisation fused into the kernel before), as row
+// `op`'s `use`-th GEMM.
+[[gnu::always_inline]] constexpr OpCost WeightGemm(const StepContext& c, Op op,
+                                                   const WeightTensor& w, int64_t m,
+                                                   std::size_t use = 0) {
+  return PlannedGemm(c, op, use, w, GemmTypes::ForWeight(w.dtype, c.model.activation_dtype), m);
 }
 
 // ActAndQuant() is SiLU-and-mul over `elements` outputs (reading gate and up

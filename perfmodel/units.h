@@ -113,6 +113,7 @@ using Frequency = Quantity<-1, 0, 0, 0>;
 using BytesPerSecond = Quantity<-1, 1, 0, 0>;
 using FlopsPerSecond = Quantity<-1, 0, 1, 0>;
 using TokensPerSecond = Quantity<-1, 0, 0, 1>;
+using SecondsPerByte = Quantity<1, -1, 0, 0>;  // an HBM byte's time
 
 // Durations.
 constexpr Duration Seconds(double v) { return Duration::FromBase(v); }

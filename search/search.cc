@@ -346,7 +346,7 @@ class DecodeEvaluator final {
     context_ = mean_in_ + 0.5 * mean_out_;
     longest_ = mean_in_ + mean_out_;
     w_.context_tokens = std::max<int64_t>(1, std::llround(context_));
-    plan_ = PlanStep(space.model, hw_, d_, w_.routing);
+    plan_ = PlanStep(space.model, hw_, d_, w_);
   }
 
   const WorkloadSpec& workload() const { return w_; }

@@ -4,6 +4,7 @@
 // step's structure (parts, counts, memory, SLA).
 
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "deployments/llama3_1_70b_tp8_spec.h"
@@ -215,6 +216,60 @@ TEST(DecodeStepTest, PreparedStepReplansANewRouting) {
                    free);
   ExpectIdentical(prepared, free);
   EXPECT_GT(prepared.forward, kSeedStep.forward);  // a hotter EP rank
+}
+
+// A prepared step plans every GEMM its decode and prefill rows run
+// (StepPlan::gemms, recorded from small forwards): each GEMM row of a decode
+// step, a mixed one and a prefill forward finds its slot's plan, on the
+// whole GPU or on the share communication leaves it. A plan of the routing
+// alone plans none (its estimates work every GEMM out).
+TEST(DecodeStepTest, PreparedStepPlansEveryGemm) {
+  for (Overlap o : {Overlap::kNone, Overlap::kTwoMicroBatch}) {
+    SCOPED_TRACE(static_cast<int>(o));
+    DeploymentSpec d = kSeedDecode;
+    d.overlap = o;
+    d.comm_sms = 20;
+    const PreparedStep p(kDeepSeekV3, kH200Sxm, d, kSeedDecodeWorkload);
+    const StepPlan& plan = p.plan();
+    ASSERT_EQ(plan.gemm_index.size(), StepPlan::kGemmSlots);
+    const StepShape decode = StepShape::FromWorkload(kSeedDecodeWorkload);
+    WorkloadSpec prefill = kSeedDecodeWorkload;
+    prefill.phase = Phase::kPrefill;
+    const PreparedStep pp(kDeepSeekV3, kH200Sxm, d, prefill);
+    StepResult r;
+    for (const bool prefill_forward : {false, true}) {
+      for (const StepShape& shape : {decode, StepShape::WithChunks(decode, 2, 256, 512, true),
+                                     StepShape::Prefill(3, 1024, 0, true)}) {
+        if (prefill_forward != (shape.chunk_sequences == 0 && shape.new_tokens > 8)) continue;
+        (prefill_forward ? pp : p).EstimateInto(shape, r);
+        std::size_t gemms = 0;
+        for (std::size_t i = 0; i < r.row_count; ++i) {
+          const OpRow& row = r.rows[i];
+          if (row.cost.op_class != OpClass::kGemm && row.cost.op_class != OpClass::kGroupedGemm) {
+            continue;
+          }
+          const std::optional<Op> op = OpFromName(row.op);
+          ASSERT_TRUE(op.has_value()) << row.op;
+          SCOPED_TRACE(absl::StrCat(std::string(PartName(row.part)), " ", std::string(row.op)));
+          ++gemms;
+          // (The MoE part's attention rows are the dense part's, copied.)
+          bool planned = false;
+          for (std::size_t variant : {0, 1}) {
+            for (const Part part : {row.part, Part::kDense}) {
+              planned = planned || plan.gemm_index[StepPlan::GemmSlot(variant, part, *op, 0)] != 0;
+            }
+          }
+          EXPECT_TRUE(planned);
+        }
+        EXPECT_GT(gemms, 10u);
+      }
+    }
+    // Recorded once per distinct weight: no slot twice, none empty.
+    std::size_t used = 0;
+    for (const uint8_t i : plan.gemm_index) used += i != 0 ? 1 : 0;
+    EXPECT_EQ(used, plan.gemms.size());
+  }
+  EXPECT_TRUE(PlanStep(kDeepSeekV3, kH200Sxm, kSeedDecode, RoutingSpec{}).gemms.empty());
 }
 
 TEST(DecodeStepTest, SharedAttentionRowsEqualCostedOnes) {

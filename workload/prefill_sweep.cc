@@ -271,7 +271,7 @@ absl::StatusOr<PrefillSweepConfig> MakePrefillSweepConfig(const PrefillSweepOpti
 PrefillSweeper::PrefillSweeper(const Setup& setup)
     : setup_(setup),
       workload_(setup.workload),
-      plan_(PlanStep(setup.model, setup.hardware.spec, setup.deployment, setup.workload.routing)) {}
+      plan_(PlanStep(setup.model, setup.hardware.spec, setup.deployment, setup.workload)) {}
 
 int64_t PrefillSweeper::Clamp(int64_t tokens) const {
   const int64_t most = setup_.model.max_context_tokens;

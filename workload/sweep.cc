@@ -255,7 +255,7 @@ Sweeper::Sweeper(const Setup& setup, const SweepConfig& config)
     : setup_(setup),
       config_(config),
       workload_(setup.workload),
-      plan_(PlanStep(setup.model, setup.hardware.spec, setup.deployment, setup.workload.routing)),
+      plan_(PlanStep(setup.model, setup.hardware.spec, setup.deployment, setup.workload)),
       ranks_(SynchronisedRanks(setup.model, setup.deployment)),
       part_(AttentionPart(setup.model)) {}
 
