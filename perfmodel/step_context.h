@@ -362,17 +362,23 @@ constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
 // GemmPlan read from the step's plan when it holds this slot's (a prepared
 // step), else worked out (WorkedOutGemm()). Either way the same plan of the
 // same weight: the same cost.
-// WorkedOutGemm() is GemmPlan::Of() of `w`, recorded into the plan
-// ForwardStep::Plan() is recording (if any) as `slot`'s.
+// RecordGemm() records GemmPlan::Of() of `w` as the plan of `c`'s slot for
+// `op`'s `use`-th GEMM into the plan ForwardStep::Plan() is recording. Out of
+// line, so that the plan an estimate works out stays in registers.
+[[gnu::noinline]] constexpr void RecordGemm(const StepContext& c, Op op, std::size_t use,
+                                            const WeightTensor& w, const GemmTypes& t, OpClass cls,
+                                            int64_t kernels) {
+  c.recording->Record(StepPlan::GemmSlot(c.hw_variant, c.part, op, use),
+                      GemmPlan::Of(w.n, w.k, w.copies, t, c.hw, cls, kernels));
+}
+// WorkedOutGemm() is GemmPlan::Of() of `w`, recorded while
+// ForwardStep::Plan() records.
 [[gnu::always_inline]] constexpr GemmPlan WorkedOutGemm(const StepContext& c, Op op,
                                                         std::size_t use, const WeightTensor& w,
                                                         const GemmTypes& t, OpClass cls,
                                                         int64_t kernels) {
-  const GemmPlan p = GemmPlan::Of(w.n, w.k, w.copies, t, c.hw, cls, kernels);
-  if (c.recording != nullptr) {
-    c.recording->Record(StepPlan::GemmSlot(c.hw_variant, c.part, op, use), p);
-  }
-  return p;
+  if (c.recording != nullptr) RecordGemm(c, op, use, w, t, cls, kernels);
+  return GemmPlan::Of(w.n, w.k, w.copies, t, c.hw, cls, kernels);
 }
 [[gnu::always_inline]] constexpr OpCost PlannedGemm(const StepContext& c, Op op, std::size_t use,
                                                     const WeightTensor& w, const GemmTypes& t,
