@@ -276,11 +276,15 @@ struct ForwardStep final {
 
   // Plan() of a workload: also, with kGemms, the GemmPlan of every GEMM its
   // steps run, decode or prefill, recorded from small forwards of it
-  // (RecordGemms()).
+  // (RecordGemms()), and the GPU's compute share under two micro-batches.
   static constexpr StepPlan Plan(const ModelSpec& model, const HardwareSpec& hw,
                                  const DeploymentSpec& d, const WorkloadSpec& w, unsigned what) {
     StepPlan p = Plan(model, hw, d, w.routing, what);
-    if ((what & StepPlan::kGemms) != 0) RecordGemms(model, hw, d, w, p);
+    if ((what & StepPlan::kGemms) != 0) {
+      if (d.comm_sms > 0 && d.comm_sms < hw.sm_count)
+        p.compute_share = ComputeShare(hw, d.comm_sms);
+      RecordGemms(model, hw, d, w, p);
+    }
     return p;
   }
 
@@ -367,8 +371,12 @@ struct ForwardStep final {
     // all-to-all: it runs on the SMs those kernels leave (ComputeShare()).
     Bytes workspace;
     if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
-      const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
-      workspace = EmitParts(plan, model, shared, d, w, shape, mb, 1, recording, r);
+      if (plan.compute_share.has_value()) {
+        workspace = EmitParts(plan, model, *plan.compute_share, d, w, shape, mb, 1, recording, r);
+      } else {
+        const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
+        workspace = EmitParts(plan, model, shared, d, w, shape, mb, 1, recording, r);
+      }
     } else {
       workspace = EmitParts(plan, model, hw, d, w, shape, mb, 0, recording, r);
     }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -131,6 +132,10 @@ struct StepPlan final {
   KvFootprint kv;       // ForwardStep::KvCache()
   bool factored = false;
   std::array<double, kOpCount * kPartCount> factors{};  // [op x kPartCount + part]
+  // The GPU as compute sees it under two micro-batches whose all-to-all
+  // kernels hold deployment.comm_sms SMs (ComputeShare()), planned with the
+  // GEMMs (a copy of the whole HardwareSpec per forward otherwise).
+  std::optional<HardwareSpec> compute_share;
   // gemm_index[GemmSlot()] is 1 + the slot's plan's index in `gemms`, 0 when
   // none was recorded (empty: no GEMM planned).
   std::vector<uint8_t> gemm_index;

@@ -241,7 +241,12 @@ TEST(DecodeStepTest, PreparedStepPlansEveryGemm) {
       for (const StepShape& shape : {decode, StepShape::WithChunks(decode, 2, 256, 512, true),
                                      StepShape::Prefill(3, 1024, 0, true)}) {
         if (prefill_forward != (shape.chunk_sequences == 0 && shape.new_tokens > 8)) continue;
+        r = StepResult{};  // a prefill leaves the decode SLA as it was
         (prefill_forward ? pp : p).EstimateInto(shape, r);
+        StepResult free;
+        EstimateStepInto(kDeepSeekV3, kH200Sxm, d, prefill_forward ? prefill : kSeedDecodeWorkload,
+                         shape, free);
+        ExpectIdentical(r, free);  // the planned GEMMs and compute share are the worked-out ones
         std::size_t gemms = 0;
         for (std::size_t i = 0; i < r.row_count; ++i) {
           const OpRow& row = r.rows[i];
