@@ -67,11 +67,14 @@ constexpr double Log(double x) {
 }
 
 // Exp() is e^x (0 below -745, infinity above 709): x = k ln 2 + r with
-// |r| <= ln 2 / 2, then e^r's Taylor polynomial to r^14 (the next term,
-// 0.347^15 / 15!, is below 1e-19 of it), in Horner's form: multiplies and
-// adds only (the graph calls it for every normal tail it takes, and a
-// division per term had made it most of a prefill estimate's time). Below
-// -708 the result is subnormal and loses precision.
+// |r| <= ln 2 / 2, then e^r's Taylor polynomial to r^kDegree (to r^14 by
+// default: the next term, 0.347^15 / 15!, is below 1e-19 of it), in
+// Horner's form: multiplies and adds only (the graph calls it for every
+// normal tail it takes, and a division per term had made it most of a
+// prefill estimate's time). A caller whose own error is far larger asks for
+// fewer terms (NormalSf(): to r^8, within 2e-10 of e^x). Below -708 the
+// result is subnormal and loses precision.
+template <int kDegree = 14>
 constexpr double Exp(double x) {
   if (x < -745.0) return 0.0;
   if (x > 709.0) return std::numeric_limits<double>::infinity();
@@ -82,7 +85,7 @@ constexpr double Exp(double x) {
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
   const double r = (x - static_cast<double>(k) * kLn2Hi) - static_cast<double>(k) * kLn2Lo;
-  constexpr int kDegree = 14;
+  static_assert(kDegree >= 1);
   constexpr auto kInverseFactorial = [] {
     std::array<double, kDegree + 1> c{};
     c[0] = 1.0;
@@ -138,14 +141,16 @@ constexpr double NormalQuantile(double p) {
 
 // NormalSf() is P(Z > z) for a standard normal Z, 1 - Phi(z): erfc by
 // Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7 x e^(-z^2/2)
-// scale: under 1e-7 everywhere), one Exp().
+// scale: under 1e-7 everywhere), one Exp() to r^8 (its 2e-10 relative error
+// is lost in the approximation's own; the grouped GEMMs' expected waves
+// take ~30 of these per prefill forward).
 constexpr double NormalSf(double z) {
   const double x = (z < 0.0 ? -z : z) * 0.7071067811865476;  // |z| / sqrt(2)
   const double t = 1.0 / (1.0 + 0.3275911 * x);
   const double poly =
       t *
       (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const double upper = 0.5 * poly * Exp(-x * x);  // P(Z > |z|)
+  const double upper = 0.5 * poly * Exp<8>(-x * x);  // P(Z > |z|)
   return z < 0.0 ? 1.0 - upper : upper;
 }
 
