@@ -264,6 +264,7 @@ struct ForwardStep final {
       p.kv = KvCache(model, d);
     }
     if ((what & StepPlan::kFactors) != 0 && hw.correction_count > 0) {
+      p.factors.assign(kOpCount * kPartCount, 1.0);
       for (std::size_t op = 0; op < kOpCount; ++op) {
         for (std::size_t part = 0; part < kPartCount; ++part) {
           p.factors[op * kPartCount + part] = hw.TimeFactor(kOpNames[op], kPartNames[part]);
@@ -282,7 +283,7 @@ struct ForwardStep final {
     StepPlan p = Plan(model, hw, d, w.routing, what);
     if ((what & StepPlan::kGemms) != 0) {
       if (d.comm_sms > 0 && d.comm_sms < hw.sm_count)
-        p.compute_share = ComputeShare(hw, d.comm_sms);
+        p.compute_share.assign(1, ComputeShare(hw, d.comm_sms));
       RecordGemms(model, hw, d, w, p);
     }
     return p;
@@ -371,8 +372,8 @@ struct ForwardStep final {
     // all-to-all: it runs on the SMs those kernels leave (ComputeShare()).
     Bytes workspace;
     if (mb == 2 && d.comm_sms > 0 && d.comm_sms < hw.sm_count) {
-      if (plan.compute_share.has_value()) {
-        workspace = EmitParts(plan, model, *plan.compute_share, d, w, shape, mb, 1, recording, r);
+      if (!plan.compute_share.empty()) {
+        workspace = EmitParts(plan, model, plan.compute_share[0], d, w, shape, mb, 1, recording, r);
       } else {
         const HardwareSpec shared = ComputeShare(hw, d.comm_sms);
         workspace = EmitParts(plan, model, shared, d, w, shape, mb, 1, recording, r);

@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -131,11 +130,15 @@ struct StepPlan final {
   Bytes weights;        // ForwardStep::WeightBytes()
   KvFootprint kv;       // ForwardStep::KvCache()
   bool factored = false;
-  std::array<double, kOpCount * kPartCount> factors{};  // [op x kPartCount + part]
+  // [op x kPartCount + part] when factored (a vector: a plan made per call
+  // leaves it empty at no cost).
+  std::vector<double> factors;
   // The GPU as compute sees it under two micro-batches whose all-to-all
   // kernels hold deployment.comm_sms SMs (ComputeShare()), planned with the
-  // GEMMs (a copy of the whole HardwareSpec per forward otherwise).
-  std::optional<HardwareSpec> compute_share;
+  // GEMMs (a copy of the whole HardwareSpec per forward otherwise): one
+  // element or none. A vector, not an optional: an empty one costs a plan
+  // made per call nothing, where an optional's storage was zeroed each time.
+  std::vector<HardwareSpec> compute_share;
   // gemm_index[GemmSlot()] is 1 + the slot's plan's index in `gemms`, 0 when
   // none was recorded (empty: no GEMM planned).
   std::vector<uint8_t> gemm_index;
