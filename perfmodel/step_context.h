@@ -365,11 +365,6 @@ constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
   return perfmodel::RmsNorm(c.Tokens(), width, fused_add, c.hw);
 }
 
-// PlannedGemm() is Gemm() of `m` rows through `w` with types `t` (class
-// `cls`, `kernels` kernels) as the `use`-th GEMM of `c`'s row `op`: its
-// GemmPlan read from the step's plan when it holds this slot's (a prepared
-// step), else worked out (WorkedOutGemm()). Either way the same plan of the
-// same weight: the same cost.
 // RecordGemm() records GemmPlan::Of() of `w` as the plan of `c`'s slot for
 // `op`'s `use`-th GEMM into the plan ForwardStep::Plan() is recording. Out of
 // line, so that the plan an estimate works out stays in registers.
@@ -388,6 +383,11 @@ constexpr void CopyRows(const StepContext& c, StepResult& r, RowRange rows) {
   if (c.recording != nullptr) RecordGemm(c, op, use, w, t, cls, kernels);
   return GemmPlan::Of(w.n, w.k, w.copies, t, c.hw, cls, kernels);
 }
+// PlannedGemm() is Gemm() of `m` rows through `w` with types `t` (class
+// `cls`, `kernels` kernels) as the `use`-th GEMM of `c`'s row `op`: its
+// GemmPlan read from the step's plan when it holds this slot's (a prepared
+// step), else worked out (WorkedOutGemm()). Either way the same plan of the
+// same weight: the same cost.
 [[gnu::always_inline]] constexpr OpCost PlannedGemm(const StepContext& c, Op op, std::size_t use,
                                                     const WeightTensor& w, const GemmTypes& t,
                                                     int64_t m, OpClass cls = OpClass::kGemm,
