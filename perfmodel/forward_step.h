@@ -275,31 +275,36 @@ struct ForwardStep final {
     return p;
   }
 
-  // Plan() of a workload: also, with kGemms, the GemmPlan of every GEMM its
-  // steps run, decode or prefill, recorded from small forwards of it
-  // (RecordGemms()), and the GPU's compute share under two micro-batches.
+  // Plan() of a workload: also, with kGemms (or either half of it), the
+  // GemmPlan of every GEMM its steps run, decode or prefill, recorded from
+  // small forwards of it (RecordGemms()), and the GPU's compute share under
+  // two micro-batches.
   static constexpr StepPlan Plan(const ModelSpec& model, const HardwareSpec& hw,
                                  const DeploymentSpec& d, const WorkloadSpec& w, unsigned what) {
     StepPlan p = Plan(model, hw, d, w.routing, what);
     if ((what & StepPlan::kGemms) != 0) {
       if (d.comm_sms > 0 && d.comm_sms < hw.sm_count)
         p.compute_share.assign(1, ComputeShare(hw, d.comm_sms));
-      RecordGemms(model, hw, d, w, p);
+      RecordGemms(model, hw, d, w, what, p);
     }
     return p;
   }
 
   // RecordGemms() costs a few small forwards of `w` to record their GEMMs'
-  // plans into `p`: decode steps and prefill forwards of one and of two
-  // sequences (one micro-batch or two: the whole GPU or its compute share).
-  // A mixed forward's GEMMs are those of both. A GEMM none of them runs is
-  // worked out by every estimate that does (the same numbers, without the
-  // shortcut).
+  // plans into `p`: decode steps (kDecodeGemms in `what`) and prefill
+  // forwards (kPrefillGemms) of one and of two sequences (one micro-batch or
+  // two: the whole GPU or its compute share). A mixed forward's GEMMs are
+  // those of both. A GEMM none of them runs is worked out by every estimate
+  // that does (the same numbers, without the shortcut).
   static constexpr void RecordGemms(const ModelSpec& model, const HardwareSpec& hw,
-                                    const DeploymentSpec& d, const WorkloadSpec& w, StepPlan& p) {
+                                    const DeploymentSpec& d, const WorkloadSpec& w, unsigned what,
+                                    StepPlan& p) {
     StepPlan recorded = p;
     StepResult scratch;
     for (const Phase phase : {Phase::kDecode, Phase::kPrefill}) {
+      const unsigned flag =
+          phase == Phase::kDecode ? StepPlan::kDecodeGemms : StepPlan::kPrefillGemms;
+      if ((what & flag) == 0) continue;
       WorkloadSpec x = w;
       x.phase = phase;
       for (int64_t sequences = 1; sequences <= 2; ++sequences) {
@@ -474,21 +479,11 @@ struct ForwardStep final {
                                               const WorkloadSpec& w) {
     const PrefillPlan plan = PlanPrefill(w);
     StepResult r;
-    StepResult one;
-    Bytes workspace;
-    Duration host_gap;
-    for (int64_t i = 0; i < plan.Costed(); ++i) {
-      const StepShape shape = plan.Shape(i);
-      StepResult& into = i == 0 ? r : one;
-      workspace = Max(workspace, EmitForward(step, model, hw, d, w, shape, into));
-      const int64_t times = plan.Repeat(i);
-      host_gap += HostGap(d, w, shape, into) * static_cast<double>(times);
-      if (i == 0) {
-        ScaleRows(r, times);
-      } else {
-        AddRows(one, times, r);
-      }
-    }
+    const StepShape first = plan.Shape(0);
+    Bytes workspace = EmitForward(step, model, hw, d, w, first, r);
+    Duration host_gap = HostGap(d, w, first, r) * static_cast<double>(plan.Repeat(0));
+    ScaleRows(r, plan.Repeat(0));
+    if (plan.Costed() > 1) AddForwards(step, model, hw, d, w, plan, r, workspace, host_gap);
     r.forwards = plan.Forwards();
     r.host_gap = host_gap;
     r.tokens_per_rank = plan.prompts * plan.new_tokens;
@@ -498,6 +493,23 @@ struct ForwardStep final {
     r.memory = MemoryUse{step.weights, step.kv.Of(static_cast<double>(plan.prompts), tokens),
                          d.memory_reserve_per_gpu, hw.hbm_capacity, workspace};
     return r;
+  }
+
+  // AddForwards() adds the forwards of `plan` after its first to `r` (rows
+  // AddRows(), the largest workspace, the host gaps): a second result of its
+  // own, which a prefill of one forward shape does not construct.
+  static constexpr void AddForwards(const StepPlan& step, const ModelSpec& model,
+                                    const HardwareSpec& hw, const DeploymentSpec& d,
+                                    const WorkloadSpec& w, const PrefillPlan& plan, StepResult& r,
+                                    Bytes& workspace, Duration& host_gap) {
+    StepResult one;
+    for (int64_t i = 1; i < plan.Costed(); ++i) {
+      const StepShape shape = plan.Shape(i);
+      workspace = Max(workspace, EmitForward(step, model, hw, d, w, shape, one));
+      const int64_t times = plan.Repeat(i);
+      host_gap += HostGap(d, w, shape, one) * static_cast<double>(times);
+      AddRows(one, times, r);
+    }
   }
 
   // WeightBytes() is the weights one GPU holds: Σ over the parts of their

@@ -110,8 +110,12 @@ struct StepShape final {
 struct StepPlan final {
   // What ForwardStep::Plan() fills, as flags: the routing, the memory
   // (weights and KV), the correction table, the GEMMs' plans (from a
-  // workload's shapes: PlanStep() with a workload).
-  static constexpr unsigned kRouting = 1, kMemory = 2, kFactors = 4, kGemms = 8;
+  // workload's shapes: PlanStep() with a workload), those its decode steps
+  // run and those its prefill forwards run (kGemms: both; a mixed forward
+  // runs both's).
+  static constexpr unsigned kRouting = 1, kMemory = 2, kFactors = 4;
+  static constexpr unsigned kDecodeGemms = 8, kPrefillGemms = 16;
+  static constexpr unsigned kGemms = kDecodeGemms | kPrefillGemms;
   static constexpr unsigned kAll = kRouting | kMemory | kFactors | kGemms;
 
   // A GEMM's slot: the GPU it runs on (0: the whole GPU, 1: the share left
