@@ -325,28 +325,49 @@ class Misses final {
 // The decode side of one layout at drafts d (and, aggregated, chunk c).
 class DecodeEvaluator final {
  public:
-  // `scratch` is the StepResult every estimate writes (its storage reused
-  // across layouts: a StepResult is large to clear).
-  DecodeEvaluator(const SearchSpace& space, const Layout& layout, int64_t drafts, double accepted,
-                  SearchResult& r, StepResult& scratch)
+  // Workload() is the decode workload of `space` at `drafts` (`accepted`
+  // tokens per step), every request at the mean context.
+  static WorkloadSpec Workload(const SearchSpace& space, int64_t drafts, double accepted) {
+    WorkloadSpec w = space.decode.workload;
+    w.phase = Phase::kDecode;
+    w.mtp_draft_tokens = drafts;
+    w.accepted_tokens_per_step = accepted;
+    w.prompt_tokens = 0;
+    w.chunk_tokens = 0;
+    w.prefix_cache_hit = 0.0;
+    const double context =
+        ToTokens(space.input_tokens.Mean()) + 0.5 * ToTokens(space.output_tokens.Mean());
+    w.context_tokens = std::max<int64_t>(1, std::llround(context));
+    return w;
+  }
+  // Plan() is what every evaluator of `layout` shares: its routing, memory
+  // and the GEMMs its decode steps run at `drafts` (the most the layout
+  // evaluates: the MTP layer's GEMMs run only with drafts, and a plan of
+  // more drafts holds every GEMM of fewer). A prompt's prefill (aggregated)
+  // works its few prefill GEMMs out.
+  static StepPlan Plan(const SearchSpace& space, const Layout& layout, int64_t drafts) {
+    const HardwareSpec& hw = space.gpus[static_cast<std::size_t>(layout.gpu)].hardware.spec;
+    return PlanStep(
+        space.model, hw, layout.deployment, Workload(space, drafts, 1.0),
+        StepPlan::kRouting | StepPlan::kMemory | StepPlan::kFactors | StepPlan::kDecodeGemms);
+  }
+
+  // `plan` is Plan() of `layout` at `drafts` or more; `scratch` the
+  // StepResult every estimate writes (its storage reused across layouts: a
+  // StepResult is large to clear).
+  DecodeEvaluator(const SearchSpace& space, const Layout& layout, const StepPlan& plan,
+                  int64_t drafts, double accepted, SearchResult& r, StepResult& scratch)
       : space_(space),
         hw_(space.gpus[static_cast<std::size_t>(layout.gpu)].hardware.spec),
         d_(layout.deployment),
         r_(r),
+        w_(Workload(space, drafts, accepted)),
+        plan_(plan),
         result_(scratch) {
-    w_ = space.decode.workload;
-    w_.phase = Phase::kDecode;
-    w_.mtp_draft_tokens = drafts;
-    w_.accepted_tokens_per_step = accepted;
-    w_.prompt_tokens = 0;
-    w_.chunk_tokens = 0;
-    w_.prefix_cache_hit = 0.0;
     mean_in_ = ToTokens(space.input_tokens.Mean());
     mean_out_ = ToTokens(space.output_tokens.Mean());
     context_ = mean_in_ + 0.5 * mean_out_;
     longest_ = mean_in_ + mean_out_;
-    w_.context_tokens = std::max<int64_t>(1, std::llround(context_));
-    plan_ = PlanStep(space.model, hw_, d_, w_);
   }
 
   const WorkloadSpec& workload() const { return w_; }
@@ -404,7 +425,7 @@ class DecodeEvaluator final {
   const DeploymentSpec& d_;
   SearchResult& r_;
   WorkloadSpec w_;
-  StepPlan plan_;  // the layout's (PlanStep()), shared by its every estimate
+  const StepPlan& plan_;  // the layout's (Plan()), shared by its every estimate
   double mean_in_ = 0.0;
   double mean_out_ = 0.0;
   double context_ = 0.0;
@@ -553,13 +574,24 @@ void EvaluateLayouts(const SearchSpace& space, const SearchResult& shared,
     // One mean prompt's prefill per (chunk, MTP or not): a prefill runs the
     // MTP layer once whatever the drafts (perfmodel/layers.h Mtp).
     std::vector<std::tuple<int64_t, bool, Duration>> prompts;
+    // The drafts whose workloads are valid, and one plan for them all (at
+    // the most of them).
+    std::vector<int64_t> valid;
     for (const int64_t drafts : space.decode.mtp_draft_tokens) {
-      const double a = space.acceptance.ExpectedTokens(drafts);
-      DecodeEvaluator ev(space, layout, drafts, a, r, *scratch);
-      if (absl::Status s = ValidateWorkloadFor(space.model, ev.workload(), "decode"); !s.ok()) {
+      const WorkloadSpec w =
+          DecodeEvaluator::Workload(space, drafts, space.acceptance.ExpectedTokens(drafts));
+      if (absl::Status s = ValidateWorkloadFor(space.model, w, "decode"); !s.ok()) {
         ++r.pruned[absl::StrCat("decode:invalid:", FieldOf(s))];
         continue;
       }
+      valid.push_back(drafts);
+    }
+    if (valid.empty()) continue;
+    const StepPlan plan =
+        DecodeEvaluator::Plan(space, layout, *std::max_element(valid.begin(), valid.end()));
+    for (const int64_t drafts : valid) {
+      const double a = space.acceptance.ExpectedTokens(drafts);
+      DecodeEvaluator ev(space, layout, plan, drafts, a, r, *scratch);
       if (!ev.Memory(1).Fits()) {
         ++r.pruned["decode:weights"];
         continue;
@@ -722,11 +754,6 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
     points.insert(points.end(), std::make_move_iterator(part.points.begin()),
                   std::make_move_iterator(part.points.end()));
   }
-}
-
-bool Better(const Candidate& a, const Candidate& b) {
-  if (a.tokens_per_gpu != b.tokens_per_gpu) return a.tokens_per_gpu > b.tokens_per_gpu;
-  return a.user_tps > b.user_tps;
 }
 
 }  // namespace
@@ -906,27 +933,41 @@ absl::StatusOr<SearchResult> RunSearch(const SearchSpace& space,
     }
     return absl::ResourceExhaustedError(why);
   }
-  // Points are sorted by index: a Candidate is large to move.
-  std::vector<std::size_t> order(points.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Points are sorted as (key, key, index) triples (a Candidate is large to
+  // move, and an indirect comparison reads two of them); the index breaks
+  // ties, so the order is the one a stable sort gives.
+  struct Key final {
+    double first = 0.0, second = 0.0;
+    std::size_t index = 0;
+  };
+  auto sorted = [&](auto first, auto second) {
+    std::vector<Key> keys(points.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      keys[i] = Key{first(points[i]), second(points[i]), i};
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+      if (a.first != b.first) return a.first > b.first;
+      if (a.second != b.second) return a.second > b.second;
+      return a.index < b.index;
+    });
+    return keys;
+  };
+  const auto user = [](const Candidate& c) { return ToTokensPerSecond(c.user_tps); };
+  const auto per_gpu = [](const Candidate& c) { return ToTokensPerSecond(c.tokens_per_gpu); };
   // The front: no other point has both more tokens/s per GPU and per user.
-  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
-    const Candidate& a = points[i];
-    const Candidate& b = points[j];
-    if (a.user_tps != b.user_tps) return a.user_tps > b.user_tps;
-    return a.tokens_per_gpu > b.tokens_per_gpu;
-  });
   TokensPerSecond best_gpu = TokensPerSec(-1.0);
-  for (const std::size_t i : order) {
-    if (points[i].tokens_per_gpu > best_gpu) {
-      r.pareto.push_back(points[i]);
-      best_gpu = points[i].tokens_per_gpu;
+  for (const Key& k : sorted(user, per_gpu)) {
+    if (points[k.index].tokens_per_gpu > best_gpu) {
+      r.pareto.push_back(points[k.index]);
+      best_gpu = points[k.index].tokens_per_gpu;
     }
   }
   std::reverse(r.pareto.begin(), r.pareto.end());
-  // The top: each (layout, drafts, chunk, mode)'s best point, best first.
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t i, std::size_t j) { return Better(points[i], points[j]); });
+  // The top: each (layout, drafts, chunk, mode)'s best point, best first:
+  // the most tokens/s per GPU, then per user.
+  std::vector<std::size_t> order;
+  order.reserve(points.size());
+  for (const Key& k : sorted(per_gpu, user)) order.push_back(k.index);
   absl::flat_hash_map<std::string, bool> seen;
   for (const std::size_t i : order) {
     const Candidate& c = points[i];
@@ -1183,9 +1224,11 @@ absl::StatusOr<render::Document> ExplainDeployment(const SearchSpace& space, con
   SearchResult counts;
   const Layout layout{0, deployment};
   const double a = space.acceptance.ExpectedTokens(drafts);
+  PM_RETURN_IF_ERROR(
+      ValidateWorkloadFor(space.model, DecodeEvaluator::Workload(space, drafts, a), origin));
   auto scratch = std::make_unique<StepResult>();
-  DecodeEvaluator ev(space, layout, drafts, a, counts, *scratch);
-  PM_RETURN_IF_ERROR(ValidateWorkloadFor(space.model, ev.workload(), origin));
+  const StepPlan plan = DecodeEvaluator::Plan(space, layout, drafts);
+  DecodeEvaluator ev(space, layout, plan, drafts, a, counts, *scratch);
   const int64_t b = workload.batch_per_dp;
   const Duration step = ev.Step(b);
   const Duration tpot = step / a;
