@@ -1,6 +1,7 @@
 #include "search/search.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -39,9 +40,11 @@ namespace {
 
 using render::Value;
 
-// Decode layouts per thread at least (fewer: one thread), and the most threads.
+// Decode layouts per thread at least (fewer: one thread), the most threads,
+// and the layouts a thread takes at a time (EvaluateDecode()).
 constexpr std::size_t kLayoutsPerThread = 16;
 constexpr std::size_t kMaxThreads = 8;
+constexpr std::size_t kLayoutsPerBlock = 8;
 
 // S() is a spec name as a std::string (absl's StrCat here takes no
 // std::string_view).
@@ -708,7 +711,9 @@ void EvaluateLayouts(const SearchSpace& space, const SearchResult& shared,
 }
 
 // EvaluateDecode() enumerates the decode layouts and evaluates them on up to
-// one thread per core, each over a contiguous block of layouts with its own
+// one thread per core. The threads take blocks of kLayoutsPerBlock
+// consecutive layouts in turn as they finish (the layouts' costs differ by
+// their GPUs, so fixed halves left one thread idle), each block with its own
 // counts, misses and points, merged in block order: the result is the one a
 // single thread gives, point for point.
 void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
@@ -728,22 +733,31 @@ void EvaluateDecode(const SearchSpace& space, SearchResult& r, Misses& misses,
     Misses misses;
     std::vector<Candidate> points;
   };
-  std::vector<Part> parts(threads);
-  const std::size_t block = (layouts.size() + threads - 1) / threads;
-  auto span = [&](std::size_t t) {
-    const std::size_t first = std::min(layouts.size(), t * block);
-    const std::size_t end = std::min(layouts.size(), first + block);
-    return std::span<const Layout>(layouts.data() + first, end - first);
+  const std::size_t blocks = (layouts.size() + kLayoutsPerBlock - 1) / kLayoutsPerBlock;
+  std::vector<Part> parts(blocks);
+  std::atomic<std::size_t> next{0};
+  // Work() evaluates blocks until none is left; the caller's thread reports
+  // the share of blocks taken.
+  auto work = [&](bool reports) {
+    auto last_report = std::chrono::steady_clock::now();
+    for (std::size_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
+      if (reports && progress.has_value()) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_report > std::chrono::seconds(1)) {
+          (*progress)(static_cast<double>(b) / static_cast<double>(blocks));
+          last_report = now;
+        }
+      }
+      const std::size_t first = b * kLayoutsPerBlock;
+      const std::size_t end = std::min(layouts.size(), first + kLayoutsPerBlock);
+      const std::span<const Layout> span(layouts.data() + first, end - first);
+      EvaluateLayouts(space, r, span, parts[b].counts, parts[b].misses, parts[b].points, {});
+    }
   };
   {
     std::vector<std::thread> workers;
-    for (std::size_t t = 1; t < threads; ++t) {
-      workers.emplace_back([&, t] {
-        EvaluateLayouts(space, r, span(t), parts[t].counts, parts[t].misses, parts[t].points, {});
-      });
-    }
-    // The caller's thread takes the first block and reports its progress.
-    EvaluateLayouts(space, r, span(0), parts[0].counts, parts[0].misses, parts[0].points, progress);
+    for (std::size_t t = 1; t < threads; ++t) workers.emplace_back([&] { work(false); });
+    work(true);
     for (std::thread& w : workers) w.join();
   }
   for (Part& part : parts) {
